@@ -1,0 +1,1 @@
+### app/cmd/local.mk

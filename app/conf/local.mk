@@ -1,0 +1,1 @@
+### app/conf/local.mk

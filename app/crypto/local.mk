@@ -1,0 +1,1 @@
+### app/crypto/local.mk

@@ -1,0 +1,1 @@
+### app/db/local.mk

@@ -1,0 +1,1 @@
+### app/gw/local.mk

@@ -1,0 +1,1 @@
+### app/server/local.mk
