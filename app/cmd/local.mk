@@ -1,1 +1,9 @@
-### app/cmd/local.mk
+### app/cmd: the two main()s. portald (the FastCGI daemon) is owned with app/server;
+### portalctl (the admin CLI) with app/db.
+sbin_PROGRAMS += portald portalctl
+portald_SOURCES = app/cmd/portald.c
+portald_LDADD = $(PORTAL_LIBS)
+portald_LDFLAGS = $(AM_LDFLAGS) -rdynamic
+portalctl_SOURCES = app/cmd/portalctl.c
+portalctl_LDADD = $(PORTAL_LIBS)
+portalctl_LDFLAGS = $(AM_LDFLAGS) -rdynamic
