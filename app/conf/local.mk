@@ -1,1 +1,3 @@
-### app/conf/local.mk
+### app/conf: YAML tree loader (libyaml), table-driven binder, portal.yaml
+### and practice configuration, `portalctl config check`.
+libportal_a_SOURCES += app/conf/conf.h
