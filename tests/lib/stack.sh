@@ -1,0 +1,385 @@
+# tests/lib/stack.sh: start and stop a private portal stack (MariaDB, portald, nginx) in one directory.
+#
+# Sourced by ./dev, the browser tests (tests/e2e/run.sh), the fault tests
+# (tests/fault/) and the benchmark (tests/bench/run). Bash only.
+#
+#   source tests/lib/stack.sh
+#
+#   stack_free_port
+#       Prints a TCP port on 127.0.0.1 that nothing listens on right now.
+#
+#   stack_start DIR [PORT]
+#       Starts a whole stack whose state lives in DIR (created if missing):
+#         DIR/db/             MariaDB (tests/lib/mariadb.sh: mariadb_start DIR/db)
+#         DIR/portal.yaml     portald's config, rewritten on every start
+#         DIR/secret.key      32 random bytes, mode 0600, made once
+#         DIR/nginx.conf      rendered from config/nginx/portal.conf.in
+#         DIR/run/            portald.sock, portald.pid, nginx.pid, stack.pids
+#         DIR/log/            portald.log (portald's stderr), nginx-error.log,
+#                             nginx-access.log, portalctl.log
+#         DIR/tmp/            nginx temp paths
+#       Then applies the migrations (portalctl db migrate), starts portald
+#       and nginx in the background and waits until both answer. PORT
+#       defaults to the one the previous start on DIR used, else a free one.
+#       A second stack_start on the same DIR reuses the data. Returns 0 when
+#       all is up; otherwise prints why (with the log tail) to stderr, stops
+#       what it started and returns 1.
+#
+#   stack_stop [DIR]
+#       Stops what stack_start started, in reverse order (nginx, portald,
+#       MariaDB): SIGTERM, up to 10 s, then SIGKILL. Only pids this library
+#       started (kept in shell variables and DIR/run/stack.pids, each checked
+#       against its program before a signal) are touched. With DIR, works from
+#       another shell than the one that started the stack (./dev stop).
+#
+#   stack_env
+#       Prints "export NAME=value" lines for the variables below (eval-able).
+#
+#   stack_portalctl ARGS...
+#       Runs portalctl -c DIR/portal.yaml ARGS... of the running stack.
+#
+# Variables read (all optional):
+#   top_srcdir, top_builddir  source and build trees (default: the tree this
+#                             file is in)
+#   PORTALD, PORTALCTL        the programs (default: $top_builddir/portald,
+#                             $top_builddir/portalctl)
+#   NGINX                     nginx binary (default: nginx on PATH or /usr/sbin/nginx)
+#   STACK_WORKERS, STACK_THREADS   portald workers and threads per worker
+#                             (default 2 and 8)
+#   STACK_NGINX_EXTRA         nginx directives pasted into the server block
+#                             (the benchmark adds its /__hello location)
+#   STACK_LOG_LEVEL           portald log_level (default info)
+#   STACK_SOCKET_GROUP        group of portald's socket (default: the group
+#                             nginx workers run as: www-data when root, else
+#                             the caller's group)
+#
+# Variables set (exported) by stack_start:
+#   STACK_DIR, STACK_PORT, STACK_URL (http://127.0.0.1:PORT), PORTAL_CONFIG
+#   (DIR/portal.yaml), STACK_SOCKET (portald's socket), STACK_PORTALD_PID
+#   (portald master), STACK_NGINX_PID, PORTAL_DB_SOCKET (from mariadb.sh).
+
+if [ -z "${BASH_VERSION:-}" ]; then
+	echo "tests/lib/stack.sh: needs bash" >&2
+	return 1 2>/dev/null || exit 1
+fi
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+
+if ! declare -F mariadb_start >/dev/null; then
+	# shellcheck source=tests/lib/mariadb.sh
+	source "$top_srcdir/tests/lib/mariadb.sh" || {
+		echo "stack.sh: cannot source $top_srcdir/tests/lib/mariadb.sh" >&2
+		return 1 2>/dev/null || exit 1
+	}
+fi
+
+STACK_PORTALD_PID=
+STACK_NGINX_PID=
+STACK_DB_STARTED=
+
+# _stack_log MSG...: a line on stderr naming this library.
+_stack_log() {
+	echo "stack: $*" >&2
+}
+
+# stack_free_port: prints a port on 127.0.0.1 with no listener; the kernel
+# picks it (bind to port 0), so two callers rarely collide.
+stack_free_port() {
+	local p
+	if command -v python3 >/dev/null 2>&1; then
+		p=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])') && { echo "$p"; return 0; }
+	fi
+	# Fallback: random ports from the dynamic range that no one listens on.
+	local i
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	_stack_log "no free port found"
+	return 1
+}
+
+# _stack_alive PID: true when PID runs and is not a zombie.
+_stack_alive() {
+	local st
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "$st" != Z ]
+}
+
+# _stack_is PID NAME: true when PID is alive and runs a program whose file
+# name is NAME (guards against signalling a recycled pid).
+_stack_is() {
+	local exe
+	_stack_alive "$1" || return 1
+	exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+	exe=${exe% (deleted)}
+	[ "${exe##*/}" = "$2" ]
+}
+
+# _stack_kill PID [NAME]: SIGTERM, up to 10 s, then SIGKILL. With NAME,
+# only when PID runs that program. Returns 0 when the process is gone.
+_stack_kill() {
+	local pid=$1 name=${2:-} i
+	if [ -n "$name" ]; then
+		_stack_is "$pid" "$name" || return 0
+	fi
+	_stack_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 100); do
+		_stack_alive "$pid" || break
+		sleep 0.1
+	done
+	if _stack_alive "$pid"; then
+		_stack_log "pid $pid ${name:-} still running after 10 s: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null
+		sleep 0.2
+	fi
+	wait "$pid" 2>/dev/null
+	! _stack_alive "$pid"
+}
+
+# _stack_wait_socket PATH PID SECONDS: waits until PATH is a socket while
+# PID lives.
+_stack_wait_socket() {
+	local i n=$(($3 * 10))
+	for i in $(seq 1 "$n"); do
+		[ -S "$1" ] && return 0
+		_stack_alive "$2" || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# _stack_wait_http URL PID SECONDS: waits until URL answers (any status).
+_stack_wait_http() {
+	local i n=$(($3 * 10))
+	for i in $(seq 1 "$n"); do
+		if curl -s -o /dev/null --max-time 2 "$1"; then
+			return 0
+		fi
+		_stack_alive "$2" || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# _stack_tail FILE: the end of a log, indented, on stderr.
+_stack_tail() {
+	[ -f "$1" ] || return 0
+	echo "--- last lines of $1:" >&2
+	tail -n 25 "$1" | sed 's/^/    /' >&2
+}
+
+# _stack_render IN OUT: writes IN with @NAME@ placeholders replaced.
+_stack_render() {
+	local text
+	text=$(cat "$1") || return 1
+	text=${text//@DIR@/$STACK_DIR}
+	text=${text//@PORT@/$STACK_PORT}
+	text=${text//@STATIC_ROOT@/$top_srcdir/www/static}
+	text=${text//@SOCKET@/$STACK_SOCKET}
+	text=${text//@CONF_DIR@/$top_srcdir/config/nginx}
+	text=${text//@USER_LINE@/$_stack_user_line}
+	text=${text//@EXTRA@/${STACK_NGINX_EXTRA:-}}
+	printf '%s\n' "$text" >"$2"
+}
+
+# _stack_save_pids: records the pids this library started so stack_stop DIR
+# works from another shell.
+_stack_save_pids() {
+	{
+		echo "nginx=$STACK_NGINX_PID"
+		echo "portald=$STACK_PORTALD_PID"
+		echo "db=$STACK_DB_STARTED"
+	} >"$STACK_DIR/run/stack.pids"
+}
+
+stack_start() {
+	local dir=$1 port=${2:-} group
+	if [ -z "$dir" ]; then
+		_stack_log "usage: stack_start DIR [PORT]"
+		return 1
+	fi
+	mkdir -p "$dir" || return 1
+	STACK_DIR=$(cd "$dir" && pwd)
+	local nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+	local portald=${PORTALD:-$top_builddir/portald}
+	local portalctl=${PORTALCTL:-$top_builddir/portalctl}
+	local p
+	for p in "$portald" "$portalctl" "$nginx"; do
+		if [ ! -x "$p" ]; then
+			_stack_log "$p is missing or not executable (build first: make)"
+			return 1
+		fi
+	done
+	PORTALD=$portald
+	PORTALCTL=$portalctl
+	NGINX=$nginx
+
+	if [ -z "$port" ] && [ -s "$STACK_DIR/port" ]; then
+		port=$(cat "$STACK_DIR/port")
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			port=
+		fi
+	fi
+	[ -n "$port" ] || port=$(stack_free_port) || return 1
+	STACK_PORT=$port
+	echo "$port" >"$STACK_DIR/port"
+	STACK_URL="http://127.0.0.1:$port"
+	STACK_SOCKET="$STACK_DIR/run/portald.sock"
+	PORTAL_CONFIG="$STACK_DIR/portal.yaml"
+
+	# nginx workers (www-data when the master runs as root) must reach the
+	# socket and the temp dirs: the dirs on the way are group-traversable.
+	if [ "$(id -u)" = 0 ]; then
+		group=${STACK_SOCKET_GROUP:-www-data}
+		_stack_user_line="user www-data $group;"
+	else
+		group=${STACK_SOCKET_GROUP:-$(id -gn)}
+		_stack_user_line=
+	fi
+	mkdir -p "$STACK_DIR/run" "$STACK_DIR/log" "$STACK_DIR/tmp" || return 1
+	chgrp "$group" "$STACK_DIR" "$STACK_DIR/run" "$STACK_DIR/tmp" 2>/dev/null
+	chmod 0750 "$STACK_DIR" "$STACK_DIR/run"
+	chmod 0770 "$STACK_DIR/tmp"
+
+	if [ ! -s "$STACK_DIR/secret.key" ]; then
+		(umask 077 && head -c 32 /dev/urandom >"$STACK_DIR/secret.key") || return 1
+	fi
+	chmod 0600 "$STACK_DIR/secret.key"
+
+	if ! mariadb_start "$STACK_DIR/db"; then
+		_stack_log "MariaDB did not start in $STACK_DIR/db"
+		return 1
+	fi
+	STACK_DB_STARTED=1
+	export PORTAL_DB_SOCKET STACK_DIR STACK_PORT STACK_URL STACK_SOCKET PORTAL_CONFIG
+
+	cat >"$PORTAL_CONFIG" <<EOF
+# portal.yaml of the private stack in $STACK_DIR (written by tests/lib/stack.sh
+# on every start; edit tests/lib/stack.sh, not this file).
+listen:
+  socket: $STACK_SOCKET
+  socket_mode: "0660"
+  socket_group: $group
+  workers: ${STACK_WORKERS:-2}
+  threads: ${STACK_THREADS:-8}
+database:
+  socket: $PORTAL_DB_SOCKET
+  user: ${PORTAL_DB_USER:-root}
+  name: ${PORTAL_DB_NAME:-portal}
+base_url: $STACK_URL
+secret_key_file: $STACK_DIR/secret.key
+paths:
+  templates: $top_srcdir/www/templates
+  clinicians: $top_srcdir/config/clinicians
+  plugins: $top_builddir/gateways/.libs
+log_level: ${STACK_LOG_LEVEL:-info}
+EOF
+
+	if ! "$PORTALCTL" -c "$PORTAL_CONFIG" db migrate --sql-dir "$top_srcdir/sql" \
+	    >>"$STACK_DIR/log/portalctl.log" 2>&1; then
+		_stack_log "portalctl db migrate failed"
+		_stack_tail "$STACK_DIR/log/portalctl.log"
+		stack_stop
+		return 1
+	fi
+
+	# A socket left by a killed portald would fool the wait below.
+	if [ -e "$STACK_SOCKET" ] && ! _stack_is "$(cat "$STACK_DIR/run/portald.pid" 2>/dev/null)" "${PORTALD##*/}"; then
+		rm -f "$STACK_SOCKET"
+	fi
+	"$PORTALD" -c "$PORTAL_CONFIG" -f -p "$STACK_DIR/run/portald.pid" \
+	    </dev/null >>"$STACK_DIR/log/portald.log" 2>&1 &
+	STACK_PORTALD_PID=$!
+	export STACK_PORTALD_PID
+	_stack_save_pids
+	if ! _stack_wait_socket "$STACK_SOCKET" "$STACK_PORTALD_PID" 15; then
+		_stack_log "portald did not open $STACK_SOCKET within 15 s"
+		_stack_tail "$STACK_DIR/log/portald.log"
+		stack_stop
+		return 1
+	fi
+
+	_stack_render "$top_srcdir/config/nginx/portal.conf.in" "$STACK_DIR/nginx.conf" || {
+		stack_stop
+		return 1
+	}
+	if ! "$NGINX" -t -q -e "$STACK_DIR/log/nginx-error.log" -p "$STACK_DIR" \
+	    -c "$STACK_DIR/nginx.conf" >>"$STACK_DIR/log/nginx-error.log" 2>&1; then
+		_stack_log "nginx rejected $STACK_DIR/nginx.conf"
+		_stack_tail "$STACK_DIR/log/nginx-error.log"
+		stack_stop
+		return 1
+	fi
+	"$NGINX" -e "$STACK_DIR/log/nginx-error.log" -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" \
+	    </dev/null >>"$STACK_DIR/log/nginx-error.log" 2>&1 &
+	STACK_NGINX_PID=$!
+	export STACK_NGINX_PID
+	_stack_save_pids
+	if ! _stack_wait_http "$STACK_URL/login" "$STACK_NGINX_PID" 15; then
+		_stack_log "nginx did not answer on $STACK_URL within 15 s"
+		_stack_tail "$STACK_DIR/log/nginx-error.log"
+		stack_stop
+		return 1
+	fi
+	return 0
+}
+
+stack_stop() {
+	local dir=${1:-${STACK_DIR:-}} rc=0 k v
+	local ngx=$STACK_NGINX_PID pd=$STACK_PORTALD_PID db=$STACK_DB_STARTED
+	# Our own children are signalled as they are; pids read from the file
+	# of another shell only while they still run the program they ran.
+	local ngx_name= pd_name=
+	if [ -n "${1:-}" ] && [ -f "$dir/run/stack.pids" ] && [ -z "$ngx$pd$db" ]; then
+		ngx_name=$(basename "${NGINX:-nginx}")
+		pd_name=$(basename "${PORTALD:-portald}")
+		while IFS='=' read -r k v; do
+			case $k in
+			nginx) ngx=$v ;;
+			portald) pd=$v ;;
+			db) db=$v ;;
+			esac
+		done <"$dir/run/stack.pids"
+	fi
+	if [ -n "$ngx" ]; then
+		_stack_kill "$ngx" "$ngx_name" || rc=1
+	fi
+	if [ -n "$pd" ]; then
+		_stack_kill "$pd" "$pd_name" || rc=1
+	fi
+	if [ -n "$db" ]; then
+		if [ -z "${PORTAL_DB_SOCKET:-}" ] && [ -n "$dir" ]; then
+			# another shell: mariadb.sh finds its server from its dir
+			mariadb_stop "$dir/db" || rc=1
+		else
+			mariadb_stop || rc=1
+		fi
+	fi
+	STACK_NGINX_PID=
+	STACK_PORTALD_PID=
+	STACK_DB_STARTED=
+	[ -n "$dir" ] && [ -d "$dir/run" ] && : >"$dir/run/stack.pids"
+	return $rc
+}
+
+stack_env() {
+	local v
+	for v in STACK_DIR STACK_PORT STACK_URL STACK_SOCKET PORTAL_CONFIG \
+	    STACK_PORTALD_PID STACK_NGINX_PID PORTAL_DB_SOCKET; do
+		printf 'export %s=%q\n' "$v" "${!v:-}"
+	done
+}
+
+stack_portalctl() {
+	"${PORTALCTL:-$top_builddir/portalctl}" -c "$PORTAL_CONFIG" "$@"
+}
