@@ -1,1 +1,7 @@
-### www/local.mk
+### www: HTML templates (rendered by portald) and static files (served by nginx)
+nobase_dist_pkgdata_DATA += www/templates/head.html www/templates/nav.html \
+	www/templates/foot.html www/templates/alerts.html \
+	www/templates/login.html www/templates/invite.html \
+	www/templates/billing.html www/templates/documents.html \
+	www/templates/payment_methods.html www/templates/billing_documents.html \
+	www/templates/history.html www/static/portal.css

@@ -1,1 +1,2 @@
-### app/server/local.mk
+### app/server: the process model (master, workers, threads) and FastCGI glue
+libportal_a_SOURCES += app/server/server.h app/server/server.c

@@ -1,0 +1,94 @@
+/* portald.c: the FastCGI daemon: load the configuration, then run the
+ * master/worker process model until SIGTERM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "web/web.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: portald [-t] [-c portal.yaml] [-p pidfile]\n"
+			"  -c FILE  configuration (default $PORTAL_CONFIG or "
+			"%s/portal.yaml)\n"
+			"  -p FILE  write the master's pid to FILE\n"
+			"  -t       check the configuration and exit\n",
+	    PORTAL_SYSCONFDIR);
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *config = getenv("PORTAL_CONFIG"), *pidfile = NULL;
+	char defconf[512], err[512];
+	struct conf_diag diag;
+	struct server_opts opts;
+	struct server_hooks hooks = {web_thread_init, web_thread_fini,
+	    web_handle_fcgi, web_reload, web_app_free};
+	struct app *app = NULL;
+	void *appv;
+	int ch, test_only = 0, rc = 1;
+
+	while ((ch = getopt(argc, argv, "c:p:th")) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 't':
+			test_only = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (config == NULL || *config == '\0') {
+		snprintf(defconf, sizeof(defconf), "%s/portal.yaml",
+		    PORTAL_SYSCONFDIR);
+		config = defconf;
+	}
+	conf_diag_init(&diag);
+	if (app_load(config, &app, &diag, err, sizeof(err)) != PS_OK) {
+		conf_diag_print(&diag, stderr);
+		fprintf(stderr, "portald: %s\n", err);
+		conf_diag_free(&diag);
+		return 1;
+	}
+	conf_diag_free(&diag);
+	if (test_only) {
+		printf("portald: %s: configuration OK\n", config);
+		app_free(app);
+		return 0;
+	}
+	if (pidfile != NULL) {
+		FILE *f = fopen(pidfile, "w");
+
+		if (f == NULL) {
+			fprintf(stderr, "portald: %s: %s\n", pidfile,
+			    strerror(errno));
+			app_free(app);
+			return 1;
+		}
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	app_server_opts(app, &opts);
+	appv = app;
+	if (server_run(&opts, &hooks, &appv, err, sizeof(err)) != PS_OK)
+		fprintf(stderr, "portald: %s\n", err);
+	else
+		rc = 0;
+	app_free(appv);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	return rc;
+}

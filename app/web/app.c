@@ -1,0 +1,141 @@
+/* app.c: loading and freeing the application (configuration, templates,
+ * database password), and the reload hook of the process model. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "web/extern.h"
+
+enum pstatus
+app_load(const char *config_path, struct app **out, struct conf_diag *diag,
+    char *err, size_t errsz)
+{
+	struct app *app = NULL;
+	enum pstatus st;
+	char pw[64];
+
+	*out = NULL;
+	if ((app = calloc(1, sizeof(*app))) == NULL) {
+		errbuf_set(err, errsz, "out of memory");
+		return PS_NOMEM;
+	}
+	if ((app->config_path = strdup(config_path)) == NULL) {
+		st = PS_NOMEM;
+		errbuf_set(err, errsz, "out of memory");
+		goto fail;
+	}
+	if ((st = conf_load(config_path, &app->conf, diag)) != PS_OK) {
+		errbuf_set(err, errsz, "%s: %zu configuration problem(s)",
+		    config_path, conf_diag_count(diag));
+		goto fail;
+	}
+	if ((st = tmpl_load_dir(app->conf->paths.templates, &app->tmpl, err,
+		 errsz)) != PS_OK)
+		goto fail;
+	app->limits.max_body = (size_t)app->conf->limits.max_body;
+	app->limits.max_fields = (size_t)app->conf->limits.max_fields;
+	app->limits.max_field_len = (size_t)app->conf->limits.max_field_length;
+	app->limits.max_cookies = HTTP_DEFAULT_MAX_COOKIES;
+	if (app->conf->database.password.path != NULL ||
+	    app->conf->database.password.env != NULL) {
+		if ((st = conf_secret_read(&app->conf->database.password,
+			 &app->db_password, &app->db_password_len, err,
+			 errsz)) != PS_OK)
+			goto fail;
+	}
+	/* A hash to verify against when the email is unknown. */
+	if (crypto_random(pw, sizeof(pw)) != PS_OK ||
+	    crypto_password_hash(pw, sizeof(pw), app->dummy_hash,
+		sizeof(app->dummy_hash)) != PS_OK) {
+		errbuf_set(err, errsz, "cannot compute a password hash");
+		st = PS_ERROR;
+		goto fail;
+	}
+	log_set_level((enum log_level)app->conf->log_level);
+	*out = app;
+	return PS_OK;
+fail:
+	app_free(app);
+	return st;
+}
+
+void
+app_free(struct app *app)
+{
+	if (app == NULL)
+		return;
+	conf_free(app->conf);
+	tmpl_free(app->tmpl);
+	if (app->db_password != NULL)
+		conf_secret_free(app->db_password, app->db_password_len);
+	free(app->config_path);
+	free(app);
+}
+
+void
+app_server_opts(const struct app *app, struct server_opts *o)
+{
+	const struct conf_listen *l = &app->conf->listen;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->socket, sizeof(o->socket), "%s",
+	    l->socket != NULL ? l->socket : l->tcp != NULL ? l->tcp : "");
+	o->socket_mode = (unsigned)l->socket_mode;
+	if (l->socket_group != NULL)
+		snprintf(o->socket_group, sizeof(o->socket_group), "%s",
+		    l->socket_group);
+	o->workers = (int)l->workers;
+	o->threads = (int)l->threads;
+	o->backlog = 1024;
+	o->drain_ms = 4000;
+}
+
+void
+app_db_params(const struct app *app, struct db_params *p)
+{
+	const struct conf_database *d = &app->conf->database;
+
+	memset(p, 0, sizeof(*p));
+	p->socket = d->socket;
+	p->host = d->host;
+	p->port = (unsigned)d->port;
+	p->user = d->user;
+	p->password = app->db_password;
+	p->name = d->name;
+	p->timeout = 5;
+}
+
+enum pstatus
+web_reload(void **appp, struct server_opts *opts, char *err, size_t errsz)
+{
+	const struct app *old = *appp;
+	struct app *app = NULL;
+	struct conf_diag diag;
+	enum pstatus st;
+
+	conf_diag_init(&diag);
+	st = app_load(old->config_path, &app, &diag, err, errsz);
+	if (st != PS_OK) {
+		size_t i;
+
+		for (i = 0; i < diag.n && diag.msgs != NULL; i++)
+			if (diag.msgs[i] != NULL) {
+				char q[600];
+
+				log_error("event=config_problem problem=%s",
+				    log_value(diag.msgs[i], q, sizeof(q)));
+			}
+		conf_diag_free(&diag);
+		return st;
+	}
+	conf_diag_free(&diag);
+	app_server_opts(app, opts);
+	*appp = app;
+	return PS_OK;
+}
+
+void
+web_app_free(void *app)
+{
+	app_free(app);
+}

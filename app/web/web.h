@@ -1,0 +1,55 @@
+/* web.h: the portal application behind the process model: loading the
+ * configuration and templates, per-thread state, and answering one FastCGI
+ * request through the HTTP layer, the page handlers and the database. */
+#ifndef PORTAL_WEB_H
+#define PORTAL_WEB_H
+
+#include <fcgiapp.h>
+
+#include "conf/conf.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "http/response.h"
+#include "http/template.h"
+#include "server/server.h"
+
+/* Everything a worker needs that is loaded once, read-only afterwards. */
+struct app {
+	char *config_path;         /* as given to app_load(); owned */
+	struct portal_conf *conf;  /* owned */
+	struct tmpl_set *tmpl;     /* owned */
+	struct http_limits limits; /* from conf->limits */
+	char *db_password;         /* NULL when none; wiped at free */
+	size_t db_password_len;
+	char dummy_hash[128]; /* verified against when no such user, so a
+				 wrong email costs what a wrong password does */
+};
+
+/* Loads config_path (every problem into diag), the templates and the
+ * database password. Returns PS_OK with a new *out for app_free(), or an
+ * error with err filled (and diag for configuration problems). */
+enum pstatus app_load(const char *config_path, struct app **out,
+    struct conf_diag *diag, char *err, size_t errsz);
+/* Frees app, wiping secrets. NULL is fine. */
+void app_free(struct app *app);
+/* Fills *opts from app's listen section. */
+void app_server_opts(const struct app *app, struct server_opts *opts);
+/* Fills *p with the connection parameters of app (pointers into app). */
+void app_db_params(const struct app *app, struct db_params *p);
+
+/* The struct server_hooks callbacks (server.h). */
+void *web_thread_init(void *app);
+void web_thread_fini(void *tstate);
+void web_handle_fcgi(void *tstate, FCGX_Request *req);
+enum pstatus web_reload(void **app, struct server_opts *opts, char *err,
+    size_t errsz);
+void web_app_free(void *app);
+
+/* Answers one parsed request into resp (never fails: problems become error
+ * pages). tstate is what web_thread_init() returned. *route gets the
+ * matched route's pattern (for the log line; never the raw path, which may
+ * hold a token), or "-". */
+void web_dispatch(void *tstate, const struct http_request *req,
+    struct http_response *resp, const char **route);
+
+#endif
