@@ -32,8 +32,9 @@
 
 #include "util/util.h"
 
-/* Column sizes (the arrays below hold them plus a NUL). Bytes, not chars:
- * the columns are utf8mb4 varchar(n) with n chosen so n*4 bytes fit. */
+/* Longest accepted inputs, in bytes (the arrays below hold them plus a
+ * NUL). A longer input is refused with PS_INVALID; the utf8mb4 columns are
+ * at least this many characters wide, so every accepted input fits. */
 #define DB_EMAIL_MAX    254
 #define DB_NAME_MAX     100 /* first/last name */
 #define DB_SLUG_MAX     64
@@ -58,6 +59,12 @@ struct db_params {
 };
 
 struct db;
+
+/* Initialises the client library. Call once at start-up, before any
+ * thread opens a connection (mysql_library_init is not thread-safe).
+ * PS_OK or PS_ERROR. db_global_end() releases it at exit. */
+enum pstatus db_global_init(void);
+void db_global_end(void);
 
 /* Connects with utf8mb4, time zone +00:00, strict SQL mode and no driver
  * auto-reconnect. On PS_OK *out is a new handle for db_close(); else *out is
@@ -206,6 +213,15 @@ enum pstatus db_user_set_invite(struct db *db, int64_t user_id,
 enum pstatus db_user_set_password(
     struct db *db, int64_t user_id, const char *pwhash, int64_t now);
 
+/* The one-time use of an invitation, atomically: sets the password hash of
+ * user_id and clears its invitation only if the invitation still hashes to
+ * token_hash and has not expired at now. Two requests racing with the same
+ * link: one gets PS_OK, the other PS_NOTFOUND. PS_INVALID for a bad hash,
+ * PS_UNKNOWN or PS_ERROR. Prefer this to db_user_set_password on the
+ * invitation page. */
+enum pstatus db_user_accept_invite(struct db *db, int64_t user_id,
+    const char *token_hash, const char *pwhash, int64_t now);
+
 /* ---- sessions ---- */
 
 struct db_session {
@@ -282,8 +298,9 @@ enum pstatus db_throttle_clear(
 
 enum db_actor { DB_ACTOR_CLIENT, DB_ACTOR_CLINICIAN, DB_ACTOR_SYSTEM };
 
-/* Appends an audit row stamped with the server's clock. client_id and
- * user_id may be 0 (none); detail and ip may be NULL. detail must hold no
+/* Appends an audit row stamped with the server's clock. action is short
+ * ASCII ("login.ok", "card.add"). client_id and user_id may be 0 (none);
+ * detail and ip may be NULL. detail must hold no
  * secret, card number or password; it is cut to DB_DETAIL_MAX bytes.
  * PS_OK, PS_UNKNOWN or PS_ERROR. */
 enum pstatus db_audit(struct db *db, int64_t practice_id, int64_t client_id,

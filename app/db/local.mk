@@ -1,1 +1,3 @@
-### app/db/local.mk
+### app/db: MariaDB connection, statement cache, transactions, migrations and
+### the portal's queries (the only place with SQL text).
+libportal_a_SOURCES += app/db/db.h app/db/db_int.h app/db/db.c app/db/migrate.c
