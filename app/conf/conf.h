@@ -16,10 +16,11 @@
 /* Diagnostics: every problem found while loading, in order found.     */
 
 struct conf_diag {
-	char **msgs; /* msgs[0..n): "FILE:LINE:COL: message", owned */
-	size_t n;    /* number of problems (== conf_diag_count()) */
-	size_t cap;  /* allocated slots in msgs */
-	int nomem;   /* a message could not be stored (still counted in n) */
+	char **msgs;  /* msgs[0..nmsgs): "FILE:LINE:COL: message", owned */
+	size_t nmsgs; /* messages stored (at most 1000; later ones counted) */
+	size_t n;     /* number of problems (== conf_diag_count()) */
+	size_t cap;   /* allocated slots in msgs */
+	int nomem;    /* a message could not be stored (still counted in n) */
 };
 
 /* Zeroes d. A zeroed struct conf_diag is also a valid empty one. */

@@ -1,3 +1,17 @@
 ### app/conf: YAML tree loader (libyaml), table-driven binder, portal.yaml
 ### and practice configuration, `portalctl config check`.
-libportal_a_SOURCES += app/conf/conf.h
+libportal_a_SOURCES += app/conf/conf.h app/conf/diag.c app/conf/tree.c \
+	app/conf/bind.c app/conf/secret.c app/conf/portal.c
+
+EXTRA_DIST += config/portal.yaml config/clinicians/demo.yaml \
+	config/clinicians/harbor-family.yaml
+
+### Unit tests of the configuration, with fixture trees under tests/unit/conf.
+check_PROGRAMS += tests/unit/check_conf
+tests_unit_check_conf_SOURCES = tests/unit/check_conf.c
+tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS) $(YAML_CFLAGS) \
+	-DCONF_FIXTURES='"$(abs_top_srcdir)/tests/unit/conf"' \
+	-DCONF_EXAMPLES='"$(abs_top_srcdir)/config"'
+tests_unit_check_conf_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/check_conf
+EXTRA_DIST += tests/unit/conf

@@ -1,0 +1,937 @@
+/* portal.c: the portal.yaml and clinicians/<slug>.yaml tables, loading
+ * and cross-checks, and `portalctl config check`. */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+
+#ifndef PORTAL_DATADIR
+#define PORTAL_DATADIR "/usr/local/share/portal"
+#endif
+#ifndef PORTAL_PLUGINDIR
+#define PORTAL_PLUGINDIR "/usr/local/lib/portal"
+#endif
+
+#define SECRET_KEY_MIN 32
+#define SLUG_MAX       64
+
+/* ---- validators ---------------------------------------------------- */
+
+enum pstatus
+conf_valid_npi(const char *v, char *err, size_t errsz)
+{
+	/* NPI check digit: Luhn over "80840" + the ten digits (CMS, "NPI
+	 * check digit", ISO 7812 card issuer prefix 80840). */
+	char all[16];
+	int sum = 0, dbl = 0, i;
+
+	if (strlen(v) != 10 || strspn(v, "0123456789") != 10) {
+		errbuf_set(err, errsz, "an NPI is exactly 10 digits");
+		return PS_INVALID;
+	}
+	if (v[0] != '1' && v[0] != '2') {
+		errbuf_set(err, errsz, "an NPI starts with 1 or 2");
+		return PS_INVALID;
+	}
+	snprintf(all, sizeof(all), "80840%s", v);
+	for (i = 14; i >= 0; i--) {
+		int d = all[i] - '0';
+
+		if (dbl && (d *= 2) > 9)
+			d -= 9;
+		sum += d;
+		dbl = !dbl;
+	}
+	if (sum % 10 != 0) {
+		errbuf_set(err, errsz,
+		    "%s is not a valid NPI (its check digit is wrong)", v);
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+enum pstatus
+conf_valid_ein(const char *v, char *err, size_t errsz)
+{
+	size_t i;
+
+	for (i = 0; i < 10; i++) {
+		if (i == 2 ? v[i] != '-' : !isdigit((unsigned char)v[i]))
+			break;
+	}
+	if (i != 10 || v[10] != '\0') {
+		errbuf_set(err, errsz,
+		    "expected an EIN written NN-NNNNNNN (nine digits)");
+		return PS_INVALID;
+	}
+	if (v[0] == '0' && v[1] == '0') {
+		errbuf_set(err, errsz, "an EIN cannot start with 00");
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+enum pstatus
+conf_valid_slug(const char *v, char *err, size_t errsz)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > SLUG_MAX ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
+		errbuf_set(err, errsz,
+		    "a practice slug is 1 to %d characters from a-z, 0-9 and "
+		    "-",
+		    SLUG_MAX);
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+static enum pstatus
+valid_text(const char *v, char *err, size_t errsz)
+{
+	size_t i;
+
+	if (v[0] == '\0') {
+		errbuf_set(err, errsz, "must not be empty");
+		return PS_INVALID;
+	}
+	for (i = 0; v[i] != '\0'; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			errbuf_set(
+			    err, errsz, "must not contain control characters");
+			return PS_INVALID;
+		}
+	}
+	if (i > 200) {
+		errbuf_set(err, errsz, "longer than 200 characters");
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+static enum pstatus
+valid_word(const char *v, char *err, size_t errsz)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 64 ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	              "0123456789_-.$") != n) {
+		errbuf_set(err, errsz,
+		    "expected a name of letters, digits, '_', '-', '.'");
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+static enum pstatus
+valid_hostport(const char *v, char *err, size_t errsz)
+{
+	const char *colon = strrchr(v, ':');
+	int64_t port;
+	size_t hl;
+
+	if (colon == NULL || colon == v) {
+		errbuf_set(
+		    err, errsz, "expected HOST:PORT such as 127.0.0.1:9000");
+		return PS_INVALID;
+	}
+	hl = (size_t)(colon - v);
+	if (v[0] == '[' ? colon[-1] != ']' : strcspn(v, ":[] /") != hl) {
+		errbuf_set(err, errsz,
+		    "expected HOST:PORT such as 127.0.0.1:9000 or [::1]:9000");
+		return PS_INVALID;
+	}
+	if (util_strtonum(colon + 1, strlen(colon + 1), 1, 65535, &port, NULL,
+	        0) != PS_OK) {
+		errbuf_set(err, errsz, "port must be a number from 1 to 65535");
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+static enum pstatus
+valid_url(const char *v, char *err, size_t errsz)
+{
+	const char *host;
+	size_t i;
+
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		host = NULL;
+	if (host == NULL || host[0] == '\0' || host[0] == '/') {
+		errbuf_set(err, errsz,
+		    "expected an http:// or https:// URL such as "
+		    "https://billing.example.com");
+		return PS_INVALID;
+	}
+	for (i = 0; v[i] != '\0'; i++) {
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f ||
+		    v[i] == '"' || v[i] == '<' || v[i] == '>' || v[i] == '?' ||
+		    v[i] == '#') {
+			errbuf_set(err, errsz,
+			    "URL must not contain spaces, quotes, '?' or '#'");
+			return PS_INVALID;
+		}
+	}
+	return PS_OK;
+}
+
+static enum pstatus
+valid_country(const char *v, char *err, size_t errsz)
+{
+	if (strlen(v) != 2 || !isupper((unsigned char)v[0]) ||
+	    !isupper((unsigned char)v[1])) {
+		errbuf_set(err, errsz,
+		    "expected an ISO 3166 two-letter country code such as US");
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+static enum pstatus
+valid_phone(const char *v, char *err, size_t errsz)
+{
+	size_t i, digits = 0;
+
+	for (i = 0; v[i] != '\0'; i++) {
+		if (isdigit((unsigned char)v[i]))
+			digits++;
+		else if (strchr("+-() .", v[i]) == NULL)
+			break;
+	}
+	if (v[i] != '\0' || digits < 7 || digits > 15) {
+		errbuf_set(err, errsz,
+		    "expected a phone number such as (555) 010-0199 or "
+		    "+1 555 010 0199");
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+static enum pstatus
+valid_email(const char *v, char *err, size_t errsz)
+{
+	const char *at = strchr(v, '@');
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f ||
+		    strchr("\"<>(),;:\\[]", v[i]) != NULL)
+			break;
+	if (v[i] != '\0' || at == NULL || at == v || strchr(at + 1, '@') ||
+	    strchr(at + 1, '.') == NULL || at[1] == '.' || i > 254 ||
+	    v[i - 1] == '.') {
+		errbuf_set(err, errsz,
+		    "expected an email address such as billing@example.com");
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+/* ---- tables -------------------------------------------------------- */
+
+static const char *const log_levels[] = {
+    "debug", "info", "warn", "error", NULL};
+
+#define OFF(s, f) offsetof(struct s, f)
+
+static const struct conf_key listen_keys[] = {
+    {.name = "socket",
+        .type = CT_PATH,
+        .offset = OFF(conf_listen, socket),
+        .help = "a unix socket path"},
+    {.name = "tcp",
+        .type = CT_STRING,
+        .offset = OFF(conf_listen, tcp),
+        .validate = valid_hostport,
+        .help = "HOST:PORT"},
+    {.name = "socket_mode",
+        .type = CT_OCTAL_MODE,
+        .offset = OFF(conf_listen, socket_mode),
+        .def = "0660"},
+    {.name = "socket_group",
+        .type = CT_STRING,
+        .offset = OFF(conf_listen, socket_group),
+        .validate = valid_word,
+        .help = "a group name"},
+    {.name = "workers",
+        .type = CT_INT,
+        .offset = OFF(conf_listen, workers),
+        .min = 1,
+        .max = 256,
+        .help = "a number of processes from 1 to 256"},
+    {.name = "threads",
+        .type = CT_INT,
+        .offset = OFF(conf_listen, threads),
+        .def = "8",
+        .min = 1,
+        .max = 256,
+        .help = "a number of threads from 1 to 256"},
+    {.name = NULL},
+};
+
+static const struct conf_key database_keys[] = {
+    {.name = "socket",
+        .type = CT_PATH,
+        .offset = OFF(conf_database, socket),
+        .help = "the MariaDB unix socket path"},
+    {.name = "host",
+        .type = CT_STRING,
+        .offset = OFF(conf_database, host),
+        .validate = valid_word,
+        .help = "a host name or address"},
+    {.name = "port",
+        .type = CT_INT,
+        .offset = OFF(conf_database, port),
+        .def = "3306",
+        .min = 1,
+        .max = 65535,
+        .help = "a port from 1 to 65535"},
+    {.name = "user",
+        .type = CT_STRING,
+        .offset = OFF(conf_database, user),
+        .required = 1,
+        .validate = valid_word,
+        .help = "a MariaDB user name"},
+    {.name = "password",
+        .type = CT_SECRET_REF,
+        .offset = OFF(conf_database, password)},
+    {.name = "name",
+        .type = CT_STRING,
+        .offset = OFF(conf_database, name),
+        .required = 1,
+        .validate = valid_word,
+        .help = "a database name"},
+    {.name = NULL},
+};
+
+static const struct conf_key paths_keys[] = {
+    {.name = "templates",
+        .type = CT_PATH,
+        .offset = OFF(conf_paths, templates),
+        .def = PORTAL_DATADIR "/templates"},
+    {.name = "clinicians",
+        .type = CT_PATH,
+        .offset = OFF(conf_paths, clinicians),
+        .def = "clinicians"},
+    {.name = "plugins",
+        .type = CT_PATH,
+        .offset = OFF(conf_paths, plugins),
+        .def = PORTAL_PLUGINDIR},
+    {.name = NULL},
+};
+
+static const struct conf_key session_keys[] = {
+    {.name = "idle_timeout",
+        .type = CT_DURATION,
+        .offset = OFF(conf_session, idle_timeout),
+        .def = "30m",
+        .min = 60,
+        .max = 7 * 86400},
+    {.name = "absolute_timeout",
+        .type = CT_DURATION,
+        .offset = OFF(conf_session, absolute_timeout),
+        .def = "12h",
+        .min = 60,
+        .max = 30 * 86400},
+    {.name = NULL},
+};
+
+static const struct conf_key throttle_keys[] = {
+    {.name = "max_failures_per_account",
+        .type = CT_INT,
+        .offset = OFF(conf_throttle, max_failures_per_account),
+        .def = "5",
+        .min = 1,
+        .max = 1000},
+    {.name = "max_failures_per_address",
+        .type = CT_INT,
+        .offset = OFF(conf_throttle, max_failures_per_address),
+        .def = "20",
+        .min = 1,
+        .max = 100000},
+    {.name = "window",
+        .type = CT_DURATION,
+        .offset = OFF(conf_throttle, window),
+        .def = "15m",
+        .min = 1,
+        .max = 86400},
+    {.name = "lockout",
+        .type = CT_DURATION,
+        .offset = OFF(conf_throttle, lockout),
+        .def = "15m",
+        .min = 1,
+        .max = 7 * 86400},
+    {.name = NULL},
+};
+
+static const struct conf_key limits_keys[] = {
+    {.name = "max_body",
+        .type = CT_SIZE,
+        .offset = OFF(conf_limits, max_body),
+        .def = "64k",
+        .min = 1024,
+        .max = 64 * 1024 * 1024},
+    {.name = "max_fields",
+        .type = CT_INT,
+        .offset = OFF(conf_limits, max_fields),
+        .def = "64",
+        .min = 1,
+        .max = 10000},
+    {.name = "max_field_length",
+        .type = CT_SIZE,
+        .offset = OFF(conf_limits, max_field_length),
+        .def = "4096",
+        .min = 16,
+        .max = 1024 * 1024},
+    {.name = NULL},
+};
+
+static const struct conf_key portal_keys[] = {
+    {.name = "listen",
+        .type = CT_MAP,
+        .offset = OFF(portal_conf, listen),
+        .required = 1,
+        .sub = listen_keys},
+    {.name = "database",
+        .type = CT_MAP,
+        .offset = OFF(portal_conf, database),
+        .required = 1,
+        .sub = database_keys},
+    {.name = "base_url",
+        .type = CT_STRING,
+        .offset = OFF(portal_conf, base_url),
+        .required = 1,
+        .validate = valid_url,
+        .help = "the portal's public URL"},
+    {.name = "secret_key_file",
+        .type = CT_PATH,
+        .offset = OFF(portal_conf, secret_key_file),
+        .required = 1,
+        .help = "a file of at least 32 random bytes"},
+    {.name = "paths",
+        .type = CT_MAP,
+        .offset = OFF(portal_conf, paths),
+        .sub = paths_keys},
+    {.name = "session",
+        .type = CT_MAP,
+        .offset = OFF(portal_conf, session),
+        .sub = session_keys},
+    {.name = "login_throttle",
+        .type = CT_MAP,
+        .offset = OFF(portal_conf, login_throttle),
+        .sub = throttle_keys},
+    {.name = "limits",
+        .type = CT_MAP,
+        .offset = OFF(portal_conf, limits),
+        .sub = limits_keys},
+    {.name = "log_level",
+        .type = CT_ENUM,
+        .offset = OFF(portal_conf, log_level),
+        .def = "info",
+        .words = log_levels},
+    {.name = NULL},
+};
+
+static const struct conf_key address_keys[] = {
+    {.name = "line1",
+        .type = CT_STRING,
+        .offset = OFF(conf_address, line1),
+        .required = 1,
+        .validate = valid_text,
+        .help = "a street address"},
+    {.name = "line2",
+        .type = CT_STRING,
+        .offset = OFF(conf_address, line2),
+        .validate = valid_text,
+        .help = "a suite or floor"},
+    {.name = "city",
+        .type = CT_STRING,
+        .offset = OFF(conf_address, city),
+        .required = 1,
+        .validate = valid_text,
+        .help = "a city"},
+    {.name = "region",
+        .type = CT_STRING,
+        .offset = OFF(conf_address, region),
+        .required = 1,
+        .validate = valid_text,
+        .help = "a state, province or region"},
+    {.name = "postal_code",
+        .type = CT_STRING,
+        .offset = OFF(conf_address, postal_code),
+        .required = 1,
+        .validate = valid_text,
+        .help = "a postal or ZIP code"},
+    {.name = "country",
+        .type = CT_STRING,
+        .offset = OFF(conf_address, country),
+        .required = 1,
+        .validate = valid_country,
+        .help = "a two-letter country code"},
+    {.name = NULL},
+};
+
+static const struct conf_key practice_keys[] = {
+    {.name = "name",
+        .type = CT_STRING,
+        .offset = OFF(practice_conf, name),
+        .required = 1,
+        .validate = valid_text,
+        .help = "the practice's name as clients know it"},
+    {.name = "address",
+        .type = CT_MAP,
+        .offset = OFF(practice_conf, address),
+        .required = 1,
+        .sub = address_keys},
+    {.name = "phone",
+        .type = CT_STRING,
+        .offset = OFF(practice_conf, phone),
+        .required = 1,
+        .validate = valid_phone,
+        .help = "a phone number"},
+    {.name = "email",
+        .type = CT_STRING,
+        .offset = OFF(practice_conf, email),
+        .required = 1,
+        .validate = valid_email,
+        .help = "an email address"},
+    {.name = "currency",
+        .type = CT_CURRENCY,
+        .offset = OFF(practice_conf, currency),
+        .required = 1},
+    {.name = "timezone",
+        .type = CT_TIMEZONE,
+        .offset = OFF(practice_conf, timezone),
+        .required = 1},
+    {.name = "npi",
+        .type = CT_STRING,
+        .offset = OFF(practice_conf, npi),
+        .validate = conf_valid_npi,
+        .help = "a 10-digit NPI"},
+    {.name = "tax_id",
+        .type = CT_STRING,
+        .offset = OFF(practice_conf, tax_id),
+        .validate = conf_valid_ein,
+        .help = "an EIN written NN-NNNNNNN"},
+    {.name = "online_payments",
+        .type = CT_BOOL,
+        .offset = OFF(practice_conf, online_payments),
+        .def = "off"},
+    {.name = "gateway", .type = CT_NODE, .offset = OFF(practice_conf, gateway)},
+    {.name = NULL},
+};
+
+/* ---- practices ----------------------------------------------------- */
+
+void
+conf_practice_free(struct practice_conf *p)
+{
+	if (p == NULL)
+		return;
+	conf_bind_free(practice_keys, p);
+	free(p->slug);
+	free(p->file);
+	conf_tree_free(p->tree);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Sets p->file and p->slug from name; a bad slug is a problem in diag. */
+static enum pstatus
+practice_names(
+    const char *name, struct practice_conf *p, struct conf_diag *diag)
+{
+	const char *base = strrchr(name, '/');
+	char err[128];
+	size_t bl;
+
+	base = base != NULL ? base + 1 : name;
+	bl = strlen(base);
+	if ((p->file = strdup(name)) == NULL)
+		return PS_NOMEM;
+	if (bl > 5 && strcmp(base + bl - 5, ".yaml") == 0)
+		bl -= 5;
+	if ((p->slug = strndup(base, bl)) == NULL)
+		return PS_NOMEM;
+	if (conf_valid_slug(p->slug, err, sizeof(err)) != PS_OK) {
+		conf_diag_add(diag, name, 0, 0,
+		    "bad practice file name \"%s\": %s; the file name without "
+		    ".yaml is the practice's slug in URLs",
+		    base, err);
+		return PS_INVALID;
+	}
+	return PS_OK;
+}
+
+/* Binds tree (may be NULL) into p and cross-checks it. */
+static enum pstatus
+practice_bind(struct practice_conf *p, struct conf_diag *diag)
+{
+	const struct conf_node *op;
+	enum pstatus rc;
+
+	if (p->tree == NULL)
+		return PS_INVALID;
+	rc = conf_bind(p->tree, practice_keys, p, diag);
+	if (rc == PS_NOMEM)
+		return rc;
+	if (p->gateway != NULL && p->gateway->kind != CN_MAP) {
+		conf_diag_node(diag, p->gateway, 0,
+		    "gateway: expected a mapping (plugin: NAME and the "
+		    "plugin's keys), got %s",
+		    conf_node_kind_str(p->gateway->kind));
+		rc = PS_INVALID;
+	}
+	if (p->online_payments && p->gateway == NULL &&
+	    (op = conf_node_get(p->tree, "online_payments")) != NULL) {
+		conf_diag_node(diag, op, 1,
+		    "online_payments is on but the practice has no gateway: "
+		    "mapping naming its card processor plugin");
+		rc = PS_INVALID;
+	}
+	return rc;
+}
+
+enum pstatus
+conf_practice_load_buf(const char *buf, size_t n, const char *name,
+    struct practice_conf *p, struct conf_diag *diag)
+{
+	enum pstatus rc, brc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = practice_names(name, p, diag)) == PS_NOMEM)
+		return rc;
+	brc = conf_parse_buf(buf, n, name, &p->tree, diag);
+	if (brc == PS_NOMEM)
+		return brc;
+	if (brc != PS_OK)
+		rc = PS_INVALID;
+	if ((brc = practice_bind(p, diag)) != PS_OK)
+		rc = brc == PS_NOMEM ? brc : PS_INVALID;
+	return rc;
+}
+
+enum pstatus
+conf_practice_load(
+    const char *path, struct practice_conf *p, struct conf_diag *diag)
+{
+	enum pstatus rc, brc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = practice_names(path, p, diag)) == PS_NOMEM)
+		return rc;
+	brc = conf_parse_file(path, &p->tree, diag);
+	if (brc == PS_NOMEM)
+		return brc;
+	if (brc != PS_OK)
+		rc = PS_INVALID;
+	if ((brc = practice_bind(p, diag)) != PS_OK)
+		rc = brc == PS_NOMEM ? brc : PS_INVALID;
+	return rc;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads every *.yaml of dir into c->practices. where positions problems
+ * about the directory itself. */
+static enum pstatus
+load_practices(struct portal_conf *c, const char *dir,
+    const struct conf_node *where, struct conf_diag *diag)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	char **names = NULL, *path = NULL;
+	size_t nn = 0, cap = 0, i, l;
+	enum pstatus rc = PS_OK, prc;
+
+	if ((d = opendir(dir)) == NULL) {
+		conf_diag_node(diag, where, 1,
+		    "cannot open the clinicians directory %s: %s", dir,
+		    strerror(errno));
+		rc = PS_INVALID;
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		l = strlen(de->d_name);
+		if (l > 4 && strcmp(de->d_name + l - 4, ".yml") == 0) {
+			conf_diag_add(diag, dir, 0, 0,
+			    "%s: practice files end in .yaml; rename it",
+			    de->d_name);
+			rc = PS_INVALID;
+			continue;
+		}
+		if (l <= 5 || strcmp(de->d_name + l - 5, ".yaml") != 0)
+			continue;
+		if (nn == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			char **nm = realloc(names, ncap * sizeof(*nm));
+
+			if (nm == NULL) {
+				rc = PS_NOMEM;
+				goto out;
+			}
+			names = nm;
+			cap = ncap;
+		}
+		if ((names[nn] = strdup(de->d_name)) == NULL) {
+			rc = PS_NOMEM;
+			goto out;
+		}
+		nn++;
+	}
+	if (nn == 0) {
+		conf_diag_node(diag, where, 1,
+		    "no practice files (*.yaml) in %s; at least one practice "
+		    "is required",
+		    dir);
+		rc = PS_INVALID;
+		goto out;
+	}
+	qsort(names, nn, sizeof(*names), name_cmp);
+	if ((c->practices = calloc(nn, sizeof(*c->practices))) == NULL) {
+		rc = PS_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nn; i++) {
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+			path = NULL;
+			rc = PS_NOMEM;
+			goto out;
+		}
+		prc = conf_practice_load(path, &c->practices[i], diag);
+		c->npractices = i + 1;
+		free(path);
+		path = NULL;
+		if (prc == PS_NOMEM) {
+			rc = prc;
+			goto out;
+		}
+		if (prc != PS_OK)
+			rc = PS_INVALID;
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	free(path);
+	return rc;
+}
+
+/* ---- the portal ---------------------------------------------------- */
+
+void
+conf_free(struct portal_conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	conf_secret_free(c->secret_key, c->secret_key_len);
+	conf_bind_free(portal_keys, c);
+	for (i = 0; i < c->npractices; i++)
+		conf_practice_free(&c->practices[i]);
+	free(c->practices);
+	free(c->file);
+	free(c->dir);
+	free(c);
+}
+
+const struct practice_conf *
+conf_practice(const struct portal_conf *c, const char *slug)
+{
+	size_t i;
+
+	for (i = 0; c != NULL && slug != NULL && i < c->npractices; i++)
+		if (strcmp(c->practices[i].slug, slug) == 0)
+			return &c->practices[i];
+	return NULL;
+}
+
+static const struct conf_node *
+node_or(const struct conf_node *n, const struct conf_node *fallback)
+{
+	return n != NULL ? n : fallback;
+}
+
+/* Cross-checks of portal.yaml that a table cannot express. */
+static enum pstatus
+portal_checks(
+    struct portal_conf *c, const struct conf_node *root, struct conf_diag *diag)
+{
+	const struct conf_node *ln, *db, *ss, *at;
+	enum pstatus rc = PS_OK;
+	long ncpu;
+	size_t l, min;
+
+	ln = node_or(conf_node_get(root, "listen"), root);
+	db = node_or(conf_node_get(root, "database"), root);
+	ss = node_or(conf_node_get(root, "session"), root);
+	/* A key given but invalid has been reported already. */
+	if (ln != root && ln->kind == CN_MAP &&
+	    conf_node_get(ln, "socket") == NULL &&
+	    conf_node_get(ln, "tcp") == NULL) {
+		conf_diag_node(diag, ln, 1,
+		    "listen: give socket: PATH (a unix socket for nginx) or "
+		    "tcp: HOST:PORT");
+		rc = PS_INVALID;
+	} else if (c->listen.socket != NULL && c->listen.tcp != NULL) {
+		conf_diag_node(diag, conf_node_get(ln, "tcp"), 1,
+		    "listen: give only one of socket and tcp");
+		rc = PS_INVALID;
+	}
+	if (c->listen.tcp != NULL &&
+	    conf_node_get(ln, "socket_group") != NULL) {
+		conf_diag_node(diag, conf_node_get(ln, "socket_group"), 1,
+		    "listen: socket_group applies only to a unix socket");
+		rc = PS_INVALID;
+	}
+	if (db != root && db->kind == CN_MAP &&
+	    conf_node_get(db, "socket") == NULL &&
+	    conf_node_get(db, "host") == NULL) {
+		conf_diag_node(diag, db, 1,
+		    "database: give socket: PATH or host: NAME (with port:)");
+		rc = PS_INVALID;
+	} else if (c->database.socket != NULL && c->database.host != NULL) {
+		conf_diag_node(diag, conf_node_get(db, "host"), 1,
+		    "database: give only one of socket and host");
+		rc = PS_INVALID;
+	}
+	if (c->session.idle_timeout > c->session.absolute_timeout &&
+	    c->session.absolute_timeout > 0) {
+		at = node_or(conf_node_get(ss, "idle_timeout"), ss);
+		conf_diag_node(diag, at, 1,
+		    "session: idle_timeout is longer than absolute_timeout");
+		rc = PS_INVALID;
+	}
+	if (c->listen.workers == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		c->listen.workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 : ncpu;
+	}
+	if (c->base_url != NULL) {
+		/* valid_url() checked the scheme; keep at least one host
+		 * character after it. */
+		l = strlen(c->base_url);
+		min = strncmp(c->base_url, "https://", 8) == 0 ? 9 : 8;
+		while (l > min && c->base_url[l - 1] == '/')
+			c->base_url[--l] = '\0';
+	}
+	return rc;
+}
+
+enum pstatus
+conf_load(const char *path, struct portal_conf **out, struct conf_diag *diag)
+{
+	struct portal_conf *c = NULL;
+	struct conf_node *root = NULL;
+	const struct conf_node *at;
+	char err[512], rp[PATH_MAX], *slash;
+	size_t n0 = conf_diag_count(diag);
+	enum pstatus rc, prc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		rc = PS_NOMEM;
+		goto out;
+	}
+	c->log_level = LOG_LVL_INFO;
+	if ((c->file = strdup(path)) == NULL) {
+		rc = PS_NOMEM;
+		goto out;
+	}
+	rc = conf_parse_file(path, &root, diag);
+	if (rc == PS_NOMEM || rc == PS_NOTFOUND || root == NULL)
+		goto out;
+	if (realpath(path, rp) != NULL && (slash = strrchr(rp, '/')) != NULL) {
+		*slash = '\0';
+		c->dir = strdup(rp[0] != '\0' ? rp : "/");
+	} else {
+		c->dir = strdup(".");
+	}
+	if (c->dir == NULL) {
+		rc = PS_NOMEM;
+		goto out;
+	}
+	if ((prc = conf_bind(root, portal_keys, c, diag)) == PS_NOMEM) {
+		rc = prc;
+		goto out;
+	}
+	portal_checks(c, root, diag);
+	if (c->secret_key_file != NULL) {
+		at = conf_node_get(root, "secret_key_file");
+		prc = conf_secret_read_file(c->secret_key_file, SECRET_KEY_MIN,
+		    &c->secret_key, &c->secret_key_len, err, sizeof(err));
+		if (prc == PS_NOMEM) {
+			rc = prc;
+			goto out;
+		}
+		if (prc == PS_NOTFOUND || prc == PS_INVALID)
+			conf_diag_node(diag, at, 0,
+			    "secret_key_file: %s (create one with: head -c 32 "
+			    "/dev/urandom > FILE; chmod 0640 FILE)",
+			    err);
+		else if (prc != PS_OK)
+			conf_diag_node(diag, at, 0, "secret_key_file: %s", err);
+	}
+	if (c->paths.clinicians != NULL) {
+		at = node_or(
+		    conf_node_get(conf_node_get(root, "paths"), "clinicians"),
+		    root);
+		if (load_practices(c, c->paths.clinicians, at, diag) ==
+		    PS_NOMEM) {
+			rc = PS_NOMEM;
+			goto out;
+		}
+	}
+	rc = conf_diag_count(diag) > n0 ? PS_INVALID : PS_OK;
+out:
+	conf_tree_free(root);
+	if (rc == PS_OK)
+		*out = c;
+	else
+		conf_free(c);
+	return rc;
+}
+
+enum pstatus
+conf_check(const char *path, FILE *out)
+{
+	struct conf_diag d;
+	struct portal_conf *c = NULL;
+	enum pstatus rc;
+
+	conf_diag_init(&d);
+	rc = conf_load(path, &c, &d);
+	conf_diag_print(&d, out);
+	if (rc == PS_OK)
+		fprintf(out, "config OK: %zu practice%s\n", c->npractices,
+		    c->npractices == 1 ? "" : "s");
+	else if (conf_diag_count(&d) > 0)
+		fprintf(out, "config: %zu problem%s\n", conf_diag_count(&d),
+		    conf_diag_count(&d) == 1 ? "" : "s");
+	else
+		fprintf(out, "config: %s\n", pstatus_str(rc));
+	conf_free(c);
+	conf_diag_free(&d);
+	return rc;
+}
