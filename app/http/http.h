@@ -80,7 +80,8 @@ struct http_request {
 	const char *body;
 	size_t bodylen;
 
-	/* Every FastCGI param, copied ("HTTP_STRIPE_SIGNATURE" etc.). */
+	/* Every FastCGI param, copied ("HTTP_STRIPE_SIGNATURE" etc.); raw
+	 * bytes (not checked for UTF-8), NUL-terminated. */
 	struct http_field *params;
 	size_t nparams;
 
@@ -100,13 +101,22 @@ struct http_request {
  * application/x-www-form-urlencoded (parameters such as charset=utf-8
  * allowed); any other body is left raw in out->body.
  * Returns PS_OK; PS_INVALID (answer 400) for an embedded NUL, invalid UTF-8,
- * bad percent-encoding, a bad path, too many or over-long fields;
+ * bad percent-encoding, a bad path, too many or over-long fields, a
+ * missing REQUEST_METHOD, control characters or invalid UTF-8 in the
+ * headers copied into named members (User-Agent, Host, Origin, ...);
  * PS_TOOBIG (answer 413) when bodylen or CONTENT_LENGTH exceeds
  * lim->max_body; PS_NOMEM. The reason goes to err[errsz]; it never quotes
  * request data beyond a field name. */
 enum pstatus http_request_parse(struct arena *a, const char *const *envp,
     const char *body, size_t bodylen, const struct http_limits *lim,
     struct http_request *out, char *err, size_t errsz);
+
+/* Reads CONTENT_LENGTH from envp so the server can refuse a body before
+ * reading it. Stores the length (0 when absent or empty) in *len. Returns
+ * PS_OK; PS_INVALID (400) when it is not a decimal number; PS_TOOBIG (413)
+ * when it exceeds lim->max_body (lim NULL: the default). */
+enum pstatus http_content_length(const char *const *envp,
+    const struct http_limits *lim, size_t *len, char *err, size_t errsz);
 
 /* Parse application/x-www-form-urlencoded text p[0..n) ("a=1&b=x+y%21"):
  * pairs split on '&', empty pairs skipped, a pair without '=' has an empty

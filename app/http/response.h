@@ -38,6 +38,7 @@ struct http_response {
 	int omit_body;               /* set for HEAD: serialize no body */
 	int no_security_headers;     /* 1 to leave out the defaults (tests) */
 	struct http_csp_origin *csp; /* extra CSP origins */
+	struct buf **body_ref;       /* the arena cleanup's link to body */
 };
 
 /* Cookie attribute flags. Path=/ is always set and Domain never. */
@@ -47,9 +48,17 @@ struct http_response {
 #define COOKIE_SAMESITE_STRICT 0x8u
 
 /* Initializes *resp for a response allocated in arena a: status 200,
- * Content-Type text/html; charset=utf-8, an empty body whose storage is
- * freed when the arena is reset or freed. Returns PS_OK or PS_NOMEM. */
+ * Content-Type text/html; charset=utf-8, an empty body. The body's heap
+ * storage is freed by an arena cleanup when a is reset or freed, so *resp
+ * must stay valid until then; if it goes out of scope earlier (e.g. it is a
+ * local of a function that returns before the reset), call
+ * http_response_free() first. Returns PS_OK or PS_NOMEM. */
 enum pstatus http_response_init(struct http_response *resp, struct arena *a);
+
+/* Frees the body now and detaches it from the arena cleanup, so *resp may
+ * go away before the arena is reset. Call it last: the body must not be
+ * written again afterwards. Safe to call more than once. */
+void http_response_free(struct http_response *resp);
 
 /* Sets header name to value, replacing an earlier header of the same name
  * (case-insensitive), except "Set-Cookie", which is always added. The name
