@@ -358,9 +358,8 @@ stack_stop() {
 		_stack_kill "$pd" "$pd_name" || rc=1
 	fi
 	if [ -n "$db" ]; then
-		if [ -z "${PORTAL_DB_SOCKET:-}" ] && [ -n "$dir" ]; then
-			# another shell: mariadb.sh finds its server from its dir
-			mariadb_stop "$dir/db" || rc=1
+		if [ -n "${1:-}" ]; then
+			mariadb_stop "$dir/db" || rc=1 # finds the pid in its dir
 		else
 			mariadb_stop || rc=1
 		fi

@@ -1,0 +1,130 @@
+// helpers.mjs: shared set-up of the browser end-to-end tests (environment, Chromium, sign-in steps).
+//
+// The tests run under tests/e2e/run.sh, which starts a private stack and
+// exports:
+//   STACK_URL        http://127.0.0.1:PORT of the stack's nginx
+//   INVITE_URL       invitation link of a fresh client (main flow)
+//   CLIENT_EMAIL     that client's email
+//   INVITE_URL_2     invitation link of a second client (throttle test)
+//   CLIENT2_EMAIL    its email
+//   DEMO_EMAIL       the demo client made by `portalctl demo seed`
+//   DEMO_PASSWORD    its password
+//   CHROMIUM         browser binary (default /usr/bin/chromium)
+
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** need(name): the value of environment variable name; throws if unset. */
+export function need(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the browser tests through tests/e2e/run.sh`);
+  return v;
+}
+
+export const STACK_URL = () => need('STACK_URL').replace(/\/$/, '');
+
+/** url(path): absolute URL of path on the stack. */
+export function url(path) {
+  return STACK_URL() + path;
+}
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-quic',
+];
+
+/**
+ * launch(options): a new headless Chromium with a fresh profile directory.
+ * options are passed to launchPersistentContext (e.g. viewport). Returns
+ * { context, page, close } where close() shuts the browser and removes the
+ * profile. Every console error and uncaught page error is collected in
+ * context.pageErrors.
+ */
+export async function launch(options = {}) {
+  const profile = mkdtempSync(join(tmpdir(), 'portal-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    ...options,
+  });
+  context.setDefaultTimeout(15000);
+  context.setDefaultNavigationTimeout(15000);
+  context.pageErrors = [];
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('pageerror', (e) => context.pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') context.pageErrors.push(m.text());
+  });
+  return {
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** pathOf(page): the path (with query) the page is on now. */
+export function pathOf(page) {
+  const u = new URL(page.url());
+  return u.pathname + u.search;
+}
+
+/**
+ * signIn(page, email, password): fills and submits the sign-in form at
+ * /login through its labels; resolves with the response of the POST's final
+ * page (after redirects) once it has loaded.
+ */
+export async function signIn(page, email, password) {
+  await page.goto(url('/login'));
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  const [resp] = await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  return resp;
+}
+
+/**
+ * setPassword(page, inviteUrl, password, confirm): opens the invitation
+ * link, fills both fields and submits; resolves with the final response.
+ */
+export async function setPassword(page, inviteUrl, password, confirm = password) {
+  await page.goto(inviteUrl);
+  await page.getByLabel('New password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm new password', { exact: true }).fill(confirm);
+  const [resp] = await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole('button', { name: 'Set password' }).click(),
+  ]);
+  return resp;
+}
+
+/** locationOf(value): path and query a Location header value points at
+ * (absolute or relative), or null when there is none. */
+export function locationOf(value) {
+  if (!value) return null;
+  const u = new URL(value, STACK_URL() + '/');
+  return u.pathname + u.search;
+}
+
+/** fetchRaw(path, init): fetch() on the stack without following redirects. */
+export function fetchRaw(path, init = {}) {
+  return fetch(url(path), { redirect: 'manual', ...init });
+}
+
+/** alertText(page): text of all role="alert" elements, joined. */
+export async function alertText(page) {
+  const alerts = page.getByRole('alert');
+  const n = await alerts.count();
+  const texts = [];
+  for (let i = 0; i < n; i++) texts.push(await alerts.nth(i).innerText());
+  return texts.join('\n');
+}
