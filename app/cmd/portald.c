@@ -12,7 +12,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: portald [-t] [-c portal.yaml] [-p pidfile]\n"
+	fprintf(stderr, "usage: portald [-ft] [-c portal.yaml] [-p pidfile]\n"
+			"  -f       stay in the foreground (always; for scripts)\n"
 			"  -c FILE  configuration (default $PORTAL_CONFIG or "
 			"%s/portal.yaml)\n"
 			"  -p FILE  write the master's pid to FILE\n"
@@ -34,10 +35,13 @@ main(int argc, char *argv[])
 	void *appv;
 	int ch, test_only = 0, rc = 1;
 
-	while ((ch = getopt(argc, argv, "c:p:th")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fp:th")) != -1) {
 		switch (ch) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'f':
+			/* Always in the foreground; accepted for scripts. */
 			break;
 		case 'p':
 			pidfile = optarg;
