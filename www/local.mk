@@ -4,4 +4,4 @@ nobase_dist_pkgdata_DATA += www/templates/head.html www/templates/nav.html \
 	www/templates/login.html www/templates/invite.html \
 	www/templates/billing.html www/templates/documents.html \
 	www/templates/payment_methods.html www/templates/billing_documents.html \
-	www/templates/history.html www/static/portal.css
+	www/templates/history.html www/static/portal.css www/static/favicon.svg
