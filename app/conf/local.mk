@@ -3,6 +3,7 @@
 libportal_a_SOURCES += app/conf/conf.h app/conf/diag.c app/conf/tree.c \
 	app/conf/bind.c app/conf/secret.c app/conf/portal.c
 
+dist_man_MANS += man/portal.yaml.5
 EXTRA_DIST += config/portal.yaml config/clinicians/demo.yaml \
 	config/clinicians/harbor-family.yaml
 
@@ -14,4 +15,4 @@ tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS) $(YAML_CFLAGS) \
 	-DCONF_EXAMPLES='"$(abs_top_srcdir)/config"'
 tests_unit_check_conf_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/check_conf
-EXTRA_DIST += tests/unit/conf
+EXTRA_DIST += tests/unit/conf tests/fuzz/fuzz_yaml.c tests/fuzz/corpus/yaml
