@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# tests/integration/run.sh: integration tests against a real, throwaway
+# MariaDB started in a temp dir (tests/lib/mariadb.sh): the Check suite
+# tests/integration/check_db, then portalctl end to end. Prints TAP; stops
+# the server it started on exit.
+set -u
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$(pwd)}
+export top_srcdir top_builddir
+
+# shellcheck source=tests/lib/mariadb.sh
+. "$top_srcdir/tests/lib/mariadb.sh"
+
+tmp=$(mktemp -d /tmp/portal-it.XXXXXX) || { echo "Bail out! mktemp failed"; exit 1; }
+cleanup() {
+	mariadb_stop
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+n=0
+failed=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /'
+	done
+}
+# check NAME COMMAND...: one TAP line for a command's exit status.
+check() {
+	local name=$1
+	shift
+	if "$@" >"$tmp/out" 2>"$tmp/err"; then
+		ok "$name"
+	else
+		not_ok "$name" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+}
+
+if ! mariadb_start "$tmp/db" 2>"$tmp/start.err"; then
+	echo "Bail out! MariaDB did not start: $(tr '\n' ' ' <"$tmp/start.err")"
+	exit 1
+fi
+
+# ---- the Check suite, renumbered into this script's TAP stream ----
+CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent PORTAL_DB_SOCKET=$PORTAL_DB_SOCKET \
+	"$top_builddir/tests/integration/check_db" >"$tmp/check.out" 2>"$tmp/check.err"
+rc=$?
+seen=0
+while IFS= read -r line; do
+	case $line in
+	"ok "*)
+		seen=$((seen + 1))
+		ok "check_db: ${line#ok * - }"
+		;;
+	"not ok "*)
+		seen=$((seen + 1))
+		not_ok "check_db: ${line#not ok * - }"
+		;;
+	*) [ -n "$line" ] && echo "# $line" ;;
+	esac
+done <"$tmp/check.out"
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	not_ok "check_db exited with status $rc" "$(cat "$tmp/check.err")"
+elif [ "$seen" -eq 0 ]; then
+	not_ok "check_db ran no test" "$(cat "$tmp/check.err")"
+fi
+
+# ---- portalctl end to end ----
+portalctl=${PORTALCTL:-$top_builddir/portalctl}
+head -c 32 /dev/urandom >"$tmp/secret.key"
+chmod 0600 "$tmp/secret.key"
+mkdir -p "$tmp/plugins"
+cat >"$tmp/portal.yaml" <<EOF
+listen:
+  socket: $tmp/portald.sock
+database:
+  socket: $PORTAL_DB_SOCKET
+  user: root
+  name: portal
+base_url: https://portal.example.org
+secret_key_file: $tmp/secret.key
+paths:
+  templates: $top_srcdir/www/templates
+  clinicians: $top_srcdir/config/clinicians
+  plugins: $tmp/plugins
+EOF
+pc() {
+	"$portalctl" -c "$tmp/portal.yaml" "$@"
+}
+
+check "portalctl config check passes on a good config" pc config check
+sed 's/^base_url:/base_urll:/' "$tmp/portal.yaml" >"$tmp/bad.yaml"
+if "$portalctl" -c "$tmp/bad.yaml" config check >"$tmp/out" 2>&1; then
+	not_ok "portalctl config check fails on an unknown key" "$(cat "$tmp/out")"
+elif grep -q 'bad.yaml:[0-9]*:[0-9]*: .*base_urll' "$tmp/out"; then
+	ok "portalctl config check fails on an unknown key, naming file:line:col"
+else
+	not_ok "portalctl config check names the unknown key" "$(cat "$tmp/out")"
+fi
+
+if pc db migrate --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1 &&
+    grep -q '^applied 0001_init.sql' "$tmp/out"; then
+	ok "portalctl db migrate applies the migrations"
+else
+	not_ok "portalctl db migrate applies the migrations" "$(cat "$tmp/out")"
+fi
+if pc db migrate --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1 &&
+    grep -q 'up to date' "$tmp/out" && ! grep -q '^applied' "$tmp/out"; then
+	ok "portalctl db migrate a second time applies nothing"
+else
+	not_ok "portalctl db migrate a second time applies nothing" "$(cat "$tmp/out")"
+fi
+
+token=
+if pc client create --practice demo --email Jordan.Lee@Example.org \
+    --first Jordan --last Lee --dob 1988-03-14 >"$tmp/out" 2>&1; then
+	token=$(sed -n 's|^https://portal.example.org/invite/\([A-Za-z0-9_-]\{43\}\)$|\1|p' "$tmp/out")
+fi
+if [ -n "$token" ]; then
+	ok "portalctl client create prints a one-time invitation link"
+else
+	not_ok "portalctl client create prints a one-time invitation link" "$(cat "$tmp/out")"
+fi
+stored=$(_mariadb_client "$PORTAL_DB_SOCKET" portal -N -e \
+	"SELECT invite_token_hash FROM portal_users WHERE email = 'jordan.lee@example.org'" 2>&1)
+want=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
+if [ -n "$token" ] && [ "$stored" = "$want" ] &&
+    ! _mariadb_client "$PORTAL_DB_SOCKET" portal -N -e \
+	"SELECT * FROM portal_users; SELECT * FROM audit_log" | grep -qF "$token"; then
+	ok "only the sha256 of the invitation token is stored"
+else
+	not_ok "only the sha256 of the invitation token is stored" "stored=$stored want=$want"
+fi
+
+if pc client list >"$tmp/out" 2>&1 &&
+    grep -E 'demo +Jordan Lee +jordan.lee@example.org +1988-03-14 +invited' "$tmp/out" >/dev/null; then
+	ok "portalctl client list shows the client as invited"
+else
+	not_ok "portalctl client list shows the client as invited" "$(cat "$tmp/out")"
+fi
+if pc client list --practice harbor-family >"$tmp/out" 2>&1 &&
+    ! grep -q jordan "$tmp/out"; then
+	ok "portalctl client list --practice shows only that practice"
+else
+	not_ok "portalctl client list --practice shows only that practice" "$(cat "$tmp/out")"
+fi
+
+if pc client create --practice demo --email jordan.lee@example.org \
+    --first J --last L >"$tmp/out" 2>"$tmp/err"; then
+	not_ok "portalctl client create refuses a second account for an email" "$(cat "$tmp/out")"
+elif [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'exists already' "$tmp/err"; then
+	ok "portalctl client create refuses a second account for an email, in one line"
+else
+	not_ok "portalctl client create refuses a second account for an email, in one line" "$(cat "$tmp/err")"
+fi
+
+token2=
+if pc client invite --email jordan.lee@example.org >"$tmp/out" 2>&1; then
+	token2=$(sed -n 's|^https://portal.example.org/invite/\([A-Za-z0-9_-]\{43\}\)$|\1|p' "$tmp/out")
+fi
+stored=$(_mariadb_client "$PORTAL_DB_SOCKET" portal -N -e \
+	"SELECT invite_token_hash FROM portal_users WHERE email = 'jordan.lee@example.org'" 2>&1)
+want=$(printf '%s' "$token2" | sha256sum | cut -d' ' -f1)
+if [ -n "$token2" ] && [ "$token2" != "$token" ] && [ "$stored" = "$want" ]; then
+	ok "portalctl client invite replaces the invitation"
+else
+	not_ok "portalctl client invite replaces the invitation" "$(cat "$tmp/out")"
+fi
+
+printf 'demo-password-1\n' >"$tmp/pw"
+if pc demo seed --email client@example.org --password-file "$tmp/pw" >/dev/null 2>"$tmp/err" &&
+    pc demo seed --email client@example.org --password-file "$tmp/pw" >/dev/null 2>>"$tmp/err" &&
+    [ "$(_mariadb_client "$PORTAL_DB_SOCKET" portal -N -e \
+	"SELECT COUNT(*) FROM portal_users WHERE email = 'client@example.org' AND password_hash LIKE '\$argon2id\$%'")" = 1 ] &&
+    pc client list | grep -E 'client@example.org +- +active' >/dev/null; then
+	ok "portalctl demo seed is idempotent and sets an Argon2id password"
+else
+	not_ok "portalctl demo seed is idempotent and sets an Argon2id password" "$(cat "$tmp/err")"
+fi
+
+if pc no such >"$tmp/out" 2>"$tmp/err"; then
+	not_ok "portalctl rejects an unknown command" "$(cat "$tmp/out")"
+elif grep -q 'unknown command' "$tmp/err"; then
+	ok "portalctl rejects an unknown command with exit 1"
+else
+	not_ok "portalctl rejects an unknown command with exit 1" "$(cat "$tmp/err")"
+fi
+
+if pc db migrate --sql-dir "$tmp/nowhere" >"$tmp/out" 2>"$tmp/err"; then
+	not_ok "portalctl db migrate fails on a missing folder" "$(cat "$tmp/out")"
+elif grep -q "$tmp/nowhere" "$tmp/err"; then
+	ok "portalctl db migrate names a missing migrations folder"
+else
+	not_ok "portalctl db migrate names a missing migrations folder" "$(cat "$tmp/err")"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
