@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 	PRIMARY KEY (version)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE practices (
+CREATE TABLE IF NOT EXISTS practices (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	slug VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	name VARCHAR(200) NOT NULL,
@@ -27,7 +27,7 @@ CREATE TABLE practices (
 	UNIQUE KEY practices_slug (slug)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE clinicians (
+CREATE TABLE IF NOT EXISTS clinicians (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	practice_id BIGINT NOT NULL,
 	name VARCHAR(200) NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE clinicians (
 		REFERENCES practices (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE clients (
+CREATE TABLE IF NOT EXISTS clients (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	practice_id BIGINT NOT NULL,
 	first_name VARCHAR(100) NOT NULL,
@@ -57,7 +57,7 @@ CREATE TABLE clients (
 
 -- A client's sign-in account. password_hash is NULL until the client sets a
 -- password through the one-time invitation; the invitation is cleared then.
-CREATE TABLE portal_users (
+CREATE TABLE IF NOT EXISTS portal_users (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	practice_id BIGINT NOT NULL,
 	client_id BIGINT NOT NULL,
@@ -78,7 +78,7 @@ CREATE TABLE portal_users (
 		REFERENCES practices (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE sessions (
+CREATE TABLE IF NOT EXISTS sessions (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	token_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	user_id BIGINT NOT NULL,
@@ -97,7 +97,7 @@ CREATE TABLE sessions (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Failed sign-ins per account (lower-case email) and per address (IP text).
-CREATE TABLE login_throttle (
+CREATE TABLE IF NOT EXISTS login_throttle (
 	scope ENUM('account','address') NOT NULL,
 	subject VARCHAR(254) NOT NULL,
 	failures INT UNSIGNED NOT NULL DEFAULT 0,
@@ -108,7 +108,7 @@ CREATE TABLE login_throttle (
 
 -- Who did what, when. detail never holds a secret, password, token, card
 -- number or CVV.
-CREATE TABLE audit_log (
+CREATE TABLE IF NOT EXISTS audit_log (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	at BIGINT NOT NULL,
 	practice_id BIGINT NOT NULL,
