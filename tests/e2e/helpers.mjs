@@ -120,6 +120,22 @@ export function fetchRaw(path, init = {}) {
   return fetch(url(path), { redirect: 'manual', ...init });
 }
 
+/**
+ * describedBy(page, label): texts of the elements the field labelled label
+ * points at with aria-describedby (its help and error text), joined by
+ * newlines, and whether it is marked aria-invalid.
+ */
+export async function describedBy(page, label) {
+  const field = page.getByLabel(label, { exact: true });
+  const ids = ((await field.getAttribute('aria-describedby')) || '').split(/\s+/).filter(Boolean);
+  const texts = [];
+  for (const id of ids) {
+    const el = page.locator(`[id="${id}"]`);
+    if (await el.count()) texts.push(await el.innerText());
+  }
+  return { text: texts.join('\n'), invalid: (await field.getAttribute('aria-invalid')) === 'true' };
+}
+
 /** alertText(page): text of all role="alert" elements, joined. */
 export async function alertText(page) {
   const alerts = page.getByRole('alert');

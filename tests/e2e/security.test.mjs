@@ -1,7 +1,7 @@
 // security.test.mjs: CSRF refusal, signed-out redirects, security headers, and the sign-in page on a phone.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, url, fetchRaw, locationOf, pathOf } from './helpers.mjs';
+import { launch, url, need, fetchRaw, locationOf, pathOf, signIn } from './helpers.mjs';
 
 /** csrfFrom(resp): [cookie header value, token of the hidden field] of a
  * sign-in page fetched with fetch(). */
@@ -38,9 +38,20 @@ test('POST /login with the CSRF cookie but a forged token is refused with 403', 
   assert.equal(r.status, 403);
 });
 
-test('POST /logout without a CSRF token is refused with 403', async () => {
-  const r = await fetchRaw('/logout', form({}));
-  assert.equal(r.status, 403);
+test('a signed-in POST /logout without the CSRF token is refused and the session survives', async () => {
+  const b = await launch();
+  try {
+    await signIn(b.page, need('DEMO_EMAIL'), need('DEMO_PASSWORD'));
+    assert.equal(pathOf(b.page), '/billing', 'demo client signed in');
+    // Same cookies as the page, no csrf field: what a forged cross-site form sends.
+    const r = await b.context.request.post(url('/logout'), { form: {}, maxRedirects: 0 });
+    assert.equal(r.status(), 403);
+    const again = await b.page.goto(url('/billing'));
+    assert.equal(again.status(), 200);
+    assert.equal(pathOf(b.page), '/billing', 'still signed in');
+  } finally {
+    await b.close();
+  }
 });
 
 test('a signed-out GET /billing redirects to sign-in', async () => {

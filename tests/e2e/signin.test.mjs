@@ -2,7 +2,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, url, need, pathOf, signIn, setPassword, locationOf,
+  launch, url, need, pathOf, signIn, setPassword, locationOf, describedBy,
 } from './helpers.mjs';
 
 const PASSWORD = 'correct horse battery staple 7';
@@ -59,14 +59,18 @@ test('the invitation link asks for a new password', async () => {
 test('a password under 12 characters is refused next to the field', async () => {
   await setPassword(page, need('INVITE_URL'), 'short pw 1', 'short pw 1');
   assert.match(pathOf(page), /^\/invite\//, 'stays on the invitation page');
-  await page.getByText('Use at least 12 characters.').waitFor();
-  assert.equal(await page.getByLabel('New password', { exact: true }).count(), 1);
+  const d = await describedBy(page, 'New password');
+  assert.ok(d.invalid, 'the field is marked aria-invalid');
+  assert.match(d.text, /Use at least 12 characters\./, 'the error is tied to the field (aria-describedby)');
+  await page.getByText('Use at least 12 characters.').first().waitFor();
 });
 
 test('mismatched passwords are refused', async () => {
   await setPassword(page, need('INVITE_URL'), PASSWORD, PASSWORD + 'x');
   assert.match(pathOf(page), /^\/invite\//, 'stays on the invitation page');
-  await page.getByText('The passwords do not match.').waitFor();
+  const d = await describedBy(page, 'Confirm new password');
+  assert.ok(d.invalid, 'the confirmation field is marked aria-invalid');
+  assert.match(d.text, /The passwords do not match\./, 'the error is tied to the field (aria-describedby)');
 });
 
 test('setting the password redirects to sign-in with a notice', async () => {
