@@ -13,10 +13,12 @@
 #include "http/response.h"
 #include "http/template.h"
 
-#define TMPL_MAX_DEPTH    64        /* nested contexts while rendering */
-#define TMPL_MAX_PARTIALS 32        /* nested partials while rendering */
-#define TMPL_MAX_OPEN     64        /* nested sections while loading */
-#define TMPL_MAX_FILE     (1 << 20) /* bytes of one template file */
+#define TMPL_MAX_DEPTH    64         /* nested contexts while rendering */
+#define TMPL_MAX_PARTIALS 32         /* nested partials while rendering */
+#define TMPL_MAX_OPEN     64         /* nested sections while loading */
+#define TMPL_MAX_FILE     (1 << 20)  /* bytes of one template file */
+#define TMPL_MAX_STEPS    (1 << 22)  /* node visits in one render */
+#define TMPL_MAX_OUT      (16 << 20) /* bytes one render may append */
 
 /* Values. */
 
@@ -338,7 +340,7 @@ add_text(struct compiler *c, size_t from, size_t to)
 
 	if (to <= from)
 		return PS_OK;
-	if ((nd = add_node(c, N_TEXT, 0)) == NULL)
+	if ((nd = add_node(c, N_TEXT, line_at(c, from))) == NULL)
 		return PS_NOMEM;
 	nd->text = c->text + from;
 	nd->len = to - from;
@@ -771,6 +773,8 @@ struct render {
 	const struct tmpl_val *stack[TMPL_MAX_DEPTH];
 	size_t depth;
 	int partials;
+	size_t steps;
+	size_t out_start;
 	struct buf *out;
 	const struct tmpl *t;
 	char *err;
@@ -854,6 +858,14 @@ render_nodes(struct render *r, const struct node *nd)
 	char num[32];
 
 	for (; nd != NULL && st == PS_OK; nd = nd->next) {
+		if (++r->steps > TMPL_MAX_STEPS ||
+		    r->out->n - r->out_start > TMPL_MAX_OUT) {
+			errbuf_set(r->err, r->errsz,
+			    "%s:%d: page too large (runaway sections?)",
+			    r->t->label, nd->line);
+			st = PS_TOOBIG;
+			break;
+		}
 		switch (nd->type) {
 		case N_TEXT:
 			st = buf_append(r->out, nd->text, nd->len);
@@ -938,6 +950,7 @@ tmpl_render(const struct tmpl_set *set, const char *name,
 	}
 	memset(&r, 0, sizeof(r));
 	r.out = out;
+	r.out_start = out->n;
 	r.t = t;
 	r.err = err;
 	r.errsz = errsz;

@@ -80,8 +80,9 @@ int tmpl_has(const struct tmpl_set *set, const char *name);
 /* Renders template name with data (may be NULL: all names missing),
  * appending to out. Returns PS_OK; PS_NOTFOUND (no such template);
  * PS_INVALID (a value that cannot print, e.g. {{x}} where x is a list;
- * or nesting deeper than 64); PS_NOMEM. On failure out may hold a partial
- * page: discard it. */
+ * or nesting deeper than 64); PS_TOOBIG (more than 4 Mi node visits or
+ * 16 MiB of output: a runaway template); PS_NOMEM. On failure out may hold a
+ * partial page: discard it. */
 enum pstatus tmpl_render(const struct tmpl_set *set, const char *name,
     const struct tmpl_val *data, struct buf *out, char *err, size_t errsz);
 

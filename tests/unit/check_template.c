@@ -240,6 +240,32 @@ START_TEST(test_partial_recursion)
 }
 END_TEST
 
+START_TEST(test_runaway)
+{
+	const char *pairs[] = {"t",
+	    "{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}"
+	    "{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}"
+	    "{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}"
+	    "x"
+	    "{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}"
+	    "{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}"
+	    "{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}",
+	    NULL};
+	struct tmpl_set *set = set_of(pairs);
+	struct tmpl_val *d = tv_obj(A), *l = tv_list(d, "l");
+	struct buf b = {0};
+
+	/* 2^26 visits: stopped, not rendered for minutes. */
+	ck_assert_int_eq(tv_push_str(l, "a"), PS_OK);
+	ck_assert_int_eq(tv_push_str(l, "b"), PS_OK);
+	ck_assert_int_eq(
+	    tmpl_render(set, "t", d, &b, err, sizeof(err)), PS_TOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "page too large"));
+	buf_free(&b);
+	tmpl_free(set);
+}
+END_TEST
+
 START_TEST(test_standalone)
 {
 	struct tmpl_val *d = tv_obj(A), *l;
@@ -449,6 +475,7 @@ template_suite(void)
 	tcase_add_test(tc, test_lists);
 	tcase_add_test(tc, test_partials);
 	tcase_add_test(tc, test_partial_recursion);
+	tcase_add_test(tc, test_runaway);
 	tcase_add_test(tc, test_standalone);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_load_dir);
