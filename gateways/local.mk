@@ -3,3 +3,57 @@
 include_HEADERS += gateways/gateway.h
 pkgconfig_DATA += gateways/portal-gateway.pc
 EXTRA_DIST += gateways/portal-gateway.pc.in
+
+### The sandbox plugin: a module exporting only the entry symbol.
+pkglib_LTLIBRARIES += gateways/sandbox/sandbox.la
+gateways_sandbox_sandbox_la_SOURCES = gateways/sandbox/sandbox.c
+gateways_sandbox_sandbox_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+gateways_sandbox_sandbox_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
+gateways_sandbox_sandbox_la_LDFLAGS = -module -avoid-version -shared \
+	-export-symbols-regex '^portal_gateway_entry$$'
+
+### The conformance suite, runnable against any plugin (built by `make`).
+noinst_PROGRAMS += tests/gateway/conformance
+tests_gateway_conformance_SOURCES = tests/gateway/conformance.c
+tests_gateway_conformance_LDADD = $(PORTAL_LIBS)
+
+### Loader tests: small good and bad plugins (test-only modules need -rpath
+### to be built shared, STYLE.md 16).
+GW_TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere \
+	-export-symbols-regex '^portal_gateway_entry$$'
+check_LTLIBRARIES += tests/gateway/good.la tests/gateway/badmagic.la \
+	tests/gateway/badmajor.la tests/gateway/shortsize.la \
+	tests/gateway/noentry.la tests/gateway/initfail.la \
+	tests/gateway/liar.la
+tests_gateway_good_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_good_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_GOOD
+tests_gateway_good_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+tests_gateway_badmagic_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_badmagic_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_BADMAGIC
+tests_gateway_badmagic_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+tests_gateway_badmajor_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_badmajor_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_BADMAJOR
+tests_gateway_badmajor_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+tests_gateway_shortsize_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_shortsize_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_SHORTSIZE
+tests_gateway_shortsize_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+tests_gateway_noentry_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_noentry_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_NOENTRY
+tests_gateway_noentry_la_LDFLAGS = -module -avoid-version -shared \
+	-rpath /nowhere -export-symbols-regex '^portal_gateway_entry_v0$$'
+tests_gateway_initfail_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_initfail_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_INITFAIL
+tests_gateway_initfail_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+tests_gateway_liar_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_liar_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_LIAR
+tests_gateway_liar_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+
+check_PROGRAMS += tests/gateway/check_loader
+tests_gateway_check_loader_SOURCES = tests/gateway/check_loader.c
+tests_gateway_check_loader_CFLAGS = $(UNIT_CFLAGS)
+tests_gateway_check_loader_LDADD = $(UNIT_LDADD)
+
+TESTS += tests/gateway/check_loader tests/gateway/run.sh
+dist_noinst_SCRIPTS += tests/gateway/run.sh
+dist_noinst_DATA += tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs

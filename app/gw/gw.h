@@ -89,6 +89,9 @@ enum pstatus gw_instance_open(const char *plugindir, const char *name,
 void gw_instance_free(struct gw_instance *inst);
 /* Returns the instance's plugin descriptor. */
 const struct pgw_plugin *gw_instance_plugin(const struct gw_instance *inst);
+/* Returns the host-services table of the instance (owned by it), e.g. to
+ * set an HTTP hook in tests. */
+struct pgw_host *gw_instance_host(struct gw_instance *inst);
 
 /* The operations, forwarded to the plugin. Each initializes res (size, err,
  * errsz, zeroes the rest) and out (size), serializes the call when the plugin

@@ -687,6 +687,12 @@ gw_instance_plugin(const struct gw_instance *inst)
 	return inst->p;
 }
 
+struct pgw_host *
+gw_instance_host(struct gw_instance *inst)
+{
+	return inst->host;
+}
+
 /* Prepares res for a call. */
 static void
 res_init(struct pgw_result *res, char *err, size_t errsz)

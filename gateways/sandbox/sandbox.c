@@ -1,0 +1,799 @@
+/* sandbox.c: the sandbox gateway plugin: talks JSON over HTTP (through the
+ * host's services, as a real plugin does) to the sandbox processor
+ * simulator, tests/sim/sandbox-sim.mjs, whose API it follows. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "gateway.h"
+
+#define DEFAULT_TIMEOUT_MS 20000
+#define WEBHOOK_TOLERANCE  300 /* seconds, as Stripe */
+
+struct sb {
+	const struct pgw_host *host;
+	char *api_base; /* no trailing '/' */
+	char *secret;   /* Bearer secret key; wiped in fini */
+	char *publishable;
+	char *whsec; /* webhook signing secret or NULL; wiped */
+	char origin[PGW_URL_MAX];
+	uint32_t timeout_ms;
+};
+
+static const struct pgw_conf_key sb_config[] = {
+    {"api_base", PGW_CONF_URL, 1,
+        "the simulator's base URL, e.g. http://127.0.0.1:8787"},
+    {"secret_key_file", PGW_CONF_SECRET_FILE, 0,
+        "file holding the secret key (or secret_key_env)"},
+    {"secret_key_env", PGW_CONF_SECRET_ENV, 0,
+        "environment variable holding the secret key (or "
+        "secret_key_file)"},
+    {"publishable_key", PGW_CONF_STRING, 1,
+        "the publishable key the card widget uses, e.g. pk_test_sandbox"},
+    {"webhook_secret_file", PGW_CONF_SECRET_FILE, 0,
+        "file holding the webhook signing secret (needed for webhooks)"},
+    {"timeout_ms", PGW_CONF_INT, 0,
+        "milliseconds to wait for the processor (default 20000)"},
+};
+
+/* Writes printf text into res->err. */
+static void seterr(struct pgw_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+seterr(struct pgw_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->err == NULL || res->errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->err, res->errsz, fmt, ap);
+	va_end(ap);
+}
+
+static void
+copy(char *dst, size_t dstsz, const char *src)
+{
+	snprintf(dst, dstsz, "%s", src != NULL ? src : "");
+}
+
+static int32_t
+done(struct pgw_result *res, int32_t status)
+{
+	res->status = status;
+	return status;
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s != NULL) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+static void
+sb_fini(void *p)
+{
+	struct sb *c = p;
+
+	if (c == NULL)
+		return;
+	free(c->api_base);
+	wipe_free(c->secret);
+	free(c->publishable);
+	wipe_free(c->whsec);
+	free(c);
+}
+
+static int32_t
+sb_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
+    void **ctx, char *err, size_t errsz)
+{
+	struct sb *c;
+	size_t i, len;
+	int nsecret = 0;
+	const char *p, *e;
+
+	*ctx = NULL;
+	if (host == NULL || host->size < sizeof(struct pgw_host) ||
+	    host->abi_major != PGW_ABI_MAJOR) {
+		snprintf(err, errsz, "sandbox: incompatible host services");
+		return PGW_ERROR;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errsz, "sandbox: out of memory");
+		return PGW_ERROR;
+	}
+	c->host = host;
+	c->timeout_ms = DEFAULT_TIMEOUT_MS;
+	for (i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value;
+		char **dst = NULL;
+
+		if (strcmp(k, "api_base") == 0)
+			dst = &c->api_base;
+		else if (strcmp(k, "secret_key_file") == 0 ||
+		         strcmp(k, "secret_key_env") == 0) {
+			dst = &c->secret;
+			nsecret++;
+		} else if (strcmp(k, "publishable_key") == 0)
+			dst = &c->publishable;
+		else if (strcmp(k, "webhook_secret_file") == 0)
+			dst = &c->whsec;
+		else if (strcmp(k, "timeout_ms") == 0) {
+			long long t = strtoll(v, NULL, 10);
+
+			if (t < 100 || t > 120000) {
+				snprintf(err, errsz,
+				    "%s: timeout_ms must be 100 to 120000",
+				    kv[i].where);
+				goto err;
+			}
+			c->timeout_ms = (uint32_t)t;
+			continue;
+		}
+		if (dst == NULL)
+			continue;
+		if (nsecret > 1) {
+			snprintf(err, errsz,
+			    "%s: give secret_key_file or secret_key_env, not "
+			    "both",
+			    kv[i].where);
+			goto err;
+		}
+		if ((*dst = strdup(v)) == NULL) {
+			snprintf(err, errsz, "sandbox: out of memory");
+			goto err;
+		}
+	}
+	if (c->api_base == NULL || c->publishable == NULL ||
+	    c->secret == NULL) {
+		snprintf(err, errsz,
+		    "sandbox needs api_base, publishable_key and one of "
+		    "secret_key_file or secret_key_env");
+		goto err;
+	}
+	len = strlen(c->api_base);
+	while (len > 0 && c->api_base[len - 1] == '/')
+		c->api_base[--len] = '\0';
+	/* The widget's origin: scheme://host[:port] of api_base. */
+	p = strstr(c->api_base, "://");
+	e = p != NULL ? strchr(p + 3, '/') : NULL;
+	len = e != NULL ? (size_t)(e - c->api_base) : strlen(c->api_base);
+	if (p == NULL || len >= 480) {
+		snprintf(err, errsz, "sandbox: bad api_base");
+		goto err;
+	}
+	memcpy(c->origin, c->api_base, len);
+	c->origin[len] = '\0';
+	*ctx = c;
+	return PGW_SUCCEEDED;
+err:
+	sb_fini(c);
+	return PGW_ERROR;
+}
+
+/* Percent-encodes s for a URL path segment or query value. */
+static void
+urlenc(const char *s, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 4 < outsz; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' ||
+		    ch == '~')
+			out[o++] = (char)ch;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+static int64_t
+jint(json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+/* The client-safe text for a decline code (never the processor's own). */
+static const char *
+decline_message(const char *code)
+{
+	if (strcmp(code, "insufficient_funds") == 0)
+		return "Your card has insufficient funds.";
+	if (strcmp(code, "expired_card") == 0)
+		return "Your card has expired.";
+	if (strcmp(code, "incorrect_cvc") == 0)
+		return "Your card's security code is incorrect.";
+	return "Your card was declined.";
+}
+
+#define AUTH_MESSAGE                                                     \
+	"Your bank needs you to confirm this payment. Please pay again " \
+	"from the portal to complete it."
+
+/*
+ * Performs one API call and maps the transport and HTTP outcome:
+ * connect failure and 429 -> RETRYABLE; timeout, 5xx, 409 or a bad answer
+ * after sending -> UNKNOWN (a GET: RETRYABLE, nothing moved); 402 card
+ * errors -> DECLINED or REQUIRES_ACTION (with *out holding the error body);
+ * other 4xx -> ERROR; 2xx -> SUCCEEDED with the parsed JSON in *out
+ * (caller frees). res->status is set either way.
+ */
+static int32_t
+call(struct sb *c, const char *method, const char *path, json_t *body,
+    const char *idem, json_t **out, struct pgw_result *res)
+{
+	struct pgw_http_header h[3];
+	struct pgw_http_request req;
+	struct pgw_http_response resp;
+	char url[PGW_URL_MAX * 2], auth[4200], herr[512];
+	char *text = NULL;
+	json_t *j = NULL, *e;
+	json_error_t jerr;
+	int32_t o, st = PGW_ERROR;
+	int is_get = strcmp(method, "GET") == 0;
+	size_t nh = 0, i;
+
+	*out = NULL;
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	resp.size = sizeof(resp);
+	herr[0] = '\0';
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->api_base, path) >=
+	    sizeof(url)) {
+		seterr(res, "sandbox: URL too long");
+		return done(res, PGW_ERROR);
+	}
+	snprintf(auth, sizeof(auth), "Bearer %s", c->secret);
+	h[nh].name = "Authorization";
+	h[nh++].value = auth;
+	h[nh].name = "Content-Type";
+	h[nh++].value = "application/json";
+	if (idem != NULL) {
+		h[nh].name = "Idempotency-Key";
+		h[nh++].value = idem;
+	}
+	if (body != NULL &&
+	    (text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		OPENSSL_cleanse(auth, sizeof(auth));
+		seterr(res, "sandbox: out of memory");
+		return done(res, PGW_ERROR);
+	}
+	req.size = sizeof(req);
+	req.method = method;
+	req.url = url;
+	req.headers = h;
+	req.nheaders = nh;
+	req.body = text;
+	req.body_len = text != NULL ? strlen(text) : 0;
+	req.timeout_ms = c->timeout_ms;
+	o = c->host->http(c->host, &req, &resp, herr, sizeof(herr));
+	OPENSSL_cleanse(auth, sizeof(auth));
+	res->http_status = resp.status;
+	if (o == PGW_HTTP_NOT_SENT) {
+		copy(res->code, sizeof(res->code), "network_error");
+		seterr(res, "sandbox: %s %s: %s", method, path, herr);
+		st = PGW_RETRYABLE;
+		goto out;
+	}
+	if (o == PGW_HTTP_NO_ANSWER) {
+		copy(res->code, sizeof(res->code), "no_answer");
+		seterr(res, "sandbox: %s %s: %s", method, path, herr);
+		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
+		goto out;
+	}
+	if (o != PGW_HTTP_OK) {
+		seterr(res, "sandbox: %s %s: %s", method, path, herr);
+		st = PGW_ERROR;
+		goto out;
+	}
+	j = json_loadb(resp.body, resp.body_len, 0, &jerr);
+	e = json_object_get(j, "error");
+	if (resp.status == 429) {
+		for (i = 0; i < resp.nheaders; i++)
+			if (strcasecmp(resp.headers[i].name, "Retry-After") ==
+			    0)
+				res->retry_after_ms =
+				    (uint32_t)strtoul(
+				        resp.headers[i].value, NULL, 10) *
+				    1000;
+		copy(res->code, sizeof(res->code), "rate_limited");
+		seterr(res, "sandbox: %s %s: rate limited (429)", method, path);
+		st = PGW_RETRYABLE;
+		goto out;
+	}
+	if (resp.status >= 500 || resp.status == 409 ||
+	    (resp.status < 300 && !json_is_object(j)) || resp.status < 200) {
+		copy(res->code, sizeof(res->code),
+		    e != NULL ? jstr(e, "code") : "bad_answer");
+		seterr(res, "sandbox: %s %s: HTTP %d%s%s", method, path,
+		    (int)resp.status, e != NULL ? ": " : "",
+		    e != NULL ? jstr(e, "message") : "");
+		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
+		goto out;
+	}
+	if (resp.status == 402 && e != NULL &&
+	    strcmp(jstr(e, "type"), "card_error") == 0) {
+		const char *code = jstr(e, "code");
+		const char *dc = jstr(e, "decline_code");
+
+		if (strcmp(code, "authentication_required") == 0) {
+			copy(res->code, sizeof(res->code), code);
+			copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+			seterr(res, "sandbox: %s %s: authentication required",
+			    method, path);
+			st = PGW_REQUIRES_ACTION;
+		} else {
+			copy(res->code, sizeof(res->code),
+			    dc[0] != '\0' ? dc : code);
+			copy(res->message, sizeof(res->message),
+			    decline_message(dc[0] != '\0' ? dc : code));
+			seterr(res, "sandbox: %s %s: declined (%s)", method,
+			    path, res->code);
+			st = PGW_DECLINED;
+		}
+		*out = j;
+		j = NULL;
+		goto out;
+	}
+	if (resp.status >= 400) {
+		copy(res->code, sizeof(res->code),
+		    e != NULL ? jstr(e, "code") : "http_error");
+		seterr(res, "sandbox: %s %s: HTTP %d: %s", method, path,
+		    (int)resp.status,
+		    e != NULL ? jstr(e, "message") : "no error body");
+		st = PGW_ERROR;
+		*out = j;
+		j = NULL;
+		goto out;
+	}
+	*out = j;
+	j = NULL;
+	st = PGW_SUCCEEDED;
+out:
+	json_decref(j);
+	free(text);
+	c->host->http_free(c->host, &resp);
+	return done(res, st);
+}
+
+static int32_t
+sb_create_customer(void *p, const struct pgw_customer_req *req,
+    struct pgw_customer *out, struct pgw_result *res)
+{
+	struct sb *c = p;
+	json_t *b, *j = NULL;
+	int32_t st;
+
+	b = json_object();
+	if (req->reference != NULL)
+		json_object_set_new(
+		    b, "reference", json_string(req->reference));
+	if (req->name != NULL)
+		json_object_set_new(b, "name", json_string(req->name));
+	if (req->email != NULL)
+		json_object_set_new(b, "email", json_string(req->email));
+	st = call(c, "POST", "/v1/customers", b, req->idempotency_key, &j, res);
+	if (st == PGW_SUCCEEDED) {
+		copy(out->id, sizeof(out->id), jstr(j, "id"));
+		if (out->id[0] == '\0') {
+			seterr(res, "sandbox: customer without an id");
+			st = done(res, PGW_ERROR);
+		}
+	}
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+static int32_t
+sb_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
+{
+	struct sb *c = p;
+
+	if ((size_t)snprintf(out->script_url, sizeof(out->script_url),
+	        "%.480s/tokenizer.js", c->origin) >= sizeof(out->script_url)) {
+		seterr(res, "sandbox: api_base too long");
+		return done(res, PGW_ERROR);
+	}
+	copy(out->origin, sizeof(out->origin), c->origin);
+	copy(out->public_key, sizeof(out->public_key), c->publishable);
+	copy(out->mode, sizeof(out->mode), "test");
+	return done(res, PGW_SUCCEEDED);
+}
+
+static void
+fill_card(json_t *card, struct pgw_card *out)
+{
+	copy(out->brand, sizeof(out->brand), jstr(card, "brand"));
+	copy(out->last4, sizeof(out->last4), jstr(card, "last4"));
+	out->exp_month = (int32_t)jint(card, "exp_month");
+	out->exp_year = (int32_t)jint(card, "exp_year");
+}
+
+static int32_t
+sb_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
+    struct pgw_result *res)
+{
+	struct sb *c = p;
+	json_t *b, *j = NULL;
+	int32_t st;
+
+	if (req->customer_id == NULL || req->token == NULL) {
+		seterr(res, "sandbox: save_card needs a customer and a token");
+		return done(res, PGW_ERROR);
+	}
+	b = json_pack(
+	    "{s:s, s:s}", "customer", req->customer_id, "token", req->token);
+	st = call(
+	    c, "POST", "/v1/payment_methods", b, req->idempotency_key, &j, res);
+	if (st == PGW_SUCCEEDED) {
+		copy(out->payment_method, sizeof(out->payment_method),
+		    jstr(j, "id"));
+		fill_card(json_object_get(j, "card"), out);
+	}
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+static int32_t
+charge_status(const char *s)
+{
+	if (strcmp(s, "succeeded") == 0)
+		return PGW_SUCCEEDED;
+	if (strcmp(s, "failed") == 0)
+		return PGW_DECLINED;
+	if (strcmp(s, "requires_action") == 0)
+		return PGW_REQUIRES_ACTION;
+	return PGW_PENDING;
+}
+
+/* Fills out from a charge object. */
+static void
+fill_payment(json_t *ch, struct pgw_payment *out)
+{
+	const char *cur = jstr(ch, "currency");
+	const char *pm = jstr(ch, "saved_payment_method");
+	size_t i;
+
+	copy(out->ref, sizeof(out->ref), jstr(ch, "id"));
+	out->status = charge_status(jstr(ch, "status"));
+	out->amount = jint(ch, "amount");
+	for (i = 0; cur[i] != '\0' && i + 1 < sizeof(out->currency); i++)
+		out->currency[i] = (char)toupper((unsigned char)cur[i]);
+	out->currency[i] = '\0';
+	out->amount_refunded = jint(ch, "amount_refunded");
+	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	    jstr(ch, "idempotency_key"));
+	fill_card(json_object_get(ch, "card"), &out->card);
+	if (pm[0] == '\0')
+		pm = jstr(ch, "payment_method");
+	copy(out->card.payment_method, sizeof(out->card.payment_method), pm);
+	copy(out->decline_code, sizeof(out->decline_code),
+	    jstr(ch, "decline_code"));
+	out->created_ms = jint(ch, "created") * 1000;
+}
+
+static int32_t
+sb_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
+    struct pgw_result *res)
+{
+	struct sb *c = p;
+	json_t *b, *j = NULL;
+	char cur[8];
+	int32_t st;
+	size_t i;
+
+	if (req->currency == NULL || strlen(req->currency) != 3) {
+		seterr(res, "sandbox: currency must be 3 letters");
+		return done(res, PGW_ERROR);
+	}
+	for (i = 0; i < 4; i++)
+		cur[i] = (char)tolower((unsigned char)req->currency[i]);
+	b = json_pack("{s:I, s:s, s:b, s:b}", "amount", (json_int_t)req->amount,
+	    "currency", cur, "off_session", req->off_session != 0, "save_card",
+	    req->save_card != 0);
+	if (req->customer_id != NULL)
+		json_object_set_new(
+		    b, "customer", json_string(req->customer_id));
+	if (req->payment_method != NULL)
+		json_object_set_new(
+		    b, "payment_method", json_string(req->payment_method));
+	if (req->token != NULL)
+		json_object_set_new(b, "token", json_string(req->token));
+	if (req->description != NULL)
+		json_object_set_new(
+		    b, "description", json_string(req->description));
+	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	    req->idempotency_key);
+	out->amount = req->amount;
+	copy(out->currency, sizeof(out->currency), req->currency);
+	st = call(c, "POST", "/v1/charges", b, req->idempotency_key, &j, res);
+	if (st == PGW_SUCCEEDED) {
+		fill_payment(j, out);
+		st = out->status;
+		if (st == PGW_REQUIRES_ACTION) {
+			copy(res->code, sizeof(res->code),
+			    "authentication_required");
+			copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		}
+		done(res, st);
+	} else if (st == PGW_DECLINED || st == PGW_REQUIRES_ACTION) {
+		json_t *e = json_object_get(j, "error");
+
+		copy(out->ref, sizeof(out->ref), jstr(e, "charge"));
+		out->status = st;
+		copy(out->decline_code, sizeof(out->decline_code), res->code);
+	}
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+static int32_t
+sb_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
+    struct pgw_result *res)
+{
+	struct sb *c = p;
+	json_t *b, *j = NULL;
+	int32_t st;
+
+	b = json_pack("{s:s}", "charge", req->payment_ref);
+	if (req->amount > 0)
+		json_object_set_new(
+		    b, "amount", json_integer((json_int_t)req->amount));
+	st = call(c, "POST", "/v1/refunds", b, req->idempotency_key, &j, res);
+	copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
+	if (st == PGW_SUCCEEDED) {
+		copy(out->ref, sizeof(out->ref), jstr(j, "id"));
+		out->amount = jint(j, "amount");
+		out->status = strcmp(jstr(j, "status"), "succeeded") == 0
+		                  ? PGW_SUCCEEDED
+		                  : PGW_PENDING;
+		done(res, out->status);
+		st = out->status;
+	}
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+static int32_t
+sb_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
+    struct pgw_result *res)
+{
+	struct sb *c = p;
+	char path[PGW_KEY_MAX * 3 + 64], enc[PGW_KEY_MAX * 3 + 1];
+	json_t *j = NULL, *ch;
+	int32_t st;
+
+	if (req->payment_ref != NULL) {
+		urlenc(req->payment_ref, enc, sizeof(enc));
+		snprintf(path, sizeof(path), "/v1/charges/%s", enc);
+	} else {
+		urlenc(req->idempotency_key, enc, sizeof(enc));
+		snprintf(
+		    path, sizeof(path), "/v1/charges?idempotency_key=%s", enc);
+	}
+	st = call(c, "GET", path, NULL, NULL, &j, res);
+	if (st == PGW_ERROR && strcmp(res->code, "resource_missing") == 0) {
+		seterr(res, "sandbox: no charge %s",
+		    req->payment_ref != NULL ? req->payment_ref : "");
+		st = done(res, PGW_NOT_FOUND);
+		goto out;
+	}
+	if (st != PGW_SUCCEEDED)
+		goto out;
+	if (req->payment_ref != NULL)
+		ch = j;
+	else {
+		json_t *data = json_object_get(j, "data");
+		size_t n = json_array_size(data);
+
+		if (n == 0) {
+			seterr(res, "sandbox: no charge under that key");
+			st = done(res, PGW_NOT_FOUND);
+			goto out;
+		}
+		ch = json_array_get(data, n - 1);
+	}
+	fill_payment(ch, out);
+	st = done(res, out->status);
+	if (st == PGW_DECLINED) {
+		copy(res->code, sizeof(res->code), out->decline_code);
+		copy(res->message, sizeof(res->message),
+		    strcmp(out->decline_code, "authentication_required") == 0
+		        ? AUTH_MESSAGE
+		        : decline_message(out->decline_code));
+		if (strcmp(out->decline_code, "authentication_required") == 0)
+			st = done(res, out->status = PGW_REQUIRES_ACTION);
+	}
+out:
+	json_decref(j);
+	return st;
+}
+
+/* Compares two hex strings in constant time for equal lengths. */
+static int
+hex_equal(const char *a, const char *b, size_t n)
+{
+	return strlen(a) >= n && CRYPTO_memcmp(a, b, n) == 0;
+}
+
+static int32_t
+sb_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
+    struct pgw_result *res)
+{
+	struct sb *c = p;
+	const char *sig = NULL, *s;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1], tbuf[32];
+	long long t = -1, now;
+	json_t *j = NULL, *obj;
+	json_error_t jerr;
+	int ok = 0;
+	size_t i;
+	const char *type;
+
+	if (c->whsec == NULL) {
+		seterr(res, "sandbox: webhook_secret_file is not configured");
+		return done(res, PGW_ERROR);
+	}
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, "Sandbox-Signature") == 0)
+			sig = req->headers[i].value;
+	copy(res->code, sizeof(res->code), "signature_invalid");
+	if (sig == NULL) {
+		seterr(res, "sandbox: webhook without a Sandbox-Signature");
+		return done(res, PGW_ERROR);
+	}
+	/* t=<unix>,v1=<hex>[,v1=<hex>...] */
+	for (s = sig; *s != '\0';) {
+		size_t len = strcspn(s, ",");
+
+		if (len > 2 && strncmp(s, "t=", 2) == 0 &&
+		    len - 2 < sizeof(tbuf)) {
+			memcpy(tbuf, s + 2, len - 2);
+			tbuf[len - 2] = '\0';
+			t = strtoll(tbuf, NULL, 10);
+		}
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	if (t < 0) {
+		seterr(res, "sandbox: webhook signature without a timestamp");
+		return done(res, PGW_ERROR);
+	}
+	now = (long long)(c->host->clock_ms(c->host) / 1000);
+	if (now - t > WEBHOOK_TOLERANCE || t - now > WEBHOOK_TOLERANCE) {
+		copy(res->code, sizeof(res->code), "signature_stale");
+		seterr(res, "sandbox: webhook timestamp %llds away from now",
+		    now - t);
+		return done(res, PGW_ERROR);
+	}
+	{
+		char *msg;
+		size_t tl = strlen(tbuf);
+
+		if ((msg = malloc(tl + 1 + req->body_len)) == NULL) {
+			seterr(res, "sandbox: out of memory");
+			return done(res, PGW_ERROR);
+		}
+		memcpy(msg, tbuf, tl);
+		msg[tl] = '.';
+		memcpy(msg + tl + 1, req->body, req->body_len);
+		HMAC(EVP_sha256(), c->whsec, (int)strlen(c->whsec),
+		    (unsigned char *)msg, tl + 1 + req->body_len, mac, &maclen);
+		free(msg);
+	}
+	for (i = 0; i < maclen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	for (s = sig; *s != '\0';) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 3 + 2 * (size_t)maclen &&
+		    strncmp(s, "v1=", 3) == 0 &&
+		    hex_equal(s + 3, hex, 2 * (size_t)maclen))
+			ok = 1;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	if (!ok) {
+		seterr(res, "sandbox: webhook signature does not verify");
+		return done(res, PGW_ERROR);
+	}
+	res->code[0] = '\0';
+	if ((j = json_loadb(req->body, req->body_len, 0, &jerr)) == NULL ||
+	    !json_is_object(j)) {
+		copy(res->code, sizeof(res->code), "bad_payload");
+		seterr(res, "sandbox: webhook body is not a JSON object");
+		json_decref(j);
+		return done(res, PGW_ERROR);
+	}
+	copy(out->id, sizeof(out->id), jstr(j, "id"));
+	type = jstr(j, "type");
+	copy(out->type_name, sizeof(out->type_name), type);
+	out->created_ms = jint(j, "created") * 1000;
+	obj = json_object_get(json_object_get(j, "data"), "object");
+	copy(out->payment_ref, sizeof(out->payment_ref), jstr(obj, "id"));
+	out->amount = jint(obj, "amount");
+	out->status = charge_status(jstr(obj, "status"));
+	if (strcmp(type, "charge.succeeded") == 0)
+		out->type = PGW_EVENT_PAYMENT_SUCCEEDED;
+	else if (strcmp(type, "charge.failed") == 0)
+		out->type = PGW_EVENT_PAYMENT_FAILED;
+	else if (strcmp(type, "charge.pending") == 0)
+		out->type = PGW_EVENT_PAYMENT_PENDING;
+	else if (strcmp(type, "charge.refunded") == 0) {
+		out->type = PGW_EVENT_REFUND_SUCCEEDED;
+		out->amount = jint(obj, "amount_refunded");
+	} else
+		out->type = PGW_EVENT_OTHER;
+	json_decref(j);
+	if (out->id[0] == '\0') {
+		copy(res->code, sizeof(res->code), "bad_payload");
+		seterr(res, "sandbox: webhook event without an id");
+		return done(res, PGW_ERROR);
+	}
+	return done(res, PGW_SUCCEEDED);
+}
+
+static const struct pgw_plugin sandbox_plugin = {
+    .magic = PGW_MAGIC,
+    .size = sizeof(struct pgw_plugin),
+    .abi_major = PGW_ABI_MAJOR,
+    .abi_minor = PGW_ABI_MINOR,
+    .name = "sandbox",
+    .version = "1.0",
+    .caps = PGW_CAP_SAVE_CARD | PGW_CAP_ONE_TIME_TOKEN |
+            PGW_CAP_PARTIAL_REFUND | PGW_CAP_OFF_SESSION | PGW_CAP_WEBHOOK |
+            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE,
+    .config = sb_config,
+    .nconfig = sizeof(sb_config) / sizeof(sb_config[0]),
+    .init = sb_init,
+    .fini = sb_fini,
+    .create_customer = sb_create_customer,
+    .card_widget = sb_card_widget,
+    .save_card = sb_save_card,
+    .charge = sb_charge,
+    .refund = sb_refund,
+    .lookup = sb_lookup,
+    .webhook = sb_webhook,
+};
+
+/* The plugin's one exported symbol: returns the static descriptor. */
+PGW_EXPORT const struct pgw_plugin *
+portal_gateway_entry(void)
+{
+	return &sandbox_plugin;
+}
