@@ -104,7 +104,9 @@ http_response_header(
 	struct http_header *h;
 	enum pstatus st = PS_INVALID;
 
-	if (!is_token(name) || !is_field_value(value))
+	/* "Status" is the CGI status line: set resp->status instead. */
+	if (!is_token(name) || !is_field_value(value) ||
+	    strcasecmp(name, "Status") == 0)
 		goto out;
 	if (strcasecmp(name, "Set-Cookie") != 0) {
 		for (h = resp->headers; h != NULL; h = h->next) {

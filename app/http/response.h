@@ -63,7 +63,8 @@ void http_response_free(struct http_response *resp);
 /* Sets header name to value, replacing an earlier header of the same name
  * (case-insensitive), except "Set-Cookie", which is always added. The name
  * must be an RFC 9110 token; the value must not contain CR, LF, NUL or other
- * control characters (TAB allowed). Both are copied. Returns PS_OK,
+ * control characters (TAB allowed); "Status" is refused (set resp->status).
+ * Both are copied. Returns PS_OK,
  * PS_INVALID or PS_NOMEM. */
 enum pstatus http_response_header(
     struct http_response *resp, const char *name, const char *value);

@@ -152,7 +152,8 @@ http_params_validate(struct arena *a, const struct http_route *route,
     struct http_param_error *errs, size_t *nerrs)
 {
 	enum pstatus st = PS_OK;
-	size_t cap = errs != NULL ? *nerrs : 0, nerr = 0, i, k = 0;
+	size_t cap = errs != NULL && nerrs != NULL ? *nerrs : 0, nerr = 0, i,
+	       k = 0;
 	int dup = 0;
 
 	out->f = NULL;

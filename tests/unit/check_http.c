@@ -920,6 +920,9 @@ START_TEST(test_response_headers)
 	ck_assert_int_eq(http_response_header(&resp, "X A", "v"), PS_INVALID);
 	ck_assert_int_eq(http_response_header(&resp, "X:A", "v"), PS_INVALID);
 	ck_assert_int_eq(http_response_header(&resp, "", "v"), PS_INVALID);
+	ck_assert_int_eq(
+	    http_response_header(&resp, "status", "200 OK"), PS_INVALID);
+	ck_assert_int_eq(http_response_header(&resp, "X-A", NULL), PS_INVALID);
 	ck_assert_int_eq(http_response_header(&resp, "X-A", "tab\tok"), PS_OK);
 	ck_assert_str_eq(http_response_header_get(&resp, "x-a"), "tab\tok");
 	ck_assert_int_eq(http_response_header(&resp, "X-A", "two"), PS_OK);
