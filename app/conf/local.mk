@@ -15,4 +15,5 @@ tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS) $(YAML_CFLAGS) \
 	-DCONF_EXAMPLES='"$(abs_top_srcdir)/config"'
 tests_unit_check_conf_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/check_conf
-EXTRA_DIST += tests/unit/conf tests/fuzz/fuzz_yaml.c tests/fuzz/corpus/yaml
+# tests/fuzz/fuzz_yaml.c and its seeds ship with tests/fuzz (tests/fuzz/local.mk).
+EXTRA_DIST += tests/unit/conf

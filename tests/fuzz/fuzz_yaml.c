@@ -66,10 +66,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct conf_diag d;
 	struct every ev;
 	FILE *devnull;
+	enum pstatus rc;
 
 	conf_diag_init(&d);
-	(void)conf_practice_load_buf(
+	rc = conf_practice_load_buf(
 	    (const char *)data, size, "/fuzz/clinicians/fuzz.yaml", &p, &d);
+	/* Invariants: PS_OK exactly when nothing was reported, and then the
+	 * required keys are bound. */
+	if (rc != PS_OK && rc != PS_INVALID && rc != PS_NOMEM)
+		__builtin_trap();
+	if ((rc == PS_OK) != (conf_diag_count(&d) == 0))
+		__builtin_trap();
+	if (rc == PS_OK && (p.tree == NULL || p.name == NULL ||
+	                       p.currency == NULL || p.address.city == NULL))
+		__builtin_trap();
 	if (p.tree != NULL) {
 		memset(&ev, 0, sizeof(ev));
 		(void)conf_bind(p.tree, every_keys, &ev, &d);
