@@ -608,6 +608,21 @@ find_key(const struct conf_key *table, const char *key, int *which)
 	return -1;
 }
 
+/* Returns the name of the CT_MAP entry of table whose own table has key,
+ * or NULL. */
+static const char *
+nested_owner(const struct conf_key *table, const char *key)
+{
+	size_t i;
+	int which;
+
+	for (i = 0; table[i].name != NULL; i++)
+		if (table[i].type == CT_MAP && table[i].sub != NULL &&
+		    find_key(table[i].sub, key, &which) >= 0)
+			return table[i].name;
+	return NULL;
+}
+
 static void
 bind_default(struct bind_ctx *c, const struct conf_key *k, void *base,
     const struct conf_node *where, const char *key, int depth)
@@ -649,6 +664,14 @@ bind_map(struct bind_ctx *c, const struct conf_node *map,
 			continue;
 		if ((idx = find_key(table, ch->key, &which)) < 0 ||
 		    (size_t)idx >= nk) {
+			if ((sug = nested_owner(table, ch->key)) != NULL) {
+				conf_diag_node(c->diag, ch, 1,
+				    "unknown key \"%s\" here (it belongs under "
+				    "\"%s:\")",
+				    ch->key, sug);
+				c->invalid = 1;
+				continue;
+			}
 			sug = suggest(table, ch->key, store, sizeof(store));
 			if (sug != NULL &&
 			    (idx = find_key(table, sug, &which)) >= 0 &&

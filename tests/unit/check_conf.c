@@ -286,6 +286,23 @@ START_TEST(test_misspelt_key)
 	ck_assert_str_eq(p.slug, "typo");
 	conf_practice_free(&p);
 	conf_diag_free(&d);
+
+	/* A key of a nested mapping written at the top level. */
+	{
+		static const char y[] = "name: X\ncity: Y\n";
+
+		conf_diag_init(&d);
+		ck_assert_int_eq(conf_practice_load_buf(y, sizeof(y) - 1,
+		                     "/c/misplaced.yaml", &p, &d),
+		    PS_INVALID);
+		ck_assert(has(&d, "/c/misplaced.yaml:2:1: unknown key \"city\" "
+		                  "here (it belongs under \"address:\")"));
+		ck_assert(has(&d, "/c/misplaced.yaml:1:1: missing required key "
+		                  "\"address\" (a mapping of line1, city, "
+		                  "region, postal_code, country)"));
+		conf_practice_free(&p);
+		conf_diag_free(&d);
+	}
 }
 END_TEST
 
