@@ -331,7 +331,7 @@ START_TEST(test_wrong_type)
 	ck_assert_uint_eq(conf_diag_count(&d), 3);
 	ck_assert(has(&d, "wrongtype.yaml:2:10: address: expected a mapping of "
 	                  "line1, city, region, postal_code, country, got "
-	                  "got \"1 Main St, Springfield\""));
+	                  "\"1 Main St, Springfield\""));
 	ck_assert(has(&d, "wrongtype.yaml:7:18: online_payments: expected on "
 	                  "or off (true/false, yes/no), got \"maybe\""));
 	ck_assert(has(&d, "wrongtype.yaml:8:6: npi: expected a 10-digit NPI, "
