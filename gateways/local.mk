@@ -54,6 +54,8 @@ tests_gateway_check_loader_SOURCES = tests/gateway/check_loader.c
 tests_gateway_check_loader_CFLAGS = $(UNIT_CFLAGS)
 tests_gateway_check_loader_LDADD = $(UNIT_LDADD)
 
-TESTS += tests/gateway/check_loader tests/gateway/run.sh
-dist_noinst_SCRIPTS += tests/gateway/run.sh
-dist_noinst_DATA += tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs
+TESTS += tests/gateway/check_loader tests/gateway/run.sh \
+	tests/gateway/example.sh
+dist_noinst_SCRIPTS += tests/gateway/run.sh tests/gateway/example.sh
+dist_noinst_DATA += tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs \
+	gateways/example/example.c gateways/example/Makefile
