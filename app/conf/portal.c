@@ -849,6 +849,7 @@ conf_load(const char *path, struct portal_conf **out, struct conf_diag *diag)
 	struct conf_node *root = NULL;
 	const struct conf_node *at;
 	char err[512], rp[PATH_MAX], *slash;
+	struct stat sb;
 	size_t n0 = conf_diag_count(diag);
 	enum pstatus rc, prc;
 
@@ -895,6 +896,13 @@ conf_load(const char *path, struct portal_conf **out, struct conf_diag *diag)
 			    err);
 		else if (prc != PS_OK)
 			conf_diag_node(diag, at, 0, "secret_key_file: %s", err);
+	}
+	if (c->paths.templates != NULL &&
+	    (stat(c->paths.templates, &sb) == -1 || !S_ISDIR(sb.st_mode))) {
+		at = conf_node_get(conf_node_get(root, "paths"), "templates");
+		conf_diag_node(diag, node_or(at, root), at != NULL,
+		    "paths.templates: %s%s is not a directory of templates",
+		    c->paths.templates, at != NULL ? "" : " (the default)");
 	}
 	if (c->paths.clinicians != NULL) {
 		at = node_or(

@@ -128,7 +128,7 @@ START_TEST(test_valid_load)
 	ck_assert_str_eq(c->base_url, "https://billing.example.com");
 	ck_assert_uint_eq(c->secret_key_len, 32);
 	ck_assert(memcmp(c->secret_key, key32, 32) == 0);
-	ck_assert_str_eq(c->paths.templates, "/srv/portal/templates");
+	ck_assert_str_eq(c->paths.templates, "/tmp"); /* absolute: kept */
 	ck_assert(ends_with(c->paths.clinicians, "/valid/clinicians"));
 	ck_assert(ends_with(c->paths.plugins, "/valid/plugins"));
 	ck_assert_int_eq(c->session.idle_timeout, 20 * 60);
@@ -184,6 +184,10 @@ START_TEST(test_examples_valid)
 	make_tmp();
 	copy_dir(CONF_EXAMPLES, "config");
 	snprintf(path, sizeof(path), "%s/var", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/www", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/www/templates", tmpdir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/var/secret.key", tmpdir);
 	write_file(path, key32, 32, 0640);
@@ -241,7 +245,7 @@ START_TEST(test_config_check_output)
 	ck_assert_ptr_nonnull(strstr(text,
 	    "/bad/portal.yaml:4:12: threads: 5000 is out of range (1 to "
 	    "256)\n"));
-	ck_assert(ends_with(text, "\nconfig: 12 problems\n"));
+	ck_assert(ends_with(text, "\nconfig: 13 problems\n"));
 	free(text);
 	text = NULL;
 
@@ -449,7 +453,7 @@ START_TEST(test_bad_portal)
 	ck_assert_int_eq(
 	    conf_load(CONF_FIXTURES "/bad/portal.yaml", &c, &d), PS_INVALID);
 	ck_assert_ptr_null(c);
-	ck_assert_uint_eq(conf_diag_count(&d), 12);
+	ck_assert_uint_eq(conf_diag_count(&d), 13);
 	ck_assert(has(&d, "bad/portal.yaml:3:16: socket_mode: expected an "
 	                  "octal file mode such as 0660, got \"999\""));
 	ck_assert(has(&d, "bad/portal.yaml:4:12: threads: 5000 is out of range "
@@ -471,6 +475,8 @@ START_TEST(test_bad_portal)
 	                  "such as 4096, 64k or 1m, got \"12q\""));
 	ck_assert(has(&d, "bad/portal.yaml:17:12: log_level: expected one of "
 	                  "debug, info, warn, error, got \"verbose\""));
+	ck_assert(has(&d, "/templates (the default) is not a directory of "
+	                  "templates"));
 	ck_assert(has(&d, "/bad/clinicians; at least one practice is "
 	                  "required"));
 	{
