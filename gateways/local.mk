@@ -59,3 +59,6 @@ TESTS += tests/gateway/check_loader tests/gateway/run.sh \
 dist_noinst_SCRIPTS += tests/gateway/run.sh tests/gateway/example.sh
 dist_noinst_DATA += tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs \
 	gateways/example/example.c gateways/example/Makefile
+
+### The plugin author's manual.
+dist_man_MANS += man/portal-gateway.3
