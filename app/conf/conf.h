@@ -64,7 +64,8 @@ struct conf_node {
  *   PS_INVALID  problems were added to diag; *out is a best-effort tree
  *               (duplicate keys dropped, later ones lose) when the file was
  *               well-formed YAML, else NULL;
- *   PS_NOTFOUND the file cannot be opened (diag says why), *out NULL;
+ *   PS_NOTFOUND the file does not exist (in diag), *out NULL; a file
+ *               that cannot be read is PS_INVALID;
  *   PS_NOMEM.
  * The root must be a mapping. Free *out with conf_tree_free() whenever it is
  * non-NULL. */
@@ -159,8 +160,8 @@ enum pstatus conf_bind(const struct conf_node *map,
     const struct conf_key *table, void *base, struct conf_diag *diag);
 /* Frees every heap value bound by table into base and zeroes those fields. */
 void conf_bind_free(const struct conf_key *table, void *base);
-/* Returns the table's key nearest to word by edit distance (at most 2,
- * or 3 for long words), or NULL. */
+/* Returns the table's key nearest to word by edit distance (at most 1 for
+ * words of up to 4 characters, 2 up to 8, else 3), or NULL. */
 const char *conf_suggest(const struct conf_key *table, const char *word);
 
 /* Reads the secret ref points at into a new NUL-terminated heap buffer
