@@ -378,6 +378,11 @@ exec_once(struct db *db, MYSQL_STMT *s, struct q *q, unsigned int *errnum)
 	enum pstatus st = PS_ERROR;
 
 	*errnum = 0;
+	if (q->na > Q_MAXARGS || q->nc > Q_MAXCOLS) {
+		db_set_err(db, "%s: too many parameters or columns",
+		    stmts[q->id].name);
+		return PS_ERROR;
+	}
 	memset(pb, 0, sizeof(pb));
 	for (i = 0; i < q->na; i++) {
 		const struct arg *a = &q->a[i];
@@ -524,9 +529,13 @@ again:
 		goto lost_sent;
 	}
 	if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT) {
-		/* Autocommit: the statement was rolled back, run it again. In a
-		 * transaction: the caller reruns the whole of it. */
-		if (!db->in_tx && ++deadlocks < DEADLOCK_TRIES)
+		/* A deadlock in autocommit mode rolled the statement back: run
+		 * it again at once. In a transaction the server rolled it all
+		 * back (1213), or the caller must (1205): PS_RETRY, and the
+		 * caller (db_tx) reruns the whole of it. A lock wait timeout
+		 * outside a transaction is not repeated (it took 50 s). */
+		if (e == ER_LOCK_DEADLOCK && !db->in_tx &&
+		    ++deadlocks < DEADLOCK_TRIES)
 			goto again;
 		return PS_RETRY;
 	}
