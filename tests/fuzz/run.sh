@@ -30,8 +30,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/portal-fuzz.XXXXXX") || {
 }
 trap 'rm -rf "$work"' EXIT HUP INT TERM
 
-harnesses=$(ls "$fuzzdir"/fuzz_*.c 2>/dev/null | sort)
-count=$(printf '%s\n' "$harnesses" | grep -c . || true)
+count=0
+for src in "$fuzzdir"/fuzz_*.c; do
+	[ -f "$src" ] && count=$((count + 1))
+done
 if [ "$count" -eq 0 ]; then
 	echo "1..1"
 	echo "not ok 1 - fuzz: no tests/fuzz/fuzz_*.c found"
@@ -63,6 +65,7 @@ for src in "$top_srcdir"/app/util/*.c "$top_srcdir"/app/http/*.c \
     "$top_srcdir"/app/conf/*.c; do
 	[ -f "$src" ] || continue
 	obj=$work/$(basename "$(dirname "$src")")_$(basename "$src" .c).o
+	# shellcheck disable=SC2086
 	if ! $FUZZ_CC $flags -fsanitize=fuzzer-no-link -c "$src" -o "$obj" \
 	    >"$work/cc.log" 2>&1; then
 		libfail="$src"
@@ -73,7 +76,8 @@ done
 
 n=0
 status=0
-for src in $harnesses; do
+for src in "$fuzzdir"/fuzz_*.c; do
+	[ -f "$src" ] || continue
 	n=$((n + 1))
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}

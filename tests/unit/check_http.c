@@ -439,6 +439,49 @@ START_TEST(test_request_bad)
 }
 END_TEST
 
+START_TEST(test_request_fallbacks)
+{
+	static const char *const doc[] = {"REQUEST_METHOD=HEAD",
+	    "DOCUMENT_URI=/a b", "QUERY_STRING=x=1", "REQUEST_SCHEME=https",
+	    "CONTENT_TYPE=text/plain", NULL};
+	static const char *const cgi[] = {"REQUEST_METHOD=GET",
+	    "SCRIPT_NAME=/portal", "PATH_INFO=/x/y", NULL};
+	static const char *const none[] = {"REQUEST_METHOD=GET", NULL};
+	static const char *const qs[] = {"REQUEST_METHOD=GET",
+	    "REQUEST_URI=/p?from=uri", "QUERY_STRING=", NULL};
+	static const char *const rq[] = {
+	    "REQUEST_METHOD=GET", "REQUEST_URI=/p?from=uri#frag", NULL};
+	struct http_request r;
+
+	ck_assert_int_eq(
+	    http_request_parse(A, doc, NULL, 0, NULL, &r, err, sizeof(err)),
+	    PS_OK);
+	ck_assert_int_eq(r.method, HTTP_HEAD);
+	assert_str(&r.path, "/a b");
+	assert_str(http_query_get(&r, "x"), "1");
+	ck_assert_int_eq(r.https, 1);
+	assert_str(http_request_header(&r, "content-type"), "text/plain");
+	ck_assert_int_eq(
+	    http_request_parse(A, cgi, NULL, 0, NULL, &r, err, sizeof(err)),
+	    PS_OK);
+	assert_str(&r.path, "/portal/x/y");
+	ck_assert_int_eq(
+	    http_request_parse(A, none, NULL, 0, NULL, &r, err, sizeof(err)),
+	    PS_OK);
+	assert_str(&r.path, "/");
+	/* An empty QUERY_STRING wins over REQUEST_URI. */
+	ck_assert_int_eq(
+	    http_request_parse(A, qs, NULL, 0, NULL, &r, err, sizeof(err)),
+	    PS_OK);
+	ck_assert_uint_eq(r.nquery, 0);
+	ck_assert_int_eq(
+	    http_request_parse(A, rq, NULL, 0, NULL, &r, err, sizeof(err)),
+	    PS_OK);
+	assert_str(&r.query, "from=uri");
+	assert_str(http_query_get(&r, "from"), "uri");
+}
+END_TEST
+
 START_TEST(test_request_toobig)
 {
 	struct http_limits lim = {0};
@@ -1155,6 +1198,7 @@ http_suite(void)
 	tcase_add_test(tc, test_request_post_form);
 	tcase_add_test(tc, test_request_other_body);
 	tcase_add_test(tc, test_request_bad);
+	tcase_add_test(tc, test_request_fallbacks);
 	tcase_add_test(tc, test_request_toobig);
 	tcase_add_test(tc, test_methods);
 	tcase_add_test(tc, test_router);
