@@ -12,12 +12,13 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: portald [-ft] [-c portal.yaml] [-p pidfile]\n"
-			"  -f       stay in the foreground (always; for scripts)\n"
-			"  -c FILE  configuration (default $PORTAL_CONFIG or "
-			"%s/portal.yaml)\n"
-			"  -p FILE  write the master's pid to FILE\n"
-			"  -t       check the configuration and exit\n",
+	fprintf(stderr,
+	    "usage: portald [-ft] [-c portal.yaml] [-p pidfile]\n"
+	    "  -f       stay in the foreground (always; for scripts)\n"
+	    "  -c FILE  configuration (default $PORTAL_CONFIG or "
+	    "%s/portal.yaml)\n"
+	    "  -p FILE  write the master's pid to FILE\n"
+	    "  -t       check the configuration and exit\n",
 	    PORTAL_SYSCONFDIR);
 	exit(2);
 }

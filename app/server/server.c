@@ -227,7 +227,8 @@ open_socket(const struct server_opts *o, char *err, size_t errsz)
 				errbuf_set(err, errsz,
 				    "cannot give %s to group %s: %s", o->socket,
 				    o->socket_group,
-				    g == NULL ? "no such group" : strerror(errno));
+				    g == NULL ? "no such group"
+				              : strerror(errno));
 				close(fd);
 				return -1;
 			}
@@ -292,17 +293,17 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 			if (hooks->reload(&napp, &nopts, rerr, sizeof(rerr)) !=
 			    PS_OK) {
 				log_error("event=reload_failed error=\"%s\" "
-					  "action=keeping_old_configuration",
+				          "action=keeping_old_configuration",
 				    rerr);
 				continue;
 			}
 			if (strcmp(nopts.socket, opts->socket) != 0)
 				log_warn("event=reload note=\"listen socket "
-					 "changes need a restart\"");
+				         "changes need a restart\"");
 			strcpy(nopts.socket, opts->socket);
 			if (old_app != NULL && old_gen_pending)
 				log_warn("event=reload note=\"previous "
-					 "generation still draining\"");
+				         "generation still draining\"");
 			else if (old_app != NULL)
 				hooks->app_free(old_app);
 			old_app = *app;
@@ -311,10 +312,11 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 			gen++;
 			for (i = 0; i < MAX_WORKERS * 2; i++)
 				if (w[i].pid == -1)
-					w[i].pid = 0; /* old, awaiting respawn */
+					w[i].pid =
+					    0; /* old, awaiting respawn */
 			/* New workers first, then drain the old ones. */
 			nw = opts->workers > MAX_WORKERS ? MAX_WORKERS
-							 : opts->workers;
+			                                 : opts->workers;
 			for (i = 0; i < MAX_WORKERS * 2 && nw > 0; i++) {
 				if (w[i].pid != 0)
 					continue;
@@ -342,16 +344,17 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 				}
 				if (WIFSIGNALED(status))
 					log_warn("event=worker_died pid=%d "
-						 "signal=%d",
+					         "signal=%d",
 					    (int)pid, WTERMSIG(status));
 				else
 					log_warn("event=worker_exited pid=%d "
-						 "status=%d",
+					         "status=%d",
 					    (int)pid, WEXITSTATUS(status));
 				if (now_ms() - w[i].started < 1000)
 					backoff_ms = backoff_ms == 0 ? 100
-					    : backoff_ms * 2 > 30000 ? 30000
-								     : backoff_ms * 2;
+					             : backoff_ms * 2 > 30000
+					                 ? 30000
+					                 : backoff_ms * 2;
 				else
 					backoff_ms = 0;
 				w[i].pid = -1; /* to respawn */

@@ -34,8 +34,8 @@ struct server_hooks {
 	/* In the master on SIGHUP: loads a new app and new options into
 	 * *app and *opts. Returns PS_OK, or an error with err filled and both
 	 * left untouched (the old workers keep serving). */
-	enum pstatus (*reload)(void **app, struct server_opts *opts, char *err,
-	    size_t errsz);
+	enum pstatus (*reload)(
+	    void **app, struct server_opts *opts, char *err, size_t errsz);
 	/* Frees an app after its workers are gone. */
 	void (*app_free)(void *app);
 };

@@ -11,17 +11,28 @@ const char *
 pstatus_str(enum pstatus s)
 {
 	switch (s) {
-	case PS_OK: return "ok";
-	case PS_ERROR: return "error";
-	case PS_NOMEM: return "out of memory";
-	case PS_INVALID: return "invalid";
-	case PS_NOTFOUND: return "not found";
-	case PS_DENIED: return "denied";
-	case PS_CONFLICT: return "conflict";
-	case PS_TOOBIG: return "too big";
-	case PS_RETRY: return "retry";
-	case PS_DECLINED: return "declined";
-	case PS_UNKNOWN: return "unknown";
+	case PS_OK:
+		return "ok";
+	case PS_ERROR:
+		return "error";
+	case PS_NOMEM:
+		return "out of memory";
+	case PS_INVALID:
+		return "invalid";
+	case PS_NOTFOUND:
+		return "not found";
+	case PS_DENIED:
+		return "denied";
+	case PS_CONFLICT:
+		return "conflict";
+	case PS_TOOBIG:
+		return "too big";
+	case PS_RETRY:
+		return "retry";
+	case PS_DECLINED:
+		return "declined";
+	case PS_UNKNOWN:
+		return "unknown";
 	}
 	return "unknown status";
 }
@@ -183,10 +194,11 @@ util_strtonum(const char *p, size_t n, int64_t min, int64_t max, int64_t *out,
 		v = v * 10 + (uint64_t)(p[i] - '0');
 	}
 	if (neg) {
-		int64_t r = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+		int64_t r =
+		    v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
 		if (r < min) {
-			errbuf_set(err, errsz, "number too small (minimum %lld)",
-			    (long long)min);
+			errbuf_set(err, errsz,
+			    "number too small (minimum %lld)", (long long)min);
 			return PS_INVALID;
 		}
 		*out = r;
@@ -251,8 +263,8 @@ money_format(int64_t cents, const char *currency, char *out, size_t outsz)
 	else if (strcmp(currency, "GBP") == 0)
 		sym = "\xc2\xa3";
 	u = neg ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-	len = snprintf(digits, sizeof(digits), "%llu",
-	    (unsigned long long)(u / 100));
+	len = snprintf(
+	    digits, sizeof(digits), "%llu", (unsigned long long)(u / 100));
 	/* Group thousands with commas, right to left. */
 	for (i = 0; i < len; i++) {
 		if (i > 0 && (len - i) % 3 == 0)

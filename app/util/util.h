@@ -92,8 +92,8 @@ enum pstatus util_strtonum(const char *p, size_t n, int64_t min, int64_t max,
  * PS_OK or PS_INVALID. money_format() writes "$1,234.50" style text for
  * currency (ISO 4217, e.g. "USD") into out[outsz] and returns out. */
 enum pstatus money_parse(const char *p, size_t n, int64_t *cents);
-char *money_format(int64_t cents, const char *currency, char *out,
-    size_t outsz);
+char *money_format(
+    int64_t cents, const char *currency, char *out, size_t outsz);
 
 /* Logging: one line per call, "ts=... level=... " followed by the caller's
  * key=value text, written to stderr with a single write(2) so lines from
@@ -114,6 +114,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 /* Prints "portal: " + message to stderr and exits 1. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

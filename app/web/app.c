@@ -29,8 +29,8 @@ app_load(const char *config_path, struct app **out, struct conf_diag *diag,
 		    config_path, conf_diag_count(diag));
 		goto fail;
 	}
-	if ((st = tmpl_load_dir(app->conf->paths.templates, &app->tmpl, err,
-		 errsz)) != PS_OK)
+	if ((st = tmpl_load_dir(
+	         app->conf->paths.templates, &app->tmpl, err, errsz)) != PS_OK)
 		goto fail;
 	app->limits.max_body = (size_t)app->conf->limits.max_body;
 	app->limits.max_fields = (size_t)app->conf->limits.max_fields;
@@ -39,14 +39,14 @@ app_load(const char *config_path, struct app **out, struct conf_diag *diag,
 	if (app->conf->database.password.path != NULL ||
 	    app->conf->database.password.env != NULL) {
 		if ((st = conf_secret_read(&app->conf->database.password,
-			 &app->db_password, &app->db_password_len, err,
-			 errsz)) != PS_OK)
+		         &app->db_password, &app->db_password_len, err,
+		         errsz)) != PS_OK)
 			goto fail;
 	}
 	/* A hash to verify against when the email is unknown. */
 	if (crypto_random(pw, sizeof(pw)) != PS_OK ||
 	    crypto_password_hash(pw, sizeof(pw), app->dummy_hash,
-		sizeof(app->dummy_hash)) != PS_OK) {
+	        sizeof(app->dummy_hash)) != PS_OK) {
 		errbuf_set(err, errsz, "cannot compute a password hash");
 		st = PS_ERROR;
 		goto fail;
@@ -79,7 +79,9 @@ app_server_opts(const struct app *app, struct server_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->socket, sizeof(o->socket), "%s",
-	    l->socket != NULL ? l->socket : l->tcp != NULL ? l->tcp : "");
+	    l->socket != NULL ? l->socket
+	    : l->tcp != NULL  ? l->tcp
+	                      : "");
 	o->socket_mode = (unsigned)l->socket_mode;
 	if (l->socket_group != NULL)
 		snprintf(o->socket_group, sizeof(o->socket_group), "%s",

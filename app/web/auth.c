@@ -10,7 +10,7 @@
 
 #include "web/extern.h"
 
-#define COOKIE_FLAGS (COOKIE_SECURE | COOKIE_HTTPONLY | COOKIE_SAMESITE_LAX)
+#define COOKIE_FLAGS       (COOKIE_SECURE | COOKIE_HTTPONLY | COOKIE_SAMESITE_LAX)
 #define MIN_PASSWORD_CHARS 12
 
 static void
@@ -35,7 +35,7 @@ token_shape_ok(const struct str *s)
 		char ch = s->p[i];
 
 		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			(ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+		        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
 			return 0;
 	}
 	return 1;
@@ -71,9 +71,8 @@ auth_load_session(struct ctx *c)
 		return;
 	}
 	c->practice = practice_by_id(c, c->sess.practice_id);
-	if (c->practice == NULL ||
-	    db_client_get(db, c->sess.practice_id, c->sess.client_id,
-		&c->client) != PS_OK)
+	if (c->practice == NULL || db_client_get(db, c->sess.practice_id,
+	                               c->sess.client_id, &c->client) != PS_OK)
 		return;
 	/* Touch at most once a minute: one write per page is not needed
 	 * for a 30-minute idle timeout. */
@@ -99,8 +98,8 @@ auth_prepare_csrf(struct ctx *c, int anon)
 	}
 	if (crypto_token_new(tok) != PS_OK)
 		return PS_ERROR;
-	if (http_response_set_cookie(c->resp, ANON_COOKIE, tok, -1,
-		COOKIE_FLAGS) != PS_OK)
+	if (http_response_set_cookie(
+	        c->resp, ANON_COOKIE, tok, -1, COOKIE_FLAGS) != PS_OK)
 		return PS_ERROR;
 	csrf_for(c->app, "anon", tok, c->csrf);
 	return PS_OK;
@@ -135,14 +134,14 @@ email_lower(const struct str *s, char *out, size_t outsz)
 	size_t i;
 
 	for (i = 0; i < s->n && i + 1 < outsz; i++)
-		out[i] = (s->p[i] >= 'A' && s->p[i] <= 'Z') ? s->p[i] + 32
-							    : s->p[i];
+		out[i] =
+		    (s->p[i] >= 'A' && s->p[i] <= 'Z') ? s->p[i] + 32 : s->p[i];
 	out[i] = '\0';
 }
 
 static void
-login_page(struct ctx *c, const char *alert, const char *notice,
-    const char *email)
+login_page(
+    struct ctx *c, const char *alert, const char *notice, const char *email)
 {
 	struct tmpl_val *d = web_page_data(c, "Sign in", NULL);
 
@@ -220,9 +219,9 @@ h_login(struct ctx *c)
 	}
 	email_lower(email, lower, sizeof(lower));
 	if (db_throttle_get(db, DB_THROTTLE_ACCOUNT, lower, c->now, &tha) !=
-		PS_OK ||
+	        PS_OK ||
 	    db_throttle_get(db, DB_THROTTLE_ADDRESS, ip, c->now, &thi) !=
-		PS_OK) {
+	        PS_OK) {
 		web_error(c, 500);
 		return;
 	}
@@ -234,15 +233,15 @@ h_login(struct ctx *c)
 		    "Too many failed sign-in attempts. Try again in %lld "
 		    "minute%s.",
 		    (long long)mins, mins == 1 ? "" : "s");
-		db_audit(db, 0, 0, 0, DB_ACTOR_CLIENT, "login_throttled", NULL,
-		    ip);
+		db_audit(
+		    db, 0, 0, 0, DB_ACTOR_CLIENT, "login_throttled", NULL, ip);
 		login_page(c, alert, NULL, email->p);
 		return;
 	}
 	st = db_user_by_email(db, lower, &u);
 	if (st == PS_OK && u.has_password)
 		ok = crypto_password_verify(u.password_hash, pw->p, pw->n) ==
-		    PS_OK;
+		     PS_OK;
 	else {
 		/* Same work for an unknown email. */
 		crypto_password_verify(c->app->dummy_hash, pw->p, pw->n);
@@ -289,11 +288,12 @@ h_login(struct ctx *c)
 		web_error(c, 500);
 		return;
 	}
-	db_audit(db, u.practice_id, u.client_id, u.id, DB_ACTOR_CLIENT,
-	    "login", NULL, ip);
+	db_audit(db, u.practice_id, u.client_id, u.id, DB_ACTOR_CLIENT, "login",
+	    NULL, ip);
 	crypto_wipe(hash, sizeof(hash));
 	if (http_response_set_cookie(c->resp, SESSION_COOKIE, tok,
-		c->app->conf->session.absolute_timeout, COOKIE_FLAGS) != PS_OK) {
+	        c->app->conf->session.absolute_timeout,
+	        COOKIE_FLAGS) != PS_OK) {
 		crypto_wipe(tok, sizeof(tok));
 		web_error(c, 500);
 		return;
@@ -411,7 +411,7 @@ h_invite(struct ctx *c)
 		    "Use at least %d characters.", MIN_PASSWORD_CHARS);
 		c->nerrs = 1;
 	} else if (c->nerrs == 0 &&
-	    (pw->n != pw2->n || memcmp(pw->p, pw2->p, pw->n) != 0)) {
+	           (pw->n != pw2->n || memcmp(pw->p, pw2->p, pw->n) != 0)) {
 		c->errs[0].field = "password_confirm";
 		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
 		    "The passwords do not match.");
@@ -422,7 +422,7 @@ h_invite(struct ctx *c)
 		return;
 	}
 	if (crypto_password_hash(pw->p, pw->n, pwhash, sizeof(pwhash)) !=
-		PS_OK ||
+	        PS_OK ||
 	    db_user_set_password(c->t->db, u.id, pwhash, c->now) != PS_OK) {
 		web_error(c, 500);
 		return;

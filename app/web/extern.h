@@ -64,8 +64,8 @@ void web_render(struct ctx *c, const char *name, struct tmpl_val *data);
  * the CSRF token, the signed-in client and the navigation state (active is
  * the nav key: "documents", "billing", "payment-methods",
  * "billing-documents", "history" or NULL). NULL when out of memory. */
-struct tmpl_val *web_page_data(struct ctx *c, const char *title,
-    const char *active);
+struct tmpl_val *web_page_data(
+    struct ctx *c, const char *title, const char *active);
 /* Adds the field errors of c (from validation) to data: a list "errors"
  * (field, msg) and "err_<field>" members for messages next to fields. */
 void web_field_errors(struct ctx *c, struct tmpl_val *data);

@@ -36,8 +36,7 @@ h_payment_methods(struct ctx *c)
 void
 h_billing_documents(struct ctx *c)
 {
-	shell(c, "billing_documents", "Billing Documents",
-	    "billing_documents");
+	shell(c, "billing_documents", "Billing Documents", "billing_documents");
 }
 
 void

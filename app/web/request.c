@@ -28,24 +28,31 @@ static const struct http_param p_invite_form[] = {
 static const struct http_param p_invite[] = {
     {"token", HP_PATH, 1, 128, http_valid_token, NULL},
     {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
-    {"password", HP_FORM, 1, 1024, http_valid_password, "Enter a new password."},
-    {"password_confirm", HP_FORM, 1, 1024, http_valid_password, "Enter the new password again."},
+    {"password", HP_FORM, 1, 1024, http_valid_password,
+        "Enter a new password."},
+    {"password_confirm", HP_FORM, 1, 1024, http_valid_password,
+        "Enter the new password again."},
 };
 
 #define NP(a) (sizeof(a) / sizeof((a)[0]))
-#define ROUTE(m, pat, params, np, flags, fn) \
-	{m, pat, params, np, flags, (void *)(fn)}
+#define ROUTE(m, pat, params, np, flags, fn)            \
+	{                                               \
+		m, pat, params, np, flags, (void *)(fn) \
+	}
 
 static const struct http_route routes[] = {
     ROUTE(HTTP_GET, "/", NULL, 0, 0, h_home),
     ROUTE(HTTP_GET, "/login", p_login_form, NP(p_login_form), 0, h_login_form),
     ROUTE(HTTP_POST, "/login", p_login, NP(p_login), R_ANON_CSRF, h_login),
     ROUTE(HTTP_POST, "/logout", p_csrf, NP(p_csrf), R_AUTH | R_CSRF, h_logout),
-    ROUTE(HTTP_GET, "/invite/:token", p_invite_form, NP(p_invite_form), 0, h_invite_form),
-    ROUTE(HTTP_POST, "/invite/:token", p_invite, NP(p_invite), R_ANON_CSRF, h_invite),
+    ROUTE(HTTP_GET, "/invite/:token", p_invite_form, NP(p_invite_form), 0,
+        h_invite_form),
+    ROUTE(HTTP_POST, "/invite/:token", p_invite, NP(p_invite), R_ANON_CSRF,
+        h_invite),
     ROUTE(HTTP_GET, "/billing", NULL, 0, R_AUTH, h_billing),
     ROUTE(HTTP_GET, "/documents", NULL, 0, R_AUTH, h_documents),
-    ROUTE(HTTP_GET, "/billing/payment-methods", NULL, 0, R_AUTH, h_payment_methods),
+    ROUTE(HTTP_GET, "/billing/payment-methods", NULL, 0, R_AUTH,
+        h_payment_methods),
     ROUTE(HTTP_GET, "/billing/documents", NULL, 0, R_AUTH, h_billing_documents),
     ROUTE(HTTP_GET, "/billing/history", NULL, 0, R_AUTH, h_history),
 };
@@ -104,9 +111,9 @@ web_db(struct ctx *c)
 		const struct practice_conf *p2 = &t->app->conf->practices[i];
 
 		if (db_practice_ensure(t->db, p2->slug, p2->name,
-			&t->practice_ids[i]) != PS_OK)
-			log_error("event=practice_sync_failed practice=%s",
-			    p2->slug);
+		        &t->practice_ids[i]) != PS_OK)
+			log_error(
+			    "event=practice_sync_failed practice=%s", p2->slug);
 	}
 	return t->db;
 }
@@ -196,9 +203,8 @@ web_render(struct ctx *c, const char *name, struct tmpl_val *data)
 	char err[256];
 
 	c->resp->body.n = 0;
-	if (data == NULL ||
-	    tmpl_render(c->app->tmpl, name, data, &c->resp->body, err,
-		sizeof(err)) != PS_OK) {
+	if (data == NULL || tmpl_render(c->app->tmpl, name, data,
+	                        &c->resp->body, err, sizeof(err)) != PS_OK) {
 		if (data != NULL) {
 			char q[300];
 
@@ -231,8 +237,8 @@ web_dispatch(void *tv, const struct http_request *req,
 	c.nerrs = NP(c.errs);
 	*routep = "-";
 
-	st = http_route_match(routes, NP(routes), req, &c.route, pathvars,
-	    &npv, allow, sizeof(allow));
+	st = http_route_match(routes, NP(routes), req, &c.route, pathvars, &npv,
+	    allow, sizeof(allow));
 	if (st == PS_NOTFOUND) {
 		web_error(&c, 404);
 		return;
@@ -274,8 +280,8 @@ web_dispatch(void *tv, const struct http_request *req,
 		web_error(&c, 403);
 		return;
 	}
-	st = http_params_validate(c.a, c.route, c.req, &c.params, c.errs,
-	    &c.nerrs);
+	st = http_params_validate(
+	    c.a, c.route, c.req, &c.params, c.errs, &c.nerrs);
 	if (st == PS_CONFLICT) {
 		web_error(&c, 400);
 		return;
@@ -297,8 +303,8 @@ web_dispatch(void *tv, const struct http_request *req,
 /* Reads the request body (CONTENT_LENGTH bytes, at most max) into the
  * arena. Returns PS_OK, PS_TOOBIG or PS_INVALID (short read). */
 static enum pstatus
-read_body(FCGX_Request *r, struct arena *a, size_t max, char **body,
-    size_t *len)
+read_body(
+    FCGX_Request *r, struct arena *a, size_t max, char **body, size_t *len)
 {
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 	int64_t n = 0;
@@ -372,7 +378,9 @@ web_handle_fcgi(void *tv, FCGX_Request *r)
 			resp.omit_body = 1;
 		web_dispatch(t, &req, &resp, &route);
 	} else {
-		resp.status = st == PS_TOOBIG ? 413 : st == PS_NOMEM ? 500 : 400;
+		resp.status = st == PS_TOOBIG  ? 413
+		              : st == PS_NOMEM ? 500
+		                               : 400;
 		http_error_page(&resp, resp.status);
 		if (st == PS_INVALID) {
 			char q[300];
@@ -389,12 +397,12 @@ web_handle_fcgi(void *tv, FCGX_Request *r)
 	buf_free(&out);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000L +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000000L;
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000L;
 	{
 		char qm[32];
 
 		log_info("method=%s route=%s status=%d duration_ms=%ld "
-			 "request_id=%.*s",
+		         "request_id=%.*s",
 		    log_value(method, qm, sizeof(qm)), route, resp.status, ms,
 		    (int)req.request_id.n, req.request_id.p);
 	}

@@ -22,7 +22,7 @@ struct app {
 	char *db_password;         /* NULL when none; wiped at free */
 	size_t db_password_len;
 	char dummy_hash[128]; /* verified against when no such user, so a
-				 wrong email costs what a wrong password does */
+	                         wrong email costs what a wrong password does */
 };
 
 /* Loads config_path (every problem into diag), the templates and the
@@ -41,8 +41,8 @@ void app_db_params(const struct app *app, struct db_params *p);
 void *web_thread_init(void *app);
 void web_thread_fini(void *tstate);
 void web_handle_fcgi(void *tstate, FCGX_Request *req);
-enum pstatus web_reload(void **app, struct server_opts *opts, char *err,
-    size_t errsz);
+enum pstatus web_reload(
+    void **app, struct server_opts *opts, char *err, size_t errsz);
 void web_app_free(void *app);
 
 /* Answers one parsed request into resp (never fails: problems become error

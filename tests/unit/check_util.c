@@ -1,4 +1,5 @@
-/* check_util.c: unit tests of app/util (strings, UTF-8, numbers, money, arena). */
+/* check_util.c: unit tests of app/util (strings, UTF-8, numbers, money, arena).
+ */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,25 @@ START_TEST(test_strtonum)
 	int64_t v;
 	char err[64];
 
-	ck_assert_int_eq(util_strtonum("42", 2, 0, 100, &v, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(
+	    util_strtonum("42", 2, 0, 100, &v, err, sizeof(err)), PS_OK);
 	ck_assert_int_eq(v, 42);
-	ck_assert_int_eq(util_strtonum("-1", 2, 0, 100, &v, err, sizeof(err)), PS_INVALID);
-	ck_assert_int_eq(util_strtonum("101", 3, 0, 100, &v, err, sizeof(err)), PS_INVALID);
-	ck_assert_int_eq(util_strtonum("", 0, 0, 100, &v, err, sizeof(err)), PS_INVALID);
-	ck_assert_int_eq(util_strtonum("1x", 2, 0, 100, &v, err, sizeof(err)), PS_INVALID);
-	ck_assert_int_eq(util_strtonum("+1", 2, 0, 100, &v, err, sizeof(err)), PS_INVALID);
-	ck_assert_int_eq(util_strtonum("99999999999999999999", 20, 0, INT64_MAX, &v, err, sizeof(err)), PS_INVALID);
-	ck_assert_int_eq(util_strtonum("-9223372036854775808", 20, INT64_MIN, 0, &v, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(
+	    util_strtonum("-1", 2, 0, 100, &v, err, sizeof(err)), PS_INVALID);
+	ck_assert_int_eq(
+	    util_strtonum("101", 3, 0, 100, &v, err, sizeof(err)), PS_INVALID);
+	ck_assert_int_eq(
+	    util_strtonum("", 0, 0, 100, &v, err, sizeof(err)), PS_INVALID);
+	ck_assert_int_eq(
+	    util_strtonum("1x", 2, 0, 100, &v, err, sizeof(err)), PS_INVALID);
+	ck_assert_int_eq(
+	    util_strtonum("+1", 2, 0, 100, &v, err, sizeof(err)), PS_INVALID);
+	ck_assert_int_eq(util_strtonum("99999999999999999999", 20, 0, INT64_MAX,
+	                     &v, err, sizeof(err)),
+	    PS_INVALID);
+	ck_assert_int_eq(util_strtonum("-9223372036854775808", 20, INT64_MIN, 0,
+	                     &v, err, sizeof(err)),
+	    PS_OK);
 	ck_assert(v == INT64_MIN);
 }
 END_TEST
@@ -50,10 +61,13 @@ START_TEST(test_money)
 	ck_assert_int_eq(money_parse("-1", 2, &c), PS_INVALID);
 	ck_assert_int_eq(money_parse(".5", 2, &c), PS_INVALID);
 	ck_assert_int_eq(money_parse("1.", 2, &c), PS_INVALID);
-	ck_assert_str_eq(money_format(12000, "USD", out, sizeof(out)), "$120.00");
-	ck_assert_str_eq(money_format(123456789, "USD", out, sizeof(out)), "$1,234,567.89");
+	ck_assert_str_eq(
+	    money_format(12000, "USD", out, sizeof(out)), "$120.00");
+	ck_assert_str_eq(
+	    money_format(123456789, "USD", out, sizeof(out)), "$1,234,567.89");
 	ck_assert_str_eq(money_format(-5, "USD", out, sizeof(out)), "-$0.05");
-	ck_assert_str_eq(money_format(100, "JPY", out, sizeof(out)), "1.00 JPY");
+	ck_assert_str_eq(
+	    money_format(100, "JPY", out, sizeof(out)), "1.00 JPY");
 }
 END_TEST
 
