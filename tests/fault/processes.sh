@@ -2,6 +2,7 @@
 # processes.sh: fault tests of portald's process model (worker killed, SIGHUP under load, SIGTERM drain), TAP out.
 #
 # Starts a private stack (tests/lib/stack.sh) with 2 workers, then:
+#   - drives 3 s of concurrent load: every answer 200, no worker dies;
 #   - kills a worker with SIGKILL while requests flow: the master forks a
 #     replacement and no request fails;
 #   - sends SIGHUP while a slow stream of requests flows: none is dropped and
@@ -104,7 +105,7 @@ request_loop() {
 	local i
 	: >"$3"
 	for i in $(seq 1 "$1"); do
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$STACK_URL/login" >>"$3" 2>/dev/null ||
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 3 "$STACK_URL/login" >>"$3" 2>/dev/null ||
 			true
 		sleep "$2"
 	done
@@ -126,9 +127,9 @@ wait_until() {
 	return 1
 }
 
-echo "1..9"
+echo "1..10"
 
-export STACK_WORKERS=2 STACK_THREADS=4
+export STACK_WORKERS=2 STACK_THREADS=4 STACK_LOG_LEVEL=warn
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
 	sed 's/^/# /' "$tmp/stack-start.err"
 	comment_logs
@@ -136,6 +137,24 @@ if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
 fi
 code=$(curl -s -o /dev/null -w '%{http_code}' "$STACK_URL/login")
 ok "$([ "$code" = 200 ] && echo 0 || echo 1)" "the stack serves GET /login" "status $code"
+
+# --- concurrent load ----------------------------------------------------
+# 32 connections for 3 s on GET /login: every answer 200 and no worker dies
+# (the master logs event=worker_died at level warn).
+if command -v wrk >/dev/null; then
+	wrk -t2 -c32 -d3s "$STACK_URL/login" >"$tmp/wrk.txt" 2>&1
+	rc=$?
+	bad=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {
+		gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END {print n + 0}' "$tmp/wrk.txt")
+	total=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
+	died=$(grep -c 'event=worker_died' "$STACK_DIR/log/portald.log")
+	[ "$rc" = 0 ] && [ "${total:-0}" -gt 0 ] && [ "$bad" = 0 ] && [ "$died" = 0 ]
+	ok $? "3 s of 32 concurrent connections on GET /login: all 200, no worker died" \
+	    "requests: ${total:-0}; failed or non-2xx: $bad; workers died: $died" \
+	    "$(grep 'event=worker_died' "$STACK_DIR/log/portald.log" | head -3)"
+else
+	ok 1 "3 s of 32 concurrent connections on GET /login" "wrk is not installed (apt-get install wrk)"
+fi
 
 # --- a worker killed with SIGKILL --------------------------------------
 wait_until 10 test "$(workers | wc -w)" -ge 2
