@@ -49,6 +49,11 @@
 #   STACK_NGINX_EXTRA         nginx directives pasted into the server block
 #                             (the benchmark adds its /__hello location)
 #   STACK_LOG_LEVEL           portald log_level (default info)
+#   STACK_PLUGINS             paths.plugins (default: where the build leaves
+#                             the sandbox plugin, gateways/sandbox/.libs)
+#   Anything else portald needs from its environment (e.g. the secret_key_env
+#   variables the practices name, SANDBOX_SECRET_KEY) is passed through:
+#   export it before stack_start.
 #   STACK_SOCKET_GROUP        group of portald's socket (default: the group
 #                             nginx workers run as: www-data when root, else
 #                             the caller's group)
@@ -281,7 +286,7 @@ secret_key_file: $STACK_DIR/secret.key
 paths:
   templates: $top_srcdir/www/templates
   clinicians: $top_srcdir/config/clinicians
-  plugins: $top_builddir/gateways/.libs
+  plugins: ${STACK_PLUGINS:-$top_builddir/gateways/sandbox/.libs}
 log_level: ${STACK_LOG_LEVEL:-info}
 EOF
 
