@@ -84,6 +84,13 @@ enum pstatus gw_instance_new(struct gw_module *m, const char *practice,
 enum pstatus gw_instance_open(const char *plugindir, const char *name,
     const char *practice, const struct gw_conf_item *items, size_t n,
     struct gw_instance **out, char *err, size_t errsz);
+/* Opens the instance of practice from its `gateway:` mapping (app/conf's
+ * practice_conf.gateway): gw_conf_from_node + gw_instance_open. Returns as
+ * gw_instance_open(); on any failure the caller turns Online Payments off
+ * for that practice and logs err (one or more lines). */
+enum pstatus gw_practice_open(const char *plugindir,
+    const struct conf_node *gateway, const char *practice,
+    struct gw_instance **out, char *err, size_t errsz);
 /* Calls the plugin's fini, wipes secrets, closes the module. NULL is fine.
  * No operation may be running on inst. */
 void gw_instance_free(struct gw_instance *inst);

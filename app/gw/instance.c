@@ -667,6 +667,24 @@ gw_instance_open(const char *plugindir, const char *name, const char *practice,
 	return gw_instance_new(m, practice, items, n, out, err, errsz);
 }
 
+enum pstatus
+gw_practice_open(const char *plugindir, const struct conf_node *gateway,
+    const char *practice, struct gw_instance **out, char *err, size_t errsz)
+{
+	struct gw_conf_item *items = NULL;
+	const char *name = NULL;
+	enum pstatus rc;
+	size_t n = 0;
+
+	*out = NULL;
+	rc = gw_conf_from_node(gateway, &name, &items, &n, err, errsz);
+	if (rc == PS_OK)
+		rc = gw_instance_open(
+		    plugindir, name, practice, items, n, out, err, errsz);
+	free(items);
+	return rc;
+}
+
 void
 gw_instance_free(struct gw_instance *inst)
 {

@@ -643,6 +643,40 @@ START_TEST(test_sandbox_by_name)
 }
 END_TEST
 
+START_TEST(test_practice_yaml)
+{
+	static const char yaml[] = "name: Lakeside Counseling\n"
+	                           "gateway:\n"
+	                           "  plugin: sandbox\n"
+	                           "  api_base: http://127.0.0.1:9\n"
+	                           "  secret_key_env: PORTAL_TEST_SB_KEY\n"
+	                           "  publishable_kye: pk_test_x\n";
+	struct conf_node *root = NULL;
+	struct conf_diag d;
+	struct gw_instance *inst = NULL;
+	char err[2048];
+
+	conf_diag_init(&d);
+	install("gateways/sandbox/.libs/sandbox.so", "sandbox.so", 0644);
+	setenv("PORTAL_TEST_SB_KEY", "sk_test_x", 1);
+	ck_assert_int_eq(conf_parse_buf(yaml, sizeof(yaml) - 1,
+	                     "clinicians/lakeside.yaml", &root, &d),
+	    PS_OK);
+	ck_assert_int_eq(gw_practice_open(dir, conf_node_get(root, "gateway"),
+	                     "lakeside", &inst, err, sizeof(err)),
+	    PS_INVALID);
+	ck_assert(inst == NULL);
+	/* The typo at its YAML position, and the key it hides. */
+	ck_assert_msg(
+	    strstr(err, "clinicians/lakeside.yaml:6:") != NULL &&
+	        strstr(err, "did you mean \"publishable_key\"") != NULL,
+	    "%s", err);
+	ck_assert(strstr(err, "requires key \"publishable_key\"") != NULL);
+	conf_tree_free(root);
+	conf_diag_free(&d);
+}
+END_TEST
+
 static Suite *
 loader_suite(void)
 {
@@ -674,6 +708,7 @@ loader_suite(void)
 	tcase_add_test(tc, test_http_no_answer);
 	tcase_add_test(tc, test_http_misuse);
 	tcase_add_test(tc, test_sandbox_by_name);
+	tcase_add_test(tc, test_practice_yaml);
 	suite_add_tcase(s, tc);
 	return s;
 }
