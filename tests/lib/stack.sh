@@ -18,6 +18,9 @@
 #         DIR/log/            portald.log (portald's stderr), nginx-error.log,
 #                             nginx-access.log, portalctl.log
 #         DIR/tmp/            nginx temp paths
+#       When run as root, nginx's workers run as www-data; if they cannot
+#       enter DIR (or read www/static), the socket, temp dirs (and a copy of
+#       www/static) go to /tmp/portal-stack-HASH instead (STACK_RUNTIME).
 #       Then applies the migrations (portalctl db migrate), starts portald
 #       and nginx in the background and waits until both answer. PORT
 #       defaults to the one the previous start on DIR used, else a free one.
@@ -47,7 +50,9 @@
 #   STACK_WORKERS, STACK_THREADS   portald workers and threads per worker
 #                             (default 2 and 8)
 #   STACK_NGINX_EXTRA         nginx directives pasted into the server block
-#                             (the benchmark adds its /__hello location)
+#                             (the benchmark adds its /__hello location);
+#                             @RUN@ in it becomes the dir of portald's socket,
+#                             @CONF_DIR@ config/nginx of the source tree
 #   STACK_LOG_LEVEL           portald log_level (default info)
 #   STACK_PLUGINS             paths.plugins (default: where the build leaves
 #                             the sandbox plugin, gateways/sandbox/.libs)
@@ -60,7 +65,8 @@
 #
 # Variables set (exported) by stack_start:
 #   STACK_DIR, STACK_PORT, STACK_URL (http://127.0.0.1:PORT), PORTAL_CONFIG
-#   (DIR/portal.yaml), STACK_SOCKET (portald's socket), STACK_PORTALD_PID
+#   (DIR/portal.yaml), STACK_SOCKET (portald's socket), STACK_RUNTIME (DIR,
+#   or the /tmp dir holding run/ and tmp/ when DIR is out of nginx's reach), STACK_PORTALD_PID
 #   (portald master), STACK_NGINX_PID, PORTAL_DB_SOCKET (from mariadb.sh).
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -151,6 +157,22 @@ _stack_kill() {
 	! _stack_alive "$pid"
 }
 
+# _stack_nginx_can TEST-FLAG PATH: true when nginx's workers (www-data)
+# pass test(1) FLAG on PATH (e.g. -x: they can reach into a directory).
+_stack_nginx_can() {
+	runuser -u www-data -- test "$1" "$2" 2>/dev/null
+}
+
+# _stack_runtime GROUP: makes /tmp/portal-stack-HASH (HASH of STACK_DIR)
+# with run/ and tmp/ that GROUP may enter, and points STACK_RUNTIME at it.
+_stack_runtime() {
+	STACK_RUNTIME=/tmp/portal-stack-$(printf '%s' "$STACK_DIR" | sha256sum | cut -c1-16)
+	mkdir -p "$STACK_RUNTIME/run" "$STACK_RUNTIME/tmp" || return 1
+	chgrp "$1" "$STACK_RUNTIME" "$STACK_RUNTIME/run" "$STACK_RUNTIME/tmp" || return 1
+	chmod 0750 "$STACK_RUNTIME" "$STACK_RUNTIME/run"
+	chmod 0770 "$STACK_RUNTIME/tmp"
+}
+
 # _stack_wait_socket PATH PID SECONDS: waits until PATH is a socket while
 # PID lives.
 _stack_wait_socket() {
@@ -187,13 +209,15 @@ _stack_tail() {
 _stack_render() {
 	local text
 	text=$(cat "$1") || return 1
+	text=${text//@EXTRA@/${STACK_NGINX_EXTRA:-}}
 	text=${text//@DIR@/$STACK_DIR}
+	text=${text//@RUN@/$STACK_RUNTIME/run}
 	text=${text//@PORT@/$STACK_PORT}
-	text=${text//@STATIC_ROOT@/$top_srcdir/www/static}
+	text=${text//@STATIC_ROOT@/$STACK_STATIC}
+	text=${text//@TMP@/$STACK_RUNTIME/tmp}
 	text=${text//@SOCKET@/$STACK_SOCKET}
 	text=${text//@CONF_DIR@/$top_srcdir/config/nginx}
 	text=${text//@USER_LINE@/$_stack_user_line}
-	text=${text//@EXTRA@/${STACK_NGINX_EXTRA:-}}
 	printf '%s\n' "$text" >"$2"
 }
 
@@ -204,6 +228,7 @@ _stack_save_pids() {
 		echo "nginx=$STACK_NGINX_PID"
 		echo "portald=$STACK_PORTALD_PID"
 		echo "db=$STACK_DB_STARTED"
+		echo "runtime=$STACK_RUNTIME"
 	} >"$STACK_DIR/run/stack.pids"
 }
 
@@ -239,7 +264,6 @@ stack_start() {
 	STACK_PORT=$port
 	echo "$port" >"$STACK_DIR/port"
 	STACK_URL="http://127.0.0.1:$port"
-	STACK_SOCKET="$STACK_DIR/run/portald.sock"
 	PORTAL_CONFIG="$STACK_DIR/portal.yaml"
 
 	# nginx workers (www-data when the master runs as root) must reach the
@@ -255,6 +279,29 @@ stack_start() {
 	chgrp "$group" "$STACK_DIR" "$STACK_DIR/run" "$STACK_DIR/tmp" 2>/dev/null
 	chmod 0750 "$STACK_DIR" "$STACK_DIR/run"
 	chmod 0770 "$STACK_DIR/tmp"
+	# A DIR or source tree the workers cannot enter (under /root, say) is
+	# worked around: the socket and the temp dirs go to a private dir
+	# under /tmp (removed by stack_stop), the static files are copied there.
+	STACK_RUNTIME=$STACK_DIR
+	STACK_STATIC=$top_srcdir/www/static
+	if [ "$(id -u)" = 0 ]; then
+		if ! _stack_nginx_can -x "$STACK_DIR/run"; then
+			_stack_runtime "$group" || return 1
+			_stack_log "nginx's workers cannot enter $STACK_DIR: socket and temp dirs in $STACK_RUNTIME"
+		fi
+		if ! _stack_nginx_can -r "$STACK_STATIC/." || ! _stack_nginx_can -x "$STACK_STATIC"; then
+			if [ "$STACK_RUNTIME" = "$STACK_DIR" ]; then
+				_stack_runtime "$group" || return 1
+			fi
+			rm -rf "$STACK_RUNTIME/static"
+			cp -R "$STACK_STATIC" "$STACK_RUNTIME/static" || return 1
+			chgrp -R "$group" "$STACK_RUNTIME/static"
+			chmod -R g+rX,o-rwx "$STACK_RUNTIME/static"
+			STACK_STATIC=$STACK_RUNTIME/static
+			_stack_log "nginx's workers cannot read $top_srcdir/www/static: serving a copy from $STACK_STATIC"
+		fi
+	fi
+	STACK_SOCKET="$STACK_RUNTIME/run/portald.sock"
 
 	if [ ! -s "$STACK_DIR/secret.key" ]; then
 		(umask 077 && head -c 32 /dev/urandom >"$STACK_DIR/secret.key") || return 1
@@ -266,7 +313,7 @@ stack_start() {
 		return 1
 	fi
 	STACK_DB_STARTED=1
-	export PORTAL_DB_SOCKET STACK_DIR STACK_PORT STACK_URL STACK_SOCKET PORTAL_CONFIG
+	export PORTAL_DB_SOCKET STACK_DIR STACK_PORT STACK_URL STACK_SOCKET STACK_RUNTIME PORTAL_CONFIG
 
 	cat >"$PORTAL_CONFIG" <<EOF
 # portal.yaml of the private stack in $STACK_DIR (written by tests/lib/stack.sh
@@ -344,7 +391,7 @@ stack_stop() {
 	local ngx=$STACK_NGINX_PID pd=$STACK_PORTALD_PID db=$STACK_DB_STARTED
 	# Our own children are signalled as they are; pids read from the file
 	# of another shell only while they still run the program they ran.
-	local ngx_name= pd_name=
+	local ngx_name= pd_name= runtime=${STACK_RUNTIME:-}
 	if [ -n "${1:-}" ] && [ -f "$dir/run/stack.pids" ] && [ -z "$ngx$pd$db" ]; then
 		ngx_name=$(basename "${NGINX:-nginx}")
 		pd_name=$(basename "${PORTALD:-portald}")
@@ -353,6 +400,7 @@ stack_stop() {
 			nginx) ngx=$v ;;
 			portald) pd=$v ;;
 			db) db=$v ;;
+			runtime) runtime=$v ;;
 			esac
 		done <"$dir/run/stack.pids"
 	fi
@@ -369,6 +417,10 @@ stack_stop() {
 			mariadb_stop || rc=1
 		fi
 	fi
+	# The runtime dir under /tmp, when one was needed (never DIR itself).
+	case $runtime in
+	/tmp/portal-stack-*) rm -rf "$runtime" ;;
+	esac
 	STACK_NGINX_PID=
 	STACK_PORTALD_PID=
 	STACK_DB_STARTED=
@@ -378,7 +430,7 @@ stack_stop() {
 
 stack_env() {
 	local v
-	for v in STACK_DIR STACK_PORT STACK_URL STACK_SOCKET PORTAL_CONFIG \
+	for v in STACK_DIR STACK_PORT STACK_URL STACK_SOCKET STACK_RUNTIME PORTAL_CONFIG \
 	    STACK_PORTALD_PID STACK_NGINX_PID PORTAL_DB_SOCKET; do
 		printf 'export %s=%q\n' "$v" "${!v:-}"
 	done
