@@ -3,6 +3,7 @@
 // The tests run under tests/e2e/run.sh, which starts a private stack and
 // exports:
 //   STACK_URL        http://127.0.0.1:PORT of the stack's nginx
+//   STACK_DIR        the stack's directory (logs in STACK_DIR/log)
 //   INVITE_URL       invitation link of a fresh client (main flow)
 //   CLIENT_EMAIL     that client's email
 //   INVITE_URL_2     invitation link of a second client (throttle test)

@@ -81,7 +81,7 @@ mkdir -p "$tmp/e2e"
 cp "$here"/*.mjs "$tmp/e2e/"
 ln -s "$modules" "$tmp/e2e/node_modules"
 
-export STACK_URL INVITE_URL INVITE_URL_2
+export STACK_URL STACK_DIR INVITE_URL INVITE_URL_2
 export CLIENT_EMAIL=e2e-client@example.com CLIENT2_EMAIL=e2e-throttle@example.com
 export DEMO_EMAIL=demo@example.com DEMO_PASSWORD="$demo_password"
 export HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config" XDG_CACHE_HOME="$tmp/.cache"

@@ -1,5 +1,7 @@
 // security.test.mjs: CSRF refusal, signed-out redirects, security headers, and the sign-in page on a phone.
 import test from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { launch, url, need, fetchRaw, locationOf, pathOf, signIn } from './helpers.mjs';
 
@@ -131,4 +133,22 @@ test('the sign-in page fits a 390x844 phone screen without horizontal scrolling'
   } finally {
     await b.close();
   }
+});
+
+test('nginx passes its own request id to portald, never the client\'s X-Request-Id', async () => {
+  const probe = `rid-probe-${process.pid}-${Date.now()}`;
+  const r = await fetchRaw('/login', { headers: { 'user-agent': probe, 'x-request-id': `forged-${probe}` } });
+  assert.equal(r.status, 200);
+  const logs = join(need('STACK_DIR'), 'log');
+  let rid = null;
+  let portald = '';
+  for (let i = 0; i < 50 && !(rid && portald.includes(`request_id=${rid}`)); i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    const line = readFileSync(join(logs, 'nginx-access.log'), 'utf8').split('\n').find((l) => l.includes(probe));
+    rid = line?.match(/rid=([0-9a-f]{32})/)?.[1] ?? null;
+    portald = readFileSync(join(logs, 'portald.log'), 'utf8');
+  }
+  assert.ok(rid, 'nginx logged a request id for the probe');
+  assert.ok(portald.includes(`request_id=${rid}`), `portald logged request_id=${rid}`);
+  assert.ok(!portald.includes(`forged-${probe}`), 'the client\'s X-Request-Id never reaches portald');
 });
