@@ -13,12 +13,13 @@
  *   requires_action.
  * --fault-cmd CMD: "CMD MODE" makes the processor (or its simulator) answer
  *   the next charge with MODE: timeout (hold the answer), 429, 500 (after
- *   recording the charge), or none (clear).
+ *   recording the charge), latency (slow down every request by about half a
+ *   second, until "none"), or none (clear).
  * --webhook-cmd CMD: "CMD PAYMENT_REF" prints a signed webhook for that
  *   payment: header lines "Name: value", an empty line, then the raw body.
  * --skip GROUPS: comma-separated groups to leave out, for plugins that by
  *   design lack them: declines, requires_action, refund, host_faults,
- *   processor_faults, webhook.
+ *   processor_faults, concurrency, webhook.
  * --keys-file FILE: writes "IDEMPOTENCY_KEY EXPECTED_CHARGES" per charge key
  *   used, so a harness can check the processor's ledger.
  * Without --token-cmd, --fault-cmd or --webhook-cmd the tests needing them
@@ -31,6 +32,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -862,6 +864,67 @@ t_processor_faults(void)
 	    gw_status_str(st));
 }
 
+/* Two threads charge under one key at the same time. */
+struct racer {
+	const char *key;
+	struct pgw_payment p;
+	struct pgw_result res;
+	char err[512];
+	enum pgw_status st;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+
+	r->st = do_charge(r->key, 5100, customer, saved_pm, NULL, 1, 0, &r->p,
+	    &r->res, r->err, sizeof(r->err));
+	return NULL;
+}
+
+static void
+t_concurrency(void)
+{
+	struct racer a, b;
+	struct pgw_payment p;
+	struct pgw_result res;
+	pthread_t ta, tb;
+	char err[512], key[128];
+	enum pgw_status st;
+	int slowed, okish;
+
+	if (skipped("concurrency"))
+		return;
+	if (saved_pm[0] == '\0') {
+		skip("concurrent charges under one key", "no saved card");
+		return;
+	}
+	slowed = opt.fault_cmd != NULL && fault("latency") == 0;
+	newkey(key, sizeof(key), "race", 1);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.key = b.key = key;
+	pthread_create(&ta, NULL, race, &a);
+	usleep(100000);
+	pthread_create(&tb, NULL, race, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	if (slowed)
+		fault("none");
+	/* Either both see the one payment, or the later one is told to wait
+	 * (UNKNOWN/RETRYABLE: in flight); never a second payment. */
+	okish = a.st == PGW_SUCCEEDED &&
+	        ((b.st == PGW_SUCCEEDED && strcmp(a.p.ref, b.p.ref) == 0) ||
+	            b.st == PGW_UNKNOWN || b.st == PGW_RETRYABLE);
+	ok(okish, "two concurrent charges under one key%s: %s and %s",
+	    slowed ? " (processor slowed)" : "", gw_status_str(a.st),
+	    gw_status_str(b.st));
+	st = do_lookup(key, NULL, &p, &res, err, sizeof(err));
+	ok(st == PGW_SUCCEEDED && strcmp(p.ref, a.p.ref) == 0,
+	    "... lookup finds the one payment: %s", gw_status_str(st));
+}
+
 static void
 t_webhook(void)
 {
@@ -963,6 +1026,7 @@ main(int argc, char **argv)
 	t_refund();
 	t_host_faults();
 	t_processor_faults();
+	t_concurrency();
 	t_webhook();
 	gw_instance_free(inst);
 	if (keys != NULL)

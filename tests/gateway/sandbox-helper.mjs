@@ -2,7 +2,7 @@
 // simulator (SIM_URL): mint test-card tokens, set fault knobs, print signed
 // webhooks, and check the ledger against the keys the suite used.
 //   node sandbox-helper.mjs token SCENARIO     -> prints tok_...
-//   node sandbox-helper.mjs fault MODE         (none|timeout|429|500)
+//   node sandbox-helper.mjs fault MODE         (none|timeout|429|500|latency)
 //   node sandbox-helper.mjs webhook CHARGE_ID  -> headers, empty line, body
 //   node sandbox-helper.mjs ledger KEYS_FILE START  -> TAP lines from START
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ try {
     process.stdout.write(`${t.id}\n`);
   } else if (cmd === 'fault') {
     const knobs = { none: {}, timeout: { timeout: true, count: 1 }, 429: { rate_limit: true, count: 1 },
-                    500: { fail_after_commit: true, count: 1 } }[arg];
+                    500: { fail_after_commit: true, count: 1 }, latency: { latency_ms: 500 } }[arg];
     if (!knobs) throw new Error(`unknown fault ${arg}`);
     await post('/__admin/faults', knobs);
   } else if (cmd === 'webhook') {
