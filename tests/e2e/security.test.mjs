@@ -40,6 +40,29 @@ test('POST /login with the CSRF cookie but a forged token is refused with 403', 
   assert.equal(r.status, 403);
 });
 
+test('sign-in issues a new session token, never one the browser brought (session fixation)', async () => {
+  const [cookie, token] = await csrfFrom(await fetchRaw('/login'));
+  const planted = 'f'.repeat(43);
+  const r = await fetchRaw('/login', {
+    ...form({ email: need('DEMO_EMAIL'), password: need('DEMO_PASSWORD'), csrf: token }),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `${cookie}; __Host-portal_session=${planted}`,
+    },
+  });
+  assert.equal(r.status, 303, 'signed in');
+  const set = r.headers.getSetCookie().find((c) => c.startsWith('__Host-portal_session='));
+  assert.ok(set, 'a session cookie is set');
+  const value = set.split(';')[0].split('=')[1];
+  assert.ok(value.length >= 32);
+  assert.notEqual(value, planted);
+  assert.match(set, /;\s*Secure/i);
+  assert.match(set, /;\s*HttpOnly/i);
+  assert.match(set, /;\s*SameSite=Lax/i);
+  assert.match(set, /;\s*Path=\//i);
+  assert.doesNotMatch(set, /;\s*Domain=/i, '__Host- cookies carry no Domain');
+});
+
 test('a signed-in POST /logout without the CSRF token is refused and the session survives', async () => {
   const b = await launch();
   try {

@@ -7,6 +7,8 @@
 #     replacement and no request fails;
 #   - sends SIGHUP while a slow stream of requests flows: none is dropped and
 #     the workers are replaced by a new generation, the master stays;
+#   - sends SIGHUP with a broken portal.yaml: the site stays up; then with
+#     workers: 3: three workers run;
 #   - sends SIGTERM to the master: the whole portald process tree is gone
 #     within 5 s.
 # Registered in TESTS by tests/e2e/local.mk. FAULT_KEEP=1 keeps the stack dir.
@@ -127,7 +129,7 @@ wait_until() {
 	return 1
 }
 
-echo "1..10"
+echo "1..13"
 
 export STACK_WORKERS=2 STACK_THREADS=4 STACK_LOG_LEVEL=warn
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
@@ -211,6 +213,32 @@ new_generation() {
 wait_until 10 new_generation
 ok $? "after SIGHUP the master (same pid) runs a new generation of workers" \
     "master $master alive: $(alive "$master"); before: $before; now: $(workers)"
+
+# --- SIGHUP with a broken portal.yaml -------------------------------------
+# A reload that cannot load its config keeps the master and serving workers.
+cp "$PORTAL_CONFIG" "$tmp/portal.yaml.good"
+echo "no_such_key: 1" >>"$PORTAL_CONFIG"
+kill -HUP "$master"
+sleep 1
+request_loop 20 0 "$tmp/badhup.codes"
+check_codes "$tmp/badhup.codes" 20 && [ -n "$(alive "$master")" ] && [ "$(workers | wc -w)" -ge 1 ]
+ok $? "a SIGHUP with a broken portal.yaml keeps the master and the site up" \
+    "master alive: $(alive "$master"); workers: $(workers)" \
+    "statuses: $(sort "$tmp/badhup.codes" | uniq -c | tr '\n' ' ')"
+cp "$tmp/portal.yaml.good" "$PORTAL_CONFIG"
+
+# --- SIGHUP applies a changed portal.yaml ----------------------------------
+sed -i 's/^  workers: 2$/  workers: 3/' "$PORTAL_CONFIG"
+kill -HUP "$master"
+three() {
+	[ "$(workers | wc -w)" -eq 3 ]
+}
+wait_until 10 three
+ok $? "a SIGHUP after portal.yaml says workers: 3 runs 3 workers" "workers: $(workers)"
+request_loop 10 0 "$tmp/three.codes"
+check_codes "$tmp/three.codes" 10
+ok $? "requests after the reload are answered" \
+    "statuses: $(sort "$tmp/three.codes" | uniq -c | tr '\n' ' ')"
 
 # --- SIGTERM drains and exits ------------------------------------------
 all=$(tree "$master" | tr '\n' ' ')
