@@ -1,20 +1,30 @@
 /* response.c: building and serializing responses with secure defaults:
  * headers, cookies, local redirects, CSP, error pages (response.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "http/response.h"
 
-/* Arena cleanup: frees the body if the response has not freed it. */
+/* What the arena cleanup frees: the response's body while the response is
+ * being built (body), or the storage handed over by serialize (owned). */
+struct http_body_owner {
+	struct buf *body;
+	char *owned;
+};
+
 static void
 body_cleanup(void *arg)
 {
-	struct buf **ref = arg;
+	struct http_body_owner *o = arg;
 
-	if (*ref != NULL)
-		buf_free(*ref);
-	*ref = NULL;
+	if (o->owned != NULL)
+		free(o->owned);
+	else if (o->body != NULL)
+		buf_free(o->body);
+	o->owned = NULL;
+	o->body = NULL;
 }
 
 enum pstatus
@@ -26,10 +36,10 @@ http_response_init(struct http_response *resp, struct arena *a)
 	resp->arena = a;
 	resp->status = 200;
 	resp->tail = &resp->headers;
-	if ((resp->body_ref = arena_alloc(a, sizeof(*resp->body_ref))) == NULL)
+	if ((resp->owner = arena_alloc(a, sizeof(*resp->owner))) == NULL)
 		goto out;
-	*resp->body_ref = &resp->body;
-	if ((st = arena_cleanup(a, body_cleanup, resp->body_ref)) != PS_OK)
+	resp->owner->body = &resp->body;
+	if ((st = arena_cleanup(a, body_cleanup, resp->owner)) != PS_OK)
 		goto out;
 	st = http_response_header(
 	    resp, "Content-Type", "text/html; charset=utf-8");
@@ -41,8 +51,10 @@ void
 http_response_free(struct http_response *resp)
 {
 	buf_free(&resp->body);
-	if (resp->body_ref != NULL)
-		*resp->body_ref = NULL;
+	if (resp->owner != NULL) {
+		resp->owner->body = NULL;
+		resp->owner->owned = NULL;
+	}
 }
 
 /* RFC 9110 §5.6.2 tchar. */
@@ -418,6 +430,13 @@ http_response_serialize(const struct http_response *resp, struct buf *out)
 	if (!resp->omit_body && resp->body.n > 0)
 		st = buf_append(out, resp->body.p, resp->body.n);
 out:
+	/* Hand the body's storage to the arena: the caller's response may
+	 * now go out of scope before the arena is reset. */
+	if (resp->owner != NULL && resp->owner->body == &resp->body) {
+		resp->owner->owned = resp->body.p;
+		resp->owner->body = NULL;
+	} else if (resp->owner != NULL && resp->owner->owned != NULL)
+		resp->owner->owned = resp->body.p;
 	return st;
 }
 

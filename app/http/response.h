@@ -27,6 +27,8 @@ struct http_csp_origin {
 #define HTTP_CSP_STYLE   0x8u  /* style-src */
 #define HTTP_CSP_IMG     0x10u /* img-src */
 
+struct http_body_owner;
+
 /* A response under construction. Fields are the library's; read status and
  * body freely, change them through the functions below or directly. */
 struct http_response {
@@ -34,11 +36,11 @@ struct http_response {
 	int status;                  /* 200 by default */
 	struct http_header *headers; /* in the order added */
 	struct http_header **tail;
-	struct buf body;             /* freed by an arena cleanup */
-	int omit_body;               /* set for HEAD: serialize no body */
-	int no_security_headers;     /* 1 to leave out the defaults (tests) */
-	struct http_csp_origin *csp; /* extra CSP origins */
-	struct buf **body_ref;       /* the arena cleanup's link to body */
+	struct buf body;               /* freed by an arena cleanup */
+	int omit_body;                 /* set for HEAD: serialize no body */
+	int no_security_headers;       /* 1 to leave out the defaults (tests) */
+	struct http_csp_origin *csp;   /* extra CSP origins */
+	struct http_body_owner *owner; /* the arena cleanup's hold on body */
 };
 
 /* Cookie attribute flags. Path=/ is always set and Domain never. */
@@ -49,15 +51,19 @@ struct http_response {
 
 /* Initializes *resp for a response allocated in arena a: status 200,
  * Content-Type text/html; charset=utf-8, an empty body. The body's heap
- * storage is freed by an arena cleanup when a is reset or freed, so *resp
- * must stay valid until then; if it goes out of scope earlier (e.g. it is a
- * local of a function that returns before the reset), call
- * http_response_free() first. Returns PS_OK or PS_NOMEM. */
+ * storage is freed by an arena cleanup when a is reset or freed:
+ * - after http_response_serialize() the arena owns the body outright, so
+ *   *resp may go out of scope at once (the usual server loop: a local
+ *   response, serialized, and the arena reset at the next request); the
+ *   body may still be read and re-serialized but must not be written;
+ * - before that, *resp must stay valid until the reset, or be released
+ *   with http_response_free().
+ * Returns PS_OK or PS_NOMEM. */
 enum pstatus http_response_init(struct http_response *resp, struct arena *a);
 
 /* Frees the body now and detaches it from the arena cleanup, so *resp may
  * go away before the arena is reset. Call it last: the body must not be
- * written again afterwards. Safe to call more than once. */
+ * used afterwards. Safe to call more than once, and after serialize. */
 void http_response_free(struct http_response *resp);
 
 /* Sets header name to value, replacing an earlier header of the same name
@@ -113,7 +119,8 @@ enum pstatus http_response_csp(
  * Policy, X-Content-Type-Options: nosniff, Referrer-Policy: same-origin,
  * X-Frame-Options: DENY, Cache-Control: no-store, Permissions-Policy:
  * camera=(), microphone=(), geolocation=()), Content-Length, a blank line
- * and the body (none when omit_body). Returns PS_OK or PS_NOMEM. */
+ * and the body (none when omit_body). From then on the arena owns the body
+ * (see http_response_init()). Returns PS_OK or PS_NOMEM. */
 enum pstatus http_response_serialize(
     const struct http_response *resp, struct buf *out);
 

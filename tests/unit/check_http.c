@@ -948,6 +948,48 @@ START_TEST(test_response_serialize)
 }
 END_TEST
 
+/* The server loop's shape: a local response serialized in a function that
+ * returns, the arena reset only at the next request. */
+static void
+serve_once(struct arena *a, struct buf *out)
+{
+	struct http_response resp;
+	int i;
+
+	ck_assert_int_eq(http_response_init(&resp, a), PS_OK);
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(buf_puts(&resp.body, "<p>row</p>\n"), PS_OK);
+	ck_assert_int_eq(http_response_serialize(&resp, out), PS_OK);
+}
+
+/* Overwrites the stack where serve_once's frame was. */
+static void __attribute__((noinline)) clobber_stack(void)
+{
+	volatile char junk[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)0xa5;
+}
+
+START_TEST(test_response_outlives_frame)
+{
+	struct buf out = {0};
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		arena_reset(A);
+		out.n = 0;
+		serve_once(A, &out);
+		clobber_stack();
+		ck_assert_ptr_nonnull(
+		    strstr(out.p, "Content-Length: 1100\r\n"));
+	}
+	arena_reset(A); /* frees the last body without touching the frame */
+	buf_free(&out);
+}
+END_TEST
+
 START_TEST(test_response_headers)
 {
 	struct http_response resp;
@@ -1207,6 +1249,7 @@ http_suite(void)
 	tcase_add_test(tc, test_params_path);
 	tcase_add_test(tc, test_validators);
 	tcase_add_test(tc, test_response_serialize);
+	tcase_add_test(tc, test_response_outlives_frame);
 	tcase_add_test(tc, test_response_headers);
 	tcase_add_test(tc, test_response_cookies);
 	tcase_add_test(tc, test_response_redirect);
