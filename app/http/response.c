@@ -44,6 +44,10 @@ http_response_init(struct http_response *resp, struct arena *a)
 	st = http_response_header(
 	    resp, "Content-Type", "text/html; charset=utf-8");
 out:
+	/* A caller that gives up on a failed init must not leave the arena
+	 * a link to its (soon dead) response. */
+	if (st != PS_OK && resp->owner != NULL)
+		resp->owner->body = NULL;
 	return st;
 }
 
