@@ -104,9 +104,9 @@ alive() {
 # request_loop COUNT PAUSE OUT: COUNT sequential GET /login, PAUSE seconds
 # apart, one HTTP status per line into OUT (000 = no answer).
 request_loop() {
-	local i
+	local _
 	: >"$3"
-	for i in $(seq 1 "$1"); do
+	for _ in $(seq 1 "$1"); do
 		curl -s -o /dev/null -w '%{http_code}\n' --max-time 3 "$STACK_URL/login" >>"$3" 2>/dev/null ||
 			true
 		sleep "$2"
@@ -120,9 +120,9 @@ check_codes() {
 
 # wait_until SECONDS CMD...: polls CMD every 0.1 s.
 wait_until() {
-	local t=$(($1 * 10)) i
+	local t=$(($1 * 10)) _
 	shift
-	for i in $(seq 1 "$t"); do
+	for _ in $(seq 1 "$t"); do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -258,6 +258,7 @@ ok "$([ "$status" = 0 ] && echo 0 || echo 1)" "portald exits with status 0 on SI
     "exit status: $status"
 STACK_PORTALD_PID=
 # Anything left is killed here so nothing outlives the test.
+# shellcheck disable=SC2046 # pid lists, split on purpose
 for p in $(alive $all $(sort -u "$tmp/seen" 2>/dev/null)); do
 	kill -KILL "$p" 2>/dev/null
 done

@@ -105,8 +105,8 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])') && { echo "$p"; return 0; }
 	fi
 	# Fallback: random ports from the dynamic range that no one listens on.
-	local i
-	for i in $(seq 1 50); do
+	local _
+	for _ in $(seq 1 50); do
 		p=$((20000 + RANDOM % 30000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
@@ -138,13 +138,13 @@ _stack_is() {
 # _stack_kill PID [NAME]: SIGTERM, up to 10 s, then SIGKILL. With NAME,
 # only when PID runs that program. Returns 0 when the process is gone.
 _stack_kill() {
-	local pid=$1 name=${2:-} i
+	local pid=$1 name=${2:-} _
 	if [ -n "$name" ]; then
 		_stack_is "$pid" "$name" || return 0
 	fi
 	_stack_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		_stack_alive "$pid" || break
 		sleep 0.1
 	done
@@ -176,8 +176,8 @@ _stack_runtime() {
 # _stack_wait_socket PATH PID SECONDS: waits until PATH is a socket while
 # PID lives.
 _stack_wait_socket() {
-	local i n=$(($3 * 10))
-	for i in $(seq 1 "$n"); do
+	local _ n=$(($3 * 10))
+	for _ in $(seq 1 "$n"); do
 		[ -S "$1" ] && return 0
 		_stack_alive "$2" || return 1
 		sleep 0.1
@@ -187,8 +187,8 @@ _stack_wait_socket() {
 
 # _stack_wait_http URL PID SECONDS: waits until URL answers (any status).
 _stack_wait_http() {
-	local i n=$(($3 * 10))
-	for i in $(seq 1 "$n"); do
+	local _ n=$(($3 * 10))
+	for _ in $(seq 1 "$n"); do
 		if curl -s -o /dev/null --max-time 2 "$1"; then
 			return 0
 		fi
@@ -386,12 +386,13 @@ EOF
 	return 0
 }
 
+# shellcheck disable=SC2120 # DIR is for callers in another shell (./dev stop)
 stack_stop() {
 	local dir=${1:-${STACK_DIR:-}} rc=0 k v
 	local ngx=$STACK_NGINX_PID pd=$STACK_PORTALD_PID db=$STACK_DB_STARTED
 	# Our own children are signalled as they are; pids read from the file
 	# of another shell only while they still run the program they ran.
-	local ngx_name= pd_name= runtime=${STACK_RUNTIME:-}
+	local ngx_name='' pd_name='' runtime=${STACK_RUNTIME:-}
 	if [ -n "${1:-}" ] && [ -f "$dir/run/stack.pids" ] && [ -z "$ngx$pd$db" ]; then
 		ngx_name=$(basename "${NGINX:-nginx}")
 		pd_name=$(basename "${PORTALD:-portald}")
