@@ -778,6 +778,69 @@ START_TEST(test_deadlock_retry)
 }
 END_TEST
 
+struct worker {
+	int no;
+	struct db_user u;
+	int ok;
+};
+
+static void *
+worker_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct db_params p;
+	struct db *db = NULL;
+	struct db_session s;
+	char err[256], tok[64], h[CRYPTO_HEX_SIZE];
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.socket = sock;
+	p.user = "root";
+	p.name = TEST_DB;
+	if (db_open(&p, &db, err, sizeof(err)) != PS_OK)
+		return NULL;
+	for (i = 0; i < 40; i++) {
+		snprintf(tok, sizeof(tok), "thread-%d-%d", w->no, i);
+		hash_of(tok, h);
+		if (db_session_create(db, h, &w->u, 10, NULL, NULL) != PS_OK ||
+		    db_session_get(db, h, &s) != PS_OK ||
+		    s.client_id != w->u.client_id ||
+		    db_session_touch(db, s.id, 20) != PS_OK ||
+		    db_session_delete(db, h) != PS_OK)
+			break;
+	}
+	w->ok = i == 40;
+	db_close(db);
+	return NULL;
+}
+
+/* As in portald: each thread its own connection and statements. */
+START_TEST(test_threads)
+{
+	enum { N = 8 };
+	struct db *db = open_db();
+	struct worker w[N];
+	pthread_t t[N];
+	char email[64];
+	int i;
+
+	for (i = 0; i < N; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].no = i;
+		snprintf(email, sizeof(email), "thread%d@example.org", i);
+		make_user(db, "threads", email, &w[i].u);
+	}
+	db_close(db);
+	for (i = 0; i < N; i++)
+		pthread_create(&t[i], NULL, worker_thread, &w[i]);
+	for (i = 0; i < N; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < N; i++)
+		ck_assert_msg(w[i].ok, "thread %d failed", i);
+}
+END_TEST
+
 START_TEST(test_input_limits)
 {
 	struct db *db = open_db();
@@ -861,6 +924,7 @@ main(void)
 	tcase_add_test(tc, test_reconnect_write);
 	tcase_add_test(tc, test_reconnect_in_tx);
 	tcase_add_test(tc, test_deadlock_retry);
+	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_input_limits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
