@@ -3,7 +3,7 @@
 sbin_PROGRAMS += portald portalctl
 portald_SOURCES = app/cmd/portald.c
 portald_LDADD = $(PORTAL_LIBS)
-portald_LDFLAGS = $(AM_LDFLAGS) -rdynamic
+
 portalctl_SOURCES = app/cmd/portalctl.c
 portalctl_LDADD = $(PORTAL_LIBS)
-portalctl_LDFLAGS = $(AM_LDFLAGS) -rdynamic
+

@@ -61,6 +61,11 @@ main(int argc, char *argv[])
 		    PORTAL_SYSCONFDIR);
 		config = defconf;
 	}
+	if (db_global_init() != PS_OK) {
+		fprintf(stderr, "portald: cannot initialise the MariaDB "
+		                "client library\n");
+		return 1;
+	}
 	conf_diag_init(&diag);
 	if (app_load(config, &app, &diag, err, sizeof(err)) != PS_OK) {
 		conf_diag_print(&diag, stderr);

@@ -384,7 +384,8 @@ h_invite(struct ctx *c)
 {
 	const struct str *pw = http_param(&c->params, "password");
 	const struct str *pw2 = http_param(&c->params, "password_confirm");
-	char pwhash[CRYPTO_PWHASH_MAX];
+	const struct str *tok = http_param(&c->params, "token");
+	char pwhash[CRYPTO_PWHASH_MAX], hash[CRYPTO_HEX_SIZE];
 	struct db_user u;
 	enum pstatus st;
 	size_t i;
@@ -422,8 +423,20 @@ h_invite(struct ctx *c)
 		return;
 	}
 	if (crypto_password_hash(pw->p, pw->n, pwhash, sizeof(pwhash)) !=
-	        PS_OK ||
-	    db_user_set_password(c->t->db, u.id, pwhash, c->now) != PS_OK) {
+	    PS_OK) {
+		web_error(c, 500);
+		return;
+	}
+	/* One-time: of two submissions of the same link, one wins. */
+	crypto_sha256_hex(tok->p, tok->n, hash);
+	st = db_user_accept_invite(c->t->db, u.id, hash, pwhash, c->now);
+	crypto_wipe(pwhash, sizeof(pwhash));
+	if (st == PS_NOTFOUND) {
+		c->nerrs = 0;
+		invite_page(c, NULL, NULL);
+		return;
+	}
+	if (st != PS_OK) {
 		web_error(c, 500);
 		return;
 	}

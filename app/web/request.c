@@ -395,6 +395,7 @@ web_handle_fcgi(void *tv, FCGX_Request *r)
 	} else
 		FCGX_PutStr(out.p, (int)out.n, r->out);
 	buf_free(&out);
+	http_response_free(&resp);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000L +
 	     (t1.tv_nsec - t0.tv_nsec) / 1000000L;
