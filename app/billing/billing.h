@@ -1,0 +1,170 @@
+/* billing.h: the domain rules of billing: balances and unpaid invoices,
+ * cards on file, crash-safe payments (DESIGN.md "A payment, crash-safely")
+ * and their reconciliation. No HTTP here; the pages and portalctl call it.
+ *
+ * Every function acts for one client of one practice, named by the ids in
+ * struct billing_who (taken from the session, never from a request): a
+ * card or invoice id of another client is PS_NOTFOUND. Money is int64_t
+ * minor units in the practice's currency. */
+#ifndef PORTAL_BILLING_H
+#define PORTAL_BILLING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conf/conf.h"
+#include "db/db.h"
+#include "util/util.h"
+
+struct gw_instance;
+
+/* Who acts, for whom, and with what. Borrowed by every call. */
+struct billing_who {
+	struct db *db;
+	const struct practice_conf *practice; /* currency, online_payments */
+	int64_t practice_id;                  /* database id */
+	int64_t client_id;
+	int64_t user_id;         /* 0 for the clinician or the system */
+	enum db_actor actor;     /* for the audit rows */
+	const char *ip;          /* may be NULL */
+	struct gw_instance *gw;  /* the practice's processor; NULL when
+				    Online Payments is off or the plugin
+				    failed to start */
+	int64_t now;             /* unix seconds */
+};
+
+/* ---- balance and invoices ---- */
+
+#define BILL_NUMBER_MAX 32
+
+struct bill_invoice {
+	int64_t id;
+	char number[BILL_NUMBER_MAX]; /* "INV-000123" */
+	char issued_on[11];           /* YYYY-MM-DD */
+	char due_on[11];              /* YYYY-MM-DD or "" */
+	char description[201];        /* first line's text, for lists */
+	int64_t total;                /* sum of lines */
+	int64_t paid;                 /* applied payments - refunds */
+	int64_t due;                  /* total - paid, >= 0 */
+};
+
+struct bill_summary {
+	int64_t balance;              /* sum of due over every invoice */
+	struct bill_invoice *unpaid;  /* due > 0, oldest first; malloc'd */
+	size_t nunpaid;
+	int has_pending;              /* an attempt is pending or unknown */
+};
+
+/* Fills *out for the client. Free with billing_summary_free(). PS_OK or
+ * PS_ERROR. */
+enum pstatus billing_summary(const struct billing_who *w,
+    struct bill_summary *out);
+void billing_summary_free(struct bill_summary *s);
+
+/* Reads one invoice of the client. PS_OK, PS_NOTFOUND or PS_ERROR. */
+enum pstatus billing_invoice(const struct billing_who *w, int64_t invoice_id,
+    struct bill_invoice *out);
+
+/* ---- cards on file ---- */
+
+struct bill_card {
+	int64_t id;
+	char brand[24]; /* "visa" */
+	char last4[8];
+	int exp_month, exp_year;
+	int is_default;
+};
+
+/* Lists the client's usable cards, the default first, into a malloc'd
+ * array. PS_OK or PS_ERROR. */
+enum pstatus billing_cards(const struct billing_who *w, struct bill_card **out,
+    size_t *n);
+
+/* Saves the card behind token (from the processor's card widget) for the
+ * client, creating the processor customer on first use; charges nothing.
+ * make_default (or the client's first card) makes it the default. On
+ * PS_OK *out is the stored card. PS_DECLINED: msg (client-safe, from the
+ * processor) says why; PS_DENIED: Online Payments off; PS_RETRY/PS_UNKNOWN:
+ * the processor could not be reached (msg says to try again); PS_ERROR.
+ * An audit row is written in every case. */
+enum pstatus billing_card_save(const struct billing_who *w, const char *token,
+    int make_default, struct bill_card *out, char *msg, size_t msgsz);
+
+/* Makes card_id the client's default card. PS_OK, PS_NOTFOUND (not the
+ * client's), PS_ERROR. Audited. Clients cannot edit or remove cards: there
+ * is deliberately no function for that here. */
+enum pstatus billing_card_set_default(const struct billing_who *w,
+    int64_t card_id);
+
+/* ---- payments ---- */
+
+enum bill_target { BILL_BALANCE, BILL_INVOICE };
+
+struct bill_pay_req {
+	enum bill_target target;
+	int64_t invoice_id; /* BILL_INVOICE */
+	int64_t amount;     /* what the client confirmed: must equal what is
+			       due now (no partial payments) */
+	int64_t card_id;    /* a saved card, or 0 with token */
+	const char *token;  /* a one-time token from the widget, or NULL */
+	int save_card;      /* with token: keep the card */
+	int make_default;   /* with save_card: make it the default */
+	/* The form's one-time key (a random token put in the confirm form
+	 * when it was shown). A resubmitted or double-clicked form carries
+	 * the same key and maps to the same attempt, so it charges once. */
+	const char *form_key;
+	int off_session;    /* 1 for AutoPay */
+};
+
+enum bill_outcome {
+	BILL_PAID,            /* charged and recorded; receipt made */
+	BILL_DECLINED,        /* nothing charged; message is client-safe */
+	BILL_REQUIRES_ACTION, /* the bank wants the client to authenticate */
+	BILL_PROCESSING,      /* outcome unknown or pending; reconcile (or a
+				 webhook) settles it; never charged twice */
+	BILL_UNAVAILABLE,     /* the processor was not reached; nothing was
+				 charged; try again later */
+};
+
+struct bill_pay_result {
+	enum bill_outcome outcome;
+	int64_t attempt_id;
+	int64_t amount;
+	char message[256];             /* client-safe text for the page */
+	char receipt_number[BILL_NUMBER_MAX]; /* BILL_PAID */
+	int replay;                    /* 1: the form key had an attempt
+					  already; this is its result */
+};
+
+/* Pays, crash-safely: (1) in one transaction, checks the amount equals
+ * what is due (PS_INVALID otherwise, with msg "no partial payments"
+ * style text in res->message), refuses when another attempt for the
+ * client is pending (PS_CONFLICT), and inserts the attempt 'pending' with
+ * its idempotency key, derived from the attempt, commits; (2) calls the
+ * gateway with that key; (3) in one transaction, records the outcome and,
+ * on success, the payment, its allocation to the invoices (oldest first
+ * for the balance) and the receipt. A form_key seen before returns the
+ * earlier attempt's result (res->replay = 1) without a second charge.
+ * Returns PS_OK with res filled for every outcome above; PS_INVALID (bad
+ * amount, nothing due, token and card both or neither); PS_NOTFOUND
+ * (invoice or card not the client's); PS_DENIED (Online Payments off);
+ * PS_CONFLICT (another payment in progress); PS_ERROR. Audited. */
+enum pstatus billing_pay(const struct billing_who *w,
+    const struct bill_pay_req *req, struct bill_pay_result *res);
+
+/* ---- reconciliation (portalctl payments reconcile) ---- */
+
+/* Resolves every attempt of practice practice_id left 'pending' or
+ * 'unknown' for at least min_age seconds, by looking it up at the
+ * processor with its idempotency key: found and succeeded -> recorded and
+ * applied as in billing_pay step 3; declined or not found -> failed
+ * (nothing charged); still unknown -> left for the next run. One line per
+ * attempt to report (may be NULL). *resolved and *left (may be NULL) get
+ * the counts. PS_OK or PS_ERROR. */
+enum pstatus billing_reconcile(struct db *db,
+    const struct practice_conf *practice, int64_t practice_id,
+    struct gw_instance *gw, int64_t now, int64_t min_age, FILE *report,
+    int *resolved, int *left);
+
+#endif

@@ -1,0 +1,1 @@
+### app/pdf: PDF rendering of billing documents (cairo + pango)
