@@ -13,11 +13,27 @@
 #         DIR/db/             MariaDB (tests/lib/mariadb.sh: mariadb_start DIR/db)
 #         DIR/portal.yaml     portald's config, rewritten on every start
 #         DIR/secret.key      32 random bytes, mode 0600, made once
+#         DIR/sandbox-secret.key  the sandbox processor's secret key
+#                             (sk_test_<hex>), mode 0600, made once
+#         DIR/clinicians/     copies of the practice files (config/clinicians,
+#                             or STACK_CLINICIANS), rewritten on every start:
+#                             an "api_base: http://127.0.0.1:N" (or localhost)
+#                             becomes SIM_URL, "secret_key_env:
+#                             SANDBOX_SECRET_KEY" becomes "secret_key_file:
+#                             DIR/sandbox-secret.key"; edit these (then
+#                             SIGHUP portald) to switch a practice's processor
+#         DIR/plugins/        copies of the plugins (*.so of STACK_PLUGINS),
+#                             dir 0755 and files 0755, as the loader demands
 #         DIR/nginx.conf      rendered from config/nginx/portal.conf.in
-#         DIR/run/            portald.sock, portald.pid, nginx.pid, stack.pids
+#         DIR/run/            portald.sock, portald.pid, nginx.pid, stack.pids,
+#                             sandbox-sim.out (the simulator's stdout)
 #         DIR/log/            portald.log (portald's stderr), nginx-error.log,
-#                             nginx-access.log, portalctl.log
+#                             nginx-access.log, portalctl.log, sandbox-sim.log
 #         DIR/tmp/            nginx temp paths
+#       The sandbox card processor simulator (tests/sim/sandbox-sim.mjs) runs
+#       on 127.0.0.1 (a free port, or STACK_SIM_PORT) with the secret key of
+#       DIR/sandbox-secret.key and --frame-ancestors set to the portal's
+#       origin, so the portal's pages may frame its card tokenizer.
 #       When run as root, nginx's workers run as www-data; if they cannot
 #       enter DIR (or read www/static), the socket, temp dirs (and a copy of
 #       www/static) go to /tmp/portal-stack-HASH instead (STACK_RUNTIME).
@@ -30,7 +46,7 @@
 #
 #   stack_stop [DIR]
 #       Stops what stack_start started, in reverse order (nginx, portald,
-#       MariaDB): SIGTERM, up to 10 s, then SIGKILL. Only pids this library
+#       the simulator, MariaDB): SIGTERM, up to 10 s, then SIGKILL. Only pids this library
 #       started (kept in shell variables and DIR/run/stack.pids, each checked
 #       against its program before a signal) are touched. With DIR, works from
 #       another shell than the one that started the stack (./dev stop).
@@ -54,8 +70,13 @@
 #                             @RUN@ in it becomes the dir of portald's socket,
 #                             @CONF_DIR@ config/nginx of the source tree
 #   STACK_LOG_LEVEL           portald log_level (default info)
-#   STACK_PLUGINS             paths.plugins (default: where the build leaves
-#                             the sandbox plugin, gateways/sandbox/.libs)
+#   STACK_PLUGINS             where the plugins to copy into DIR/plugins are
+#                             (default: where the build leaves the sandbox
+#                             plugin, gateways/sandbox/.libs)
+#   STACK_CLINICIANS          the practice files to copy (default
+#                             config/clinicians of the source tree)
+#   STACK_SIM_PORT            the simulator's port (default: a free one)
+#   NODE                      node binary (default: node on PATH)
 #   Anything else portald needs from its environment (e.g. the secret_key_env
 #   variables the practices name, SANDBOX_SECRET_KEY) is passed through:
 #   export it before stack_start.
@@ -67,7 +88,10 @@
 #   STACK_DIR, STACK_PORT, STACK_URL (http://127.0.0.1:PORT), PORTAL_CONFIG
 #   (DIR/portal.yaml), STACK_SOCKET (portald's socket), STACK_RUNTIME (DIR,
 #   or the /tmp dir holding run/ and tmp/ when DIR is out of nginx's reach), STACK_PORTALD_PID
-#   (portald master), STACK_NGINX_PID, PORTAL_DB_SOCKET (from mariadb.sh).
+#   (portald master), STACK_NGINX_PID, PORTAL_DB_SOCKET (from mariadb.sh),
+#   SIM_URL (http://127.0.0.1:SIMPORT, the simulator; its test endpoints are
+#   SIM_URL/__admin/faults, SIM_URL/__admin/ledger, SIM_URL/__admin/reset),
+#   STACK_SIM_PID.
 
 if [ -z "${BASH_VERSION:-}" ]; then
 	echo "tests/lib/stack.sh: needs bash" >&2
@@ -88,6 +112,7 @@ fi
 STACK_PORTALD_PID=
 STACK_NGINX_PID=
 STACK_DB_STARTED=
+STACK_SIM_PID=
 
 # _stack_log MSG...: a line on stderr naming this library.
 _stack_log() {
@@ -228,8 +253,78 @@ _stack_save_pids() {
 		echo "nginx=$STACK_NGINX_PID"
 		echo "portald=$STACK_PORTALD_PID"
 		echo "db=$STACK_DB_STARTED"
+		echo "sim=$STACK_SIM_PID"
+		echo "node=${NODE:-}"
 		echo "runtime=$STACK_RUNTIME"
 	} >"$STACK_DIR/run/stack.pids"
+}
+
+# _stack_practices SRC: copies the practice files of SRC into
+# STACK_DIR/clinicians, pointing a loopback api_base at SIM_URL and the
+# sandbox's secret_key_env at STACK_DIR/sandbox-secret.key.
+_stack_practices() {
+	local src=$1 f out line re_base re_env
+	re_base='^([[:space:]]+api_base:[[:space:]]*)"?http://(127\.0\.0\.1|localhost):[0-9]+/?"?[[:space:]]*(#.*)?$'
+	re_env='^([[:space:]]+)secret_key_env:[[:space:]]*"?SANDBOX_SECRET_KEY"?[[:space:]]*(#.*)?$'
+	rm -rf "$STACK_DIR/clinicians"
+	mkdir -p "$STACK_DIR/clinicians" || return 1
+	chmod 0755 "$STACK_DIR/clinicians"
+	for f in "$src"/*.yaml; do
+		[ -f "$f" ] || continue
+		out=$STACK_DIR/clinicians/${f##*/}
+		while IFS= read -r line || [ -n "$line" ]; do
+			if [[ $line =~ $re_base ]]; then
+				line="${BASH_REMATCH[1]}$SIM_URL"
+			elif [[ $line =~ $re_env ]]; then
+				line="${BASH_REMATCH[1]}secret_key_file: $STACK_DIR/sandbox-secret.key"
+			fi
+			printf '%s\n' "$line"
+		done <"$f" >"$out" || return 1
+		chmod 0644 "$out"
+	done
+}
+
+# _stack_plugins SRC: copies SRC/*.so into STACK_DIR/plugins (0755): the
+# loader refuses a plugin in a group- or world-writable dir, which a build
+# tree may be.
+_stack_plugins() {
+	local src=$1 f
+	rm -rf "$STACK_DIR/plugins"
+	mkdir -p "$STACK_DIR/plugins" || return 1
+	chmod 0755 "$STACK_DIR/plugins"
+	for f in "$src"/*.so; do
+		[ -e "$f" ] || continue
+		cp -L "$f" "$STACK_DIR/plugins/${f##*/}" || return 1
+		chmod 0755 "$STACK_DIR/plugins/${f##*/}"
+	done
+}
+
+# _stack_sim_start: starts the sandbox simulator (STACK_SIM_PORT or a free
+# port), waits for its "listening PORT" line, sets SIM_URL and STACK_SIM_PID.
+_stack_sim_start() {
+	local out=$STACK_DIR/run/sandbox-sim.out _ simport=
+	: >"$out"
+	SANDBOX_SECRET_KEY=$(cat "$STACK_DIR/sandbox-secret.key") \
+	    "$NODE" "$top_srcdir/tests/sim/sandbox-sim.mjs" --host 127.0.0.1 \
+	    --port "${STACK_SIM_PORT:-0}" \
+	    --frame-ancestors "$STACK_URL http://localhost:$STACK_PORT" \
+	    </dev/null >"$out" 2>>"$STACK_DIR/log/sandbox-sim.log" &
+	STACK_SIM_PID=$!
+	export STACK_SIM_PID
+	_stack_save_pids
+	for _ in $(seq 1 150); do
+		simport=$(sed -n 's/^listening \([0-9][0-9]*\)$/\1/p' "$out" | head -n 1)
+		[ -n "$simport" ] && break
+		_stack_alive "$STACK_SIM_PID" || break
+		sleep 0.1
+	done
+	if [ -z "$simport" ]; then
+		_stack_log "the sandbox simulator did not start"
+		_stack_tail "$STACK_DIR/log/sandbox-sim.log"
+		return 1
+	fi
+	SIM_URL="http://127.0.0.1:$simport"
+	export SIM_URL
 }
 
 stack_start() {
@@ -243,8 +338,9 @@ stack_start() {
 	local nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 	local portald=${PORTALD:-$top_builddir/portald}
 	local portalctl=${PORTALCTL:-$top_builddir/portalctl}
+	local node=${NODE:-$(command -v node || echo /usr/bin/node)}
 	local p
-	for p in "$portald" "$portalctl" "$nginx"; do
+	for p in "$portald" "$portalctl" "$nginx" "$node"; do
 		if [ ! -x "$p" ]; then
 			_stack_log "$p is missing or not executable (build first: make)"
 			return 1
@@ -253,6 +349,7 @@ stack_start() {
 	PORTALD=$portald
 	PORTALCTL=$portalctl
 	NGINX=$nginx
+	NODE=$node
 
 	if [ -z "$port" ] && [ -s "$STACK_DIR/port" ]; then
 		port=$(cat "$STACK_DIR/port")
@@ -307,6 +404,11 @@ stack_start() {
 		(umask 077 && head -c 32 /dev/urandom >"$STACK_DIR/secret.key") || return 1
 	fi
 	chmod 0600 "$STACK_DIR/secret.key"
+	if [ ! -s "$STACK_DIR/sandbox-secret.key" ]; then
+		(umask 077 && printf 'sk_test_%s\n' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+		    >"$STACK_DIR/sandbox-secret.key") || return 1
+	fi
+	chmod 0600 "$STACK_DIR/sandbox-secret.key"
 
 	if ! mariadb_start "$STACK_DIR/db"; then
 		_stack_log "MariaDB did not start in $STACK_DIR/db"
@@ -314,6 +416,17 @@ stack_start() {
 	fi
 	STACK_DB_STARTED=1
 	export PORTAL_DB_SOCKET STACK_DIR STACK_PORT STACK_URL STACK_SOCKET STACK_RUNTIME PORTAL_CONFIG
+
+	if ! _stack_sim_start; then
+		stack_stop
+		return 1
+	fi
+	if ! _stack_practices "${STACK_CLINICIANS:-$top_srcdir/config/clinicians}" ||
+	    ! _stack_plugins "${STACK_PLUGINS:-$top_builddir/gateways/sandbox/.libs}"; then
+		_stack_log "cannot copy the practice files or plugins into $STACK_DIR"
+		stack_stop
+		return 1
+	fi
 
 	cat >"$PORTAL_CONFIG" <<EOF
 # portal.yaml of the private stack in $STACK_DIR (written by tests/lib/stack.sh
@@ -332,8 +445,8 @@ base_url: $STACK_URL
 secret_key_file: $STACK_DIR/secret.key
 paths:
   templates: $top_srcdir/www/templates
-  clinicians: $top_srcdir/config/clinicians
-  plugins: ${STACK_PLUGINS:-$top_builddir/gateways/sandbox/.libs}
+  clinicians: $STACK_DIR/clinicians
+  plugins: $STACK_DIR/plugins
 log_level: ${STACK_LOG_LEVEL:-info}
 EOF
 
@@ -390,17 +503,21 @@ EOF
 stack_stop() {
 	local dir=${1:-${STACK_DIR:-}} rc=0 k v
 	local ngx=$STACK_NGINX_PID pd=$STACK_PORTALD_PID db=$STACK_DB_STARTED
+	local sim=${STACK_SIM_PID:-}
 	# Our own children are signalled as they are; pids read from the file
 	# of another shell only while they still run the program they ran.
-	local ngx_name='' pd_name='' runtime=${STACK_RUNTIME:-}
-	if [ -n "${1:-}" ] && [ -f "$dir/run/stack.pids" ] && [ -z "$ngx$pd$db" ]; then
+	local ngx_name='' pd_name='' sim_name='' runtime=${STACK_RUNTIME:-}
+	if [ -n "${1:-}" ] && [ -f "$dir/run/stack.pids" ] && [ -z "$ngx$pd$db$sim" ]; then
 		ngx_name=$(basename "${NGINX:-nginx}")
 		pd_name=$(basename "${PORTALD:-portald}")
+		sim_name=node
 		while IFS='=' read -r k v; do
 			case $k in
 			nginx) ngx=$v ;;
 			portald) pd=$v ;;
 			db) db=$v ;;
+			sim) sim=$v ;;
+			node) [ -n "$v" ] && sim_name=$(basename "$(readlink -f "$v")") ;;
 			runtime) runtime=$v ;;
 			esac
 		done <"$dir/run/stack.pids"
@@ -410,6 +527,9 @@ stack_stop() {
 	fi
 	if [ -n "$pd" ]; then
 		_stack_kill "$pd" "$pd_name" || rc=1
+	fi
+	if [ -n "$sim" ]; then
+		_stack_kill "$sim" "$sim_name" || rc=1
 	fi
 	if [ -n "$db" ]; then
 		if [ -n "${1:-}" ]; then
@@ -425,6 +545,7 @@ stack_stop() {
 	STACK_NGINX_PID=
 	STACK_PORTALD_PID=
 	STACK_DB_STARTED=
+	STACK_SIM_PID=
 	[ -n "$dir" ] && [ -d "$dir/run" ] && : >"$dir/run/stack.pids"
 	return $rc
 }
@@ -432,7 +553,7 @@ stack_stop() {
 stack_env() {
 	local v
 	for v in STACK_DIR STACK_PORT STACK_URL STACK_SOCKET STACK_RUNTIME PORTAL_CONFIG \
-	    STACK_PORTALD_PID STACK_NGINX_PID PORTAL_DB_SOCKET; do
+	    STACK_PORTALD_PID STACK_NGINX_PID PORTAL_DB_SOCKET SIM_URL STACK_SIM_PID; do
 		printf 'export %s=%q\n' "$v" "${!v:-}"
 	done
 }
