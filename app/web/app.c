@@ -1,10 +1,93 @@
 /* app.c: loading and freeing the application (configuration, templates,
- * database password), and the reload hook of the process model. */
+ * database password, the practices' gateway plugins), and the reload hook
+ * of the process model. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "web/extern.h"
+
+/* Returns the "plugin:" name of a gateway mapping, for log lines. */
+static const char *
+plugin_name(const struct conf_node *gateway)
+{
+	const struct conf_node *n = conf_node_get(gateway, "plugin");
+
+	return n != NULL && n->kind == CN_SCALAR ? n->value : "-";
+}
+
+/* Opens the gateway of every practice with Online Payments on; a failure
+ * turns Online Payments off for that practice and is logged. Returns
+ * PS_OK or PS_NOMEM. */
+static enum pstatus
+open_gateways(struct app *app)
+{
+	struct portal_conf *conf = app->conf;
+	enum pstatus st = PS_OK;
+	size_t i, j;
+
+	app->gw = calloc(conf->npractices + 1, sizeof(*app->gw));
+	if (app->gw == NULL)
+		return PS_NOMEM;
+	for (i = 0; i < conf->npractices; i++) {
+		struct practice_conf *p = &conf->practices[i];
+		char err[1024], q[1100], qp[100];
+		enum pstatus rc;
+
+		if (!p->online_payments)
+			continue;
+		if (p->gateway == NULL) {
+			errbuf_set(err, sizeof(err),
+			    "%s: online_payments is on but there is no "
+			    "gateway: mapping",
+			    p->file != NULL ? p->file : p->slug);
+			rc = PS_INVALID;
+		} else if (conf->paths.plugins == NULL) {
+			errbuf_set(err, sizeof(err),
+			    "paths.plugins is not set in portal.yaml");
+			rc = PS_INVALID;
+		} else
+			rc = gw_practice_open(conf->paths.plugins, p->gateway,
+			    p->slug, &app->gw[i], err, sizeof(err));
+		if (rc == PS_OK) {
+			log_info("event=gateway_started practice=%s plugin=%s",
+			    p->slug,
+			    log_value(plugin_name(p->gateway), qp, sizeof(qp)));
+			continue;
+		}
+		if (rc == PS_NOMEM) {
+			st = PS_NOMEM;
+			break;
+		}
+		/* One line: the reasons joined by "; ". */
+		for (j = 0; err[j] != '\0'; j++)
+			if (err[j] == '\n')
+				err[j] = ';';
+		log_error("event=gateway_failed practice=%s plugin=%s "
+		          "error=%s action=online_payments_off",
+		    p->slug,
+		    log_value(
+		        p->gateway != NULL ? plugin_name(p->gateway) : "-", qp,
+		        sizeof(qp)),
+		    log_value(err, q, sizeof(q)));
+		app->gw[i] = NULL;
+		p->online_payments = 0;
+	}
+	return st;
+}
+
+struct gw_instance *
+app_gateway(const struct app *app, const struct practice_conf *p)
+{
+	size_t i;
+
+	if (app == NULL || p == NULL || app->gw == NULL)
+		return NULL;
+	i = (size_t)(p - app->conf->practices);
+	if (i >= app->conf->npractices || !p->online_payments)
+		return NULL;
+	return app->gw[i];
+}
 
 enum pstatus
 app_load(const char *config_path, struct app **out, struct conf_diag *diag,
@@ -52,6 +135,10 @@ app_load(const char *config_path, struct app **out, struct conf_diag *diag,
 		goto fail;
 	}
 	log_set_level((enum log_level)app->conf->log_level);
+	if ((st = open_gateways(app)) != PS_OK) {
+		errbuf_set(err, errsz, "out of memory");
+		goto fail;
+	}
 	*out = app;
 	return PS_OK;
 fail:
@@ -62,8 +149,14 @@ fail:
 void
 app_free(struct app *app)
 {
+	size_t i;
+
 	if (app == NULL)
 		return;
+	if (app->gw != NULL && app->conf != NULL)
+		for (i = 0; i < app->conf->npractices; i++)
+			gw_instance_free(app->gw[i]);
+	free(app->gw);
 	conf_free(app->conf);
 	tmpl_free(app->tmpl);
 	if (app->db_password != NULL)

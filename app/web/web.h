@@ -8,6 +8,7 @@
 
 #include "conf/conf.h"
 #include "db/db.h"
+#include "gw/gw.h"
 #include "http/http.h"
 #include "http/response.h"
 #include "http/template.h"
@@ -23,15 +24,28 @@ struct app {
 	size_t db_password_len;
 	char dummy_hash[128]; /* verified against when no such user, so a
 	                         wrong email costs what a wrong password does */
+	/* The gateway instance of each practice (parallel to
+	 * conf->practices), NULL where Online Payments is off, either in the
+	 * YAML or because the plugin failed to start (then the practice's
+	 * online_payments was turned off here too). Owned. */
+	struct gw_instance **gw;
 };
 
 /* Loads config_path (every problem into diag), the templates and the
- * database password. Returns PS_OK with a new *out for app_free(), or an
- * error with err filled (and diag for configuration problems). */
+ * database password, and opens the gateway plugin of each practice with
+ * Online Payments on (from conf->paths.plugins). A plugin that does not
+ * start is one error log line (practice, plugin, reason) and turns Online
+ * Payments off for that practice alone; it does not fail the load. Returns
+ * PS_OK with a new *out for app_free(), or an error with err filled (and diag
+ * for configuration problems). */
 enum pstatus app_load(const char *config_path, struct app **out,
     struct conf_diag *diag, char *err, size_t errsz);
 /* Frees app, wiping secrets. NULL is fine. */
 void app_free(struct app *app);
+/* Returns the gateway instance of practice p (one of app->conf->practices),
+ * or NULL when Online Payments is off for it. Borrowed from app. */
+struct gw_instance *app_gateway(
+    const struct app *app, const struct practice_conf *p);
 /* Fills *opts from app's listen section. */
 void app_server_opts(const struct app *app, struct server_opts *opts);
 /* Fills *p with the connection parameters of app (pointers into app). */
