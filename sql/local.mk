@@ -1,3 +1,4 @@
 ### sql: numbered migrations, installed under $(pkgdatadir)/sql where an
 ### installed portalctl looks for them (portalctl db migrate --sql-dir DIR).
 nobase_dist_pkgdata_DATA += sql/0001_init.sql
+nobase_dist_pkgdata_DATA += sql/0002_billing.sql

@@ -25,13 +25,13 @@ struct billing_who {
 	const struct practice_conf *practice; /* currency, online_payments */
 	int64_t practice_id;                  /* database id */
 	int64_t client_id;
-	int64_t user_id;         /* 0 for the clinician or the system */
-	enum db_actor actor;     /* for the audit rows */
-	const char *ip;          /* may be NULL */
-	struct gw_instance *gw;  /* the practice's processor; NULL when
-				    Online Payments is off or the plugin
-				    failed to start */
-	int64_t now;             /* unix seconds */
+	int64_t user_id;        /* 0 for the clinician or the system */
+	enum db_actor actor;    /* for the audit rows */
+	const char *ip;         /* may be NULL */
+	struct gw_instance *gw; /* the practice's processor; NULL when
+	                           Online Payments is off or the plugin
+	                           failed to start */
+	int64_t now;            /* unix seconds */
 };
 
 /* ---- balance and invoices ---- */
@@ -50,21 +50,21 @@ struct bill_invoice {
 };
 
 struct bill_summary {
-	int64_t balance;              /* sum of due over every invoice */
-	struct bill_invoice *unpaid;  /* due > 0, oldest first; malloc'd */
+	int64_t balance;             /* sum of due over every invoice */
+	struct bill_invoice *unpaid; /* due > 0, oldest first; malloc'd */
 	size_t nunpaid;
-	int has_pending;              /* an attempt is pending or unknown */
+	int has_pending; /* an attempt is pending or unknown */
 };
 
 /* Fills *out for the client. Free with billing_summary_free(). PS_OK or
  * PS_ERROR. */
-enum pstatus billing_summary(const struct billing_who *w,
-    struct bill_summary *out);
+enum pstatus billing_summary(
+    const struct billing_who *w, struct bill_summary *out);
 void billing_summary_free(struct bill_summary *s);
 
 /* Reads one invoice of the client. PS_OK, PS_NOTFOUND or PS_ERROR. */
-enum pstatus billing_invoice(const struct billing_who *w, int64_t invoice_id,
-    struct bill_invoice *out);
+enum pstatus billing_invoice(
+    const struct billing_who *w, int64_t invoice_id, struct bill_invoice *out);
 
 /* ---- cards on file ---- */
 
@@ -78,8 +78,8 @@ struct bill_card {
 
 /* Lists the client's usable cards, the default first, into a malloc'd
  * array. PS_OK or PS_ERROR. */
-enum pstatus billing_cards(const struct billing_who *w, struct bill_card **out,
-    size_t *n);
+enum pstatus billing_cards(
+    const struct billing_who *w, struct bill_card **out, size_t *n);
 
 /* Saves the card behind token (from the processor's card widget) for the
  * client, creating the processor customer on first use; charges nothing.
@@ -94,8 +94,8 @@ enum pstatus billing_card_save(const struct billing_who *w, const char *token,
 /* Makes card_id the client's default card. PS_OK, PS_NOTFOUND (not the
  * client's), PS_ERROR. Audited. Clients cannot edit or remove cards: there
  * is deliberately no function for that here. */
-enum pstatus billing_card_set_default(const struct billing_who *w,
-    int64_t card_id);
+enum pstatus billing_card_set_default(
+    const struct billing_who *w, int64_t card_id);
 
 /* ---- payments ---- */
 
@@ -105,7 +105,7 @@ struct bill_pay_req {
 	enum bill_target target;
 	int64_t invoice_id; /* BILL_INVOICE */
 	int64_t amount;     /* what the client confirmed: must equal what is
-			       due now (no partial payments) */
+	                       due now (no partial payments) */
 	int64_t card_id;    /* a saved card, or 0 with token */
 	const char *token;  /* a one-time token from the widget, or NULL */
 	int save_card;      /* with token: keep the card */
@@ -114,7 +114,7 @@ struct bill_pay_req {
 	 * when it was shown). A resubmitted or double-clicked form carries
 	 * the same key and maps to the same attempt, so it charges once. */
 	const char *form_key;
-	int off_session;    /* 1 for AutoPay */
+	int off_session; /* 1 for AutoPay */
 };
 
 enum bill_outcome {
@@ -122,19 +122,19 @@ enum bill_outcome {
 	BILL_DECLINED,        /* nothing charged; message is client-safe */
 	BILL_REQUIRES_ACTION, /* the bank wants the client to authenticate */
 	BILL_PROCESSING,      /* outcome unknown or pending; reconcile (or a
-				 webhook) settles it; never charged twice */
+	                         webhook) settles it; never charged twice */
 	BILL_UNAVAILABLE,     /* the processor was not reached; nothing was
-				 charged; try again later */
+	                         charged; try again later */
 };
 
 struct bill_pay_result {
 	enum bill_outcome outcome;
 	int64_t attempt_id;
 	int64_t amount;
-	char message[256];             /* client-safe text for the page */
+	char message[256]; /* client-safe text for the page */
 	char receipt_number[BILL_NUMBER_MAX]; /* BILL_PAID */
-	int replay;                    /* 1: the form key had an attempt
-					  already; this is its result */
+	int replay;                           /* 1: the form key had an attempt
+	                                         already; this is its result */
 };
 
 /* Pays, crash-safely: (1) in one transaction, checks the amount equals
@@ -166,5 +166,45 @@ enum pstatus billing_reconcile(struct db *db,
     const struct practice_conf *practice, int64_t practice_id,
     struct gw_instance *gw, int64_t now, int64_t min_age, FILE *report,
     int *resolved, int *left);
+
+/* ---- additions (portalctl, the pages) ---- */
+
+#define BILL_FORM_KEY_SIZE 44 /* 43 base64url characters and a NUL */
+
+/* Makes a new random form key for a pay form (put it in a hidden field when
+ * the confirm form is shown; a new one each time the form is shown again
+ * after a decline or an error, since a key maps to one attempt for good).
+ * Accepted form keys are 16 to 64 characters of [A-Za-z0-9_-]. PS_OK or
+ * PS_ERROR. */
+enum pstatus billing_form_key_new(char out[BILL_FORM_KEY_SIZE]);
+
+/* Returns a static client-safe text for an outcome ("Paid", ...). */
+const char *billing_outcome_str(enum bill_outcome o);
+
+/* One line of a new invoice. */
+struct bill_line {
+	const char *date_of_service; /* YYYY-MM-DD */
+	const char *description;     /* what the client reads: never a
+	                                diagnosis or CPT code; at most 200
+	                                bytes */
+	int64_t quantity;            /* >= 1; 0 means 1 */
+	int64_t unit_amount;         /* minor units, >= 0 */
+};
+
+/* Creates an invoice of the client (the clinician's action) with lines
+ * [0..n), numbered "INV-000001" on per practice, issued on issued_on
+ * (YYYY-MM-DD) and due on due_on (may be NULL). On PS_OK *id and number
+ * (may be NULL) say which. PS_INVALID (no lines, a total of 0, a bad
+ * date, a description too long: msg says which), PS_NOTFOUND (no such
+ * client), PS_ERROR. Audited. */
+enum pstatus billing_invoice_create(const struct billing_who *w,
+    const char *issued_on, const char *due_on, const struct bill_line *lines,
+    size_t n, int64_t *id, char number[BILL_NUMBER_MAX], char *msg,
+    size_t msgsz);
+
+/* Disables card card_id of the client (the clinician's action: clients
+ * cannot). It stops being listed, charged and the default. PS_OK,
+ * PS_NOTFOUND (not the client's or disabled already), PS_ERROR. Audited. */
+enum pstatus billing_card_disable(const struct billing_who *w, int64_t card_id);
 
 #endif

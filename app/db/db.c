@@ -155,6 +155,7 @@ static const struct stmt_def {
         " FROM audit_log WHERE practice_id = ? AND (? = 0 OR client_id = ?)"
         " ORDER BY id DESC LIMIT ?",
         1},
+#include "db/billing_sql.h"
 };
 
 /* ---- connection ---- */

@@ -43,6 +43,40 @@ enum stmt_id {
 	S_THR_CLEAR,
 	S_AUDIT_INS,
 	S_AUDIT_LIST,
+	/* billing (app/db/billing.c; SQL in app/db/billing_sql.h) */
+	S_BILL_CLIENT_LOCK,
+	S_BILL_CLIENT_BY_EMAIL,
+	S_BILL_COUNTER_INIT,
+	S_BILL_COUNTER_GET,
+	S_BILL_COUNTER_SET,
+	S_BILL_INV_INS,
+	S_BILL_LINE_INS,
+	S_BILL_INV_LIST,
+	S_BILL_INV_COUNT,
+	S_BILL_CUST_GET,
+	S_BILL_CUST_PUT,
+	S_BILL_PM_INS,
+	S_BILL_PM_BY_REF,
+	S_BILL_PM_GET,
+	S_BILL_PM_LIST,
+	S_BILL_PM_CLEAR_DEFAULT,
+	S_BILL_PM_SET_DEFAULT,
+	S_BILL_PM_HAS_DEFAULT,
+	S_BILL_PM_DISABLE,
+	S_BILL_ATT_INS,
+	S_BILL_ATT_SET_KEY,
+	S_BILL_ATT_GET,
+	S_BILL_ATT_LOCK,
+	S_BILL_ATT_BY_FORM,
+	S_BILL_ATT_OPEN,
+	S_BILL_ATT_OUTCOME,
+	S_BILL_ATT_STALE,
+	S_BILL_ATT_LIST,
+	S_BILL_PAY_INS,
+	S_BILL_PAY_BY_ATT,
+	S_BILL_ALLOC_INS,
+	S_BILL_RCPT_INS,
+	S_BILL_RCPT_BY_ATT,
 	S__COUNT
 };
 
@@ -78,8 +112,8 @@ struct col {
 	size_t sz;
 };
 
-#define Q_MAXARGS 16
-#define Q_MAXCOLS 16
+#define Q_MAXARGS 32
+#define Q_MAXCOLS 32
 
 /* One run of a statement. Without row, a read keeps its first row in the
  * columns; with row, row(rowarg) runs after each row is fetched and stops

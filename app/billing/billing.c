@@ -1,0 +1,1511 @@
+/* billing.c: balances, invoices, cards on file and crash-safe payments
+ * (billing.h; DESIGN.md "A payment, crash-safely"). */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "billing/billing.h"
+#include "crypto/crypto.h"
+#include "db/db_billing.h"
+#include "gw/gw.h"
+
+/* Longest idempotency key made here (Square allows 45 characters). */
+#define BILL_KEY_MAX 45
+
+/* How long a resubmitted form waits for its first submission's charge. */
+#define REPLAY_WAIT_MS 15000
+#define REPLAY_STEP_MS 100
+
+static const char MSG_PROCESSING[] =
+    "Your payment is being processed. Your balance will be updated as soon "
+    "as the card processor confirms it; you will not be charged twice.";
+static const char MSG_UNAVAILABLE[] =
+    "The card processor could not be reached. Nothing was charged. Please "
+    "try again in a few minutes.";
+static const char MSG_DECLINED[] = "Your card was declined.";
+static const char MSG_ACTION[] = "Your bank needs you to confirm this payment.";
+static const char MSG_OFF[] = "Online payments are not available.";
+
+const char *
+billing_outcome_str(enum bill_outcome o)
+{
+	switch (o) {
+	case BILL_PAID:
+		return "Paid";
+	case BILL_DECLINED:
+		return "Declined";
+	case BILL_REQUIRES_ACTION:
+		return "Needs your confirmation";
+	case BILL_PROCESSING:
+		return "Processing";
+	case BILL_UNAVAILABLE:
+		return "Not charged";
+	}
+	return "Unknown";
+}
+
+enum pstatus
+billing_form_key_new(char out[BILL_FORM_KEY_SIZE])
+{
+	return crypto_token_new(out) == PS_OK ? PS_OK : PS_ERROR;
+}
+
+/* ---- small helpers ---- */
+
+/* 1 when k is a well-formed form key. */
+static int
+form_key_ok(const char *k)
+{
+	size_t i, n = strlen(k);
+
+	if (n < 16 || n > DBB_FORMKEY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '-' && k[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* 1 when t looks like a processor token: 1..255 printable ASCII bytes. */
+static int
+token_ok(const char *t)
+{
+	size_t i, n = strlen(t);
+
+	if (n == 0 || n > 255)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* 1 when d is a real YYYY-MM-DD date. */
+static int
+date_ok(const char *d)
+{
+	static const int mdays[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int i, y, m, day, leap;
+
+	if (d == NULL || strlen(d) != 10)
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? d[i] != '-'
+		                     : !isdigit((unsigned char)d[i]))
+			return 0;
+	y = atoi(d);
+	m = atoi(d + 5);
+	day = atoi(d + 8);
+	if (y < 1900 || y > 9999 || m < 1 || m > 12)
+		return 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return day >= 1 && day <= mdays[m - 1] + (m == 2 && leap);
+}
+
+/* Copies src (NULL = "") into dst[dstsz], truncated, NUL-terminated. */
+static void
+copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (dstsz == 0)
+		return;
+	if (n >= dstsz)
+		n = dstsz - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static const char *
+currency_of(const struct practice_conf *pc)
+{
+	return pc != NULL && pc->currency != NULL ? pc->currency : "USD";
+}
+
+static const char *
+slug_of(const struct practice_conf *pc)
+{
+	return pc != NULL && pc->slug != NULL ? pc->slug : "practice";
+}
+
+static void audit(const struct billing_who *w, const char *action,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Writes an audit row for w (failures are logged, not returned: the money
+ * rows are the record; the audit row is the trail). */
+static void
+audit(const struct billing_who *w, const char *action, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (db_audit(w->db, w->practice_id, w->client_id, w->user_id, w->actor,
+	        action, detail, w->ip) != PS_OK)
+		log_error("event=audit_failed action=%s practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    action, w->practice_id, w->client_id, db_errmsg(w->db));
+}
+
+/* Random lower-case hex of nbytes bytes into out[2 * nbytes + 1]. */
+static enum pstatus
+rand_hex(char *out, size_t nbytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[32];
+	size_t i;
+
+	if (nbytes > sizeof(b) || crypto_random(b, nbytes) != PS_OK)
+		return PS_ERROR;
+	for (i = 0; i < nbytes; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
+	return PS_OK;
+}
+
+/* Writes "portal-<slug>-<what>-<id>-<rnd>" into out[outsz], shortening the
+ * slug so the key fits BILL_KEY_MAX (Square allows 45 characters). rnd may
+ * be "" (then no trailing part). */
+static void
+make_key(char *out, size_t outsz, const char *slug, const char *what,
+    int64_t id, const char *rnd)
+{
+	struct buf b = {NULL, 0, 0};
+	char tail[96];
+	int n, room;
+
+	n = snprintf(tail, sizeof(tail), "-%s-%" PRId64 "%s%s", what, id,
+	    rnd[0] ? "-" : "", rnd);
+	room = BILL_KEY_MAX - (int)strlen("portal-") - n;
+	if (room < 1)
+		buf_printf(&b, "portal%s", tail);
+	else
+		buf_printf(&b, "portal-%.*s%s", room, slug, tail);
+	copy(out, outsz, b.p != NULL ? b.p : "portal-key");
+	buf_free(&b);
+}
+
+/* ---- balance and invoices ---- */
+
+struct sum_ctx {
+	struct bill_summary *s;
+	size_t cap;
+	enum pstatus st;
+};
+
+static void
+to_invoice(const struct dbb_invoice *r, struct bill_invoice *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = r->id;
+	copy(v->number, sizeof(v->number), r->number);
+	copy(v->issued_on, sizeof(v->issued_on), r->issued_on);
+	copy(v->due_on, sizeof(v->due_on), r->due_on);
+	copy(v->description, sizeof(v->description), r->description);
+	v->total = r->total;
+	v->paid = r->paid;
+	v->due = r->total - r->paid > 0 ? r->total - r->paid : 0;
+}
+
+static int
+sum_row(void *arg, const struct dbb_invoice *r)
+{
+	struct sum_ctx *x = arg;
+	struct bill_summary *s = x->s;
+	struct bill_invoice v, *nu;
+
+	to_invoice(r, &v);
+	if (v.due <= 0)
+		return 0;
+	s->balance += v.due;
+	if (s->nunpaid == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 8;
+		if ((nu = realloc(s->unpaid, x->cap * sizeof(*nu))) == NULL) {
+			x->st = PS_NOMEM;
+			return 1;
+		}
+		s->unpaid = nu;
+	}
+	s->unpaid[s->nunpaid++] = v;
+	return 0;
+}
+
+enum pstatus
+billing_summary(const struct billing_who *w, struct bill_summary *out)
+{
+	struct sum_ctx x = {out, 0, PS_OK};
+	int64_t open = 0;
+	enum pstatus st;
+
+	memset(out, 0, sizeof(*out));
+	st = dbb_invoice_list(
+	    w->db, w->practice_id, w->client_id, 0, sum_row, &x);
+	if (st == PS_OK)
+		st = x.st;
+	if (st == PS_OK)
+		st = dbb_attempt_open_count(
+		    w->db, w->practice_id, w->client_id, &open);
+	if (st != PS_OK) {
+		log_error("event=billing_summary_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    w->practice_id, w->client_id, db_errmsg(w->db));
+		billing_summary_free(out);
+		return st == PS_NOMEM ? PS_NOMEM : PS_ERROR;
+	}
+	out->has_pending = open > 0;
+	return PS_OK;
+}
+
+void
+billing_summary_free(struct bill_summary *s)
+{
+	if (s == NULL)
+		return;
+	free(s->unpaid);
+	memset(s, 0, sizeof(*s));
+}
+
+struct one_ctx {
+	struct bill_invoice *v;
+	int found;
+};
+
+static int
+one_row(void *arg, const struct dbb_invoice *r)
+{
+	struct one_ctx *x = arg;
+
+	to_invoice(r, x->v);
+	x->found = 1;
+	return 1;
+}
+
+enum pstatus
+billing_invoice(
+    const struct billing_who *w, int64_t invoice_id, struct bill_invoice *out)
+{
+	struct one_ctx x = {out, 0};
+	enum pstatus st;
+
+	memset(out, 0, sizeof(*out));
+	if (invoice_id <= 0 || w->client_id <= 0)
+		return PS_NOTFOUND;
+	st = dbb_invoice_list(
+	    w->db, w->practice_id, w->client_id, invoice_id, one_row, &x);
+	if (st != PS_OK)
+		return PS_ERROR;
+	return x.found ? PS_OK : PS_NOTFOUND;
+}
+
+/* ---- invoices (clinician) ---- */
+
+struct inv_tx {
+	const struct billing_who *w;
+	const char *issued_on, *due_on;
+	const struct bill_line *lines;
+	size_t n;
+	int64_t id;
+	char number[BILL_NUMBER_MAX];
+};
+
+static enum pstatus
+inv_fn(struct db *db, void *arg)
+{
+	struct inv_tx *t = arg;
+	const struct billing_who *w = t->w;
+	int64_t seq;
+	size_t i;
+	enum pstatus st;
+
+	if ((st = dbb_client_lock(db, w->practice_id, w->client_id)) != PS_OK)
+		return st;
+	if ((st = dbb_next_number(db, w->practice_id, "invoice", &seq)) !=
+	    PS_OK)
+		return st;
+	snprintf(t->number, sizeof(t->number), "INV-%06" PRId64, seq);
+	st = dbb_invoice_insert(db, w->practice_id, w->client_id, t->number,
+	    t->issued_on, t->due_on, w->now, &t->id);
+	for (i = 0; st == PS_OK && i < t->n; i++) {
+		const struct bill_line *l = &t->lines[i];
+
+		st = dbb_line_insert(db, w->practice_id, w->client_id, t->id,
+		    (int)i + 1, l->date_of_service, l->description,
+		    l->quantity > 0 ? l->quantity : 1, l->unit_amount);
+	}
+	return st;
+}
+
+enum pstatus
+billing_invoice_create(const struct billing_who *w, const char *issued_on,
+    const char *due_on, const struct bill_line *lines, size_t n, int64_t *id,
+    char number[BILL_NUMBER_MAX], char *msg, size_t msgsz)
+{
+	struct inv_tx t;
+	int64_t total = 0;
+	size_t i;
+	enum pstatus st;
+
+	memset(&t, 0, sizeof(t));
+	*id = 0;
+	if (number != NULL)
+		number[0] = '\0';
+	errbuf_set(msg, msgsz, "%s", "");
+	if (n == 0 || n > 100) {
+		errbuf_set(msg, msgsz, "an invoice needs 1 to 100 lines");
+		return PS_INVALID;
+	}
+	if (!date_ok(issued_on) || (due_on != NULL && !date_ok(due_on))) {
+		errbuf_set(msg, msgsz, "dates are YYYY-MM-DD");
+		return PS_INVALID;
+	}
+	if (due_on != NULL && strcmp(due_on, issued_on) < 0) {
+		errbuf_set(msg, msgsz, "the due date is before the issue date");
+		return PS_INVALID;
+	}
+	for (i = 0; i < n; i++) {
+		const struct bill_line *l = &lines[i];
+		int64_t q = l->quantity > 0 ? l->quantity : 1;
+
+		if (!date_ok(l->date_of_service)) {
+			errbuf_set(msg, msgsz,
+			    "line %zu: the date of service is not "
+			    "YYYY-MM-DD",
+			    i + 1);
+			return PS_INVALID;
+		}
+		if (l->description == NULL || l->description[0] == '\0' ||
+		    strlen(l->description) > DBB_DESC_MAX ||
+		    !utf8_valid(l->description, strlen(l->description))) {
+			errbuf_set(msg, msgsz,
+			    "line %zu: the description must be 1 to %d "
+			    "bytes of UTF-8",
+			    i + 1, DBB_DESC_MAX);
+			return PS_INVALID;
+		}
+		if (l->unit_amount < 0 || l->unit_amount > 100000000 ||
+		    q > 1000) {
+			errbuf_set(
+			    msg, msgsz, "line %zu: amount out of range", i + 1);
+			return PS_INVALID;
+		}
+		total += q * l->unit_amount;
+	}
+	if (total <= 0) {
+		errbuf_set(msg, msgsz, "the invoice total is 0");
+		return PS_INVALID;
+	}
+	t.w = w;
+	t.issued_on = issued_on;
+	t.due_on = due_on;
+	t.lines = lines;
+	t.n = n;
+	st = db_tx(w->db, inv_fn, &t);
+	if (st == PS_NOTFOUND) {
+		errbuf_set(msg, msgsz, "no such client");
+		return PS_NOTFOUND;
+	}
+	if (st != PS_OK) {
+		errbuf_set(msg, msgsz, "%s", db_errmsg(w->db));
+		return st == PS_INVALID ? PS_INVALID : PS_ERROR;
+	}
+	*id = t.id;
+	if (number != NULL)
+		copy(number, BILL_NUMBER_MAX, t.number);
+	audit(w, "invoice.create", "invoice=%s id=%" PRId64 " total=%" PRId64,
+	    t.number, t.id, total);
+	return PS_OK;
+}
+
+/* ---- cards ---- */
+
+static void
+to_card(const struct dbb_card *k, struct bill_card *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = k->id;
+	copy(c->brand, sizeof(c->brand), k->brand);
+	copy(c->last4, sizeof(c->last4), k->last4);
+	c->exp_month = (int)k->exp_month;
+	c->exp_year = (int)k->exp_year;
+	c->is_default = k->is_default != 0;
+}
+
+struct cards_ctx {
+	struct bill_card *v;
+	size_t n, cap;
+	enum pstatus st;
+};
+
+static int
+cards_row(void *arg, const struct dbb_card *k)
+{
+	struct cards_ctx *x = arg;
+	struct bill_card *nu;
+
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 4;
+		if ((nu = realloc(x->v, x->cap * sizeof(*nu))) == NULL) {
+			x->st = PS_NOMEM;
+			return 1;
+		}
+		x->v = nu;
+	}
+	to_card(k, &x->v[x->n++]);
+	return 0;
+}
+
+enum pstatus
+billing_cards(const struct billing_who *w, struct bill_card **out, size_t *n)
+{
+	struct cards_ctx x = {NULL, 0, 0, PS_OK};
+	enum pstatus st;
+
+	*out = NULL;
+	*n = 0;
+	st = dbb_card_list(
+	    w->db, w->practice_id, w->client_id, 0, cards_row, &x);
+	if (st == PS_OK)
+		st = x.st;
+	if (st != PS_OK) {
+		free(x.v);
+		return st == PS_NOMEM ? PS_NOMEM : PS_ERROR;
+	}
+	*out = x.v;
+	*n = x.n;
+	return PS_OK;
+}
+
+/* Finds or creates the processor customer of the client for the
+ * instance's plugin into ref[DBB_REF_MAX + 1]. Returns PS_OK, or
+ * PS_RETRY/PS_UNKNOWN/PS_ERROR with the gateway's reason logged. */
+static enum pstatus
+ensure_customer(const struct billing_who *w, const char *plugin, char *ref)
+{
+	struct pgw_customer_req req;
+	struct pgw_customer cus;
+	struct pgw_result res;
+	char err[256], key[BILL_KEY_MAX + 1], reference[96];
+	int32_t gs;
+	enum pstatus st;
+
+	st = dbb_customer_get(w->db, w->practice_id, w->client_id, plugin, ref);
+	if (st != PS_NOTFOUND)
+		return st == PS_OK ? PS_OK : PS_ERROR;
+	/* A key fixed per client: a retry after a crash between the
+	 * processor's answer and our insert gets the same customer. */
+	make_key(
+	    key, sizeof(key), slug_of(w->practice), "cus", w->client_id, "");
+	snprintf(reference, sizeof(reference), "%s:client:%" PRId64,
+	    slug_of(w->practice), w->client_id);
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.idempotency_key = key;
+	req.reference = reference;
+	memset(&cus, 0, sizeof(cus));
+	gs = gw_create_customer(w->gw, &req, &cus, &res, err, sizeof(err));
+	if (gs != PGW_SUCCEEDED || cus.id[0] == '\0') {
+		log_warn("event=billing_customer_failed practice_id=%" PRId64
+		         " client_id=%" PRId64 " status=%s error=\"%s\"",
+		    w->practice_id, w->client_id, gw_status_str(gs), err);
+		return gs == PGW_RETRYABLE ? PS_RETRY
+		       : gs == PGW_UNKNOWN ? PS_UNKNOWN
+		                           : PS_ERROR;
+	}
+	if (dbb_customer_put(w->db, w->practice_id, w->client_id, plugin,
+	        cus.id, w->now) != PS_OK ||
+	    dbb_customer_get(
+	        w->db, w->practice_id, w->client_id, plugin, ref) != PS_OK) {
+		log_error(
+		    "event=billing_customer_store_failed practice_id=%" PRId64
+		    " client_id=%" PRId64 " error=\"%s\"",
+		    w->practice_id, w->client_id, db_errmsg(w->db));
+		return PS_ERROR;
+	}
+	return PS_OK;
+}
+
+struct save_tx {
+	int64_t practice_id, client_id;
+	const struct dbb_card *card;
+	int make_default;
+	int64_t now;
+	int64_t id;
+	struct dbb_card stored;
+};
+
+/* Stores a card and, when asked or when the client has no default, makes
+ * it the default. In a transaction. */
+static enum pstatus
+store_card(struct db *db, int64_t practice_id, int64_t client_id,
+    const struct dbb_card *card, int make_default, int64_t now, int64_t *id)
+{
+	int has = 0;
+	enum pstatus st;
+
+	st = dbb_card_insert(db, practice_id, client_id, card, now, id);
+	if (st == PS_OK)
+		st = dbb_card_has_default(db, practice_id, client_id, &has);
+	if (st == PS_OK && (make_default || !has))
+		st = dbb_card_set_default(db, practice_id, client_id, *id);
+	return st;
+}
+
+static enum pstatus
+save_fn(struct db *db, void *arg)
+{
+	struct save_tx *t = arg;
+	enum pstatus st;
+
+	if ((st = dbb_client_lock(db, t->practice_id, t->client_id)) != PS_OK)
+		return st;
+	st = store_card(db, t->practice_id, t->client_id, t->card,
+	    t->make_default, t->now, &t->id);
+	if (st == PS_OK)
+		st = dbb_card_get(
+		    db, t->practice_id, t->client_id, t->id, &t->stored);
+	return st;
+}
+
+enum pstatus
+billing_card_save(const struct billing_who *w, const char *token,
+    int make_default, struct bill_card *out, char *msg, size_t msgsz)
+{
+	const struct pgw_plugin *pl;
+	struct pgw_save_card_req req;
+	struct pgw_card card;
+	struct pgw_result res;
+	struct dbb_card k;
+	struct save_tx t;
+	char ref[DBB_REF_MAX + 1], key[BILL_KEY_MAX + 1], rnd[17],
+	    err[256] = "";
+	int32_t gs;
+	enum pstatus st = PS_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	errbuf_set(msg, msgsz, "%s", "");
+	if (w->gw == NULL || w->practice == NULL ||
+	    !w->practice->online_payments) {
+		errbuf_set(msg, msgsz, "%s", MSG_OFF);
+		audit(w, "card.save_denied", "online payments are off");
+		return PS_DENIED;
+	}
+	if (token == NULL || !token_ok(token)) {
+		errbuf_set(msg, msgsz,
+		    "The card could not be read. Please "
+		    "enter it again.");
+		audit(w, "card.save_invalid", "bad token");
+		return PS_INVALID;
+	}
+	pl = gw_instance_plugin(w->gw);
+	if ((st = ensure_customer(w, pl->name, ref)) != PS_OK) {
+		errbuf_set(msg, msgsz, "%s",
+		    st == PS_ERROR ? "Your card could not be saved. Please "
+		                     "try again or contact the practice."
+		                   : "The card processor could not be reached. "
+		                     "Please try again in a few minutes.");
+		audit(w, "card.save_failed", "customer: %s", pstatus_str(st));
+		return st;
+	}
+	if (rand_hex(rnd, 8) != PS_OK) {
+		errbuf_set(msg, msgsz, "Your card could not be saved.");
+		return PS_ERROR;
+	}
+	make_key(
+	    key, sizeof(key), slug_of(w->practice), "card", w->client_id, rnd);
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.customer_id = ref;
+	req.token = token;
+	req.idempotency_key = key;
+	memset(&card, 0, sizeof(card));
+	gs = gw_save_card(w->gw, &req, &card, &res, err, sizeof(err));
+	switch (gs) {
+	case PGW_SUCCEEDED:
+		break;
+	case PGW_DECLINED:
+	case PGW_REQUIRES_ACTION:
+		errbuf_set(msg, msgsz, "%s",
+		    res.message[0] ? res.message : MSG_DECLINED);
+		audit(w, "card.save_declined", "code=%s", res.code);
+		return PS_DECLINED;
+	case PGW_RETRYABLE:
+	case PGW_UNKNOWN:
+		errbuf_set(msg, msgsz,
+		    "The card processor could not be reached. Please try "
+		    "again in a few minutes.");
+		audit(w, "card.save_failed", "status=%s", gw_status_str(gs));
+		log_warn("event=card_save_failed practice_id=%" PRId64
+		         " client_id=%" PRId64 " status=%s error=\"%s\"",
+		    w->practice_id, w->client_id, gw_status_str(gs), err);
+		return gs == PGW_RETRYABLE ? PS_RETRY : PS_UNKNOWN;
+	default:
+		errbuf_set(msg, msgsz,
+		    "Your card could not be saved. Please "
+		    "try again or contact the practice.");
+		audit(w, "card.save_failed", "status=%s", gw_status_str(gs));
+		log_error("event=card_save_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " status=%s error=\"%s\"",
+		    w->practice_id, w->client_id, gw_status_str(gs), err);
+		return PS_ERROR;
+	}
+	memset(&k, 0, sizeof(k));
+	copy(k.plugin, sizeof(k.plugin), pl->name);
+	copy(k.customer_ref, sizeof(k.customer_ref), ref);
+	copy(k.processor_pm, sizeof(k.processor_pm), card.payment_method);
+	copy(k.brand, sizeof(k.brand), card.brand);
+	copy(k.last4, sizeof(k.last4), card.last4);
+	k.exp_month = card.exp_month;
+	k.exp_year = card.exp_year;
+	memset(&t, 0, sizeof(t));
+	t.practice_id = w->practice_id;
+	t.client_id = w->client_id;
+	t.card = &k;
+	t.make_default = make_default;
+	t.now = w->now;
+	if (k.processor_pm[0] == '\0' ||
+	    (st = db_tx(w->db, save_fn, &t)) != PS_OK) {
+		log_error("event=card_store_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    w->practice_id, w->client_id, db_errmsg(w->db));
+		errbuf_set(msg, msgsz,
+		    "Your card could not be saved. Please "
+		    "try again or contact the practice.");
+		audit(w, "card.save_failed", "store: %s", pstatus_str(st));
+		return PS_ERROR;
+	}
+	to_card(&t.stored, out);
+	audit(w, "card.save", "card=%" PRId64 " brand=%s last4=%s default=%d",
+	    out->id, out->brand, out->last4, out->is_default);
+	return PS_OK;
+}
+
+struct def_tx {
+	int64_t practice_id, client_id, card_id;
+};
+
+static enum pstatus
+def_fn(struct db *db, void *arg)
+{
+	struct def_tx *t = arg;
+	enum pstatus st;
+
+	if ((st = dbb_client_lock(db, t->practice_id, t->client_id)) != PS_OK)
+		return st;
+	return dbb_card_set_default(
+	    db, t->practice_id, t->client_id, t->card_id);
+}
+
+enum pstatus
+billing_card_set_default(const struct billing_who *w, int64_t card_id)
+{
+	struct def_tx t = {w->practice_id, w->client_id, card_id};
+	enum pstatus st;
+
+	if (card_id <= 0)
+		return PS_NOTFOUND;
+	st = db_tx(w->db, def_fn, &t);
+	if (st == PS_OK)
+		audit(w, "card.default", "card=%" PRId64, card_id);
+	else if (st == PS_NOTFOUND)
+		audit(w, "card.default_refused",
+		    "card=%" PRId64 " not the client's", card_id);
+	return st == PS_OK || st == PS_NOTFOUND ? st : PS_ERROR;
+}
+
+enum pstatus
+billing_card_disable(const struct billing_who *w, int64_t card_id)
+{
+	enum pstatus st;
+
+	if (card_id <= 0)
+		return PS_NOTFOUND;
+	st = dbb_card_disable(
+	    w->db, w->practice_id, w->client_id, card_id, w->now);
+	if (st == PS_OK)
+		audit(w, "card.disable", "card=%" PRId64, card_id);
+	return st == PS_OK || st == PS_NOTFOUND ? st : PS_ERROR;
+}
+
+/* ---- payments: applying an outcome (step 3, and reconcile) ---- */
+
+struct alloc_ctx {
+	int64_t first; /* invoice to pay first, or 0 */
+	struct {
+		int64_t id, due;
+	} inv[256];
+	size_t n;
+};
+
+static int
+alloc_row(void *arg, const struct dbb_invoice *r)
+{
+	struct alloc_ctx *x = arg;
+	int64_t due = r->total - r->paid;
+
+	if (due <= 0 || x->n == sizeof(x->inv) / sizeof(x->inv[0]))
+		return 0;
+	x->inv[x->n].id = r->id;
+	x->inv[x->n].due = due;
+	x->n++;
+	return 0;
+}
+
+/* Applies amount of payment_id to the client's invoices: the target
+ * invoice first (when first), then the others oldest first. In a
+ * transaction, the client locked. */
+static enum pstatus
+allocate(struct db *db, int64_t practice_id, int64_t client_id,
+    int64_t payment_id, int64_t first, int64_t amount)
+{
+	struct alloc_ctx *x;
+	int64_t left = amount, part;
+	size_t i;
+	int pass;
+	enum pstatus st;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return PS_NOMEM;
+	x->first = first;
+	st = dbb_invoice_list(db, practice_id, client_id, 0, alloc_row, x);
+	for (pass = 0; st == PS_OK && pass < 2 && left > 0; pass++) {
+		for (i = 0; st == PS_OK && i < x->n && left > 0; i++) {
+			if ((pass == 0) != (x->inv[i].id == first))
+				continue;
+			part = x->inv[i].due < left ? x->inv[i].due : left;
+			if (part <= 0)
+				continue;
+			st = dbb_allocation_insert(db, practice_id, client_id,
+			    payment_id, x->inv[i].id, part);
+			x->inv[i].due -= part;
+			left -= part;
+		}
+	}
+	if (st == PS_OK && left > 0)
+		log_warn("event=payment_unapplied practice_id=%" PRId64
+		         " client_id=%" PRId64 " payment_id=%" PRId64
+		         " unapplied=%" PRId64,
+		    practice_id, client_id, payment_id, left);
+	free(x);
+	return st;
+}
+
+/* The gateway's word on one attempt, to record. */
+struct outcome {
+	int32_t gs; /* enum pgw_status; PGW_NOT_FOUND from lookup */
+	const struct pgw_payment *pay; /* may be NULL */
+	const char *code;              /* decline code or "" */
+	const char *message;           /* client-safe text or "" */
+};
+
+struct apply_tx {
+	const struct practice_conf *pc;
+	int64_t practice_id, client_id, attempt_id;
+	const struct outcome *o;
+	int64_t now;
+	/* out */
+	struct dbb_attempt a; /* the attempt as it ends */
+	char receipt[DBB_NUMBER_MAX + 1];
+	int recorded; /* 1: this run recorded the payment */
+};
+
+static enum pstatus
+record_payment(struct db *db, struct apply_tx *t)
+{
+	const struct pgw_payment *pay = t->o->pay;
+	struct dbb_payment p;
+	struct dbb_card k, card;
+	int64_t pm_id = t->a.payment_method_id, pay_id, seq;
+	const char *brand = "", *last4 = "";
+	enum pstatus st;
+
+	memset(&card, 0, sizeof(card));
+	if (pm_id != 0 && dbb_card_get(db, t->practice_id, t->client_id, pm_id,
+	                      &card) == PS_OK) {
+		brand = card.brand;
+		last4 = card.last4;
+	}
+	if (pay != NULL && pay->card.last4[0] != '\0') {
+		brand = pay->card.brand;
+		last4 = pay->card.last4;
+	}
+	if (t->a.save_card && pay != NULL &&
+	    pay->card.payment_method[0] != '\0') {
+		memset(&k, 0, sizeof(k));
+		copy(k.plugin, sizeof(k.plugin), t->a.plugin);
+		st = dbb_customer_get(db, t->practice_id, t->client_id,
+		    t->a.plugin, k.customer_ref);
+		if (st != PS_OK && st != PS_NOTFOUND)
+			return st;
+		copy(k.processor_pm, sizeof(k.processor_pm),
+		    pay->card.payment_method);
+		copy(k.brand, sizeof(k.brand), pay->card.brand);
+		copy(k.last4, sizeof(k.last4), pay->card.last4);
+		k.exp_month = pay->card.exp_month;
+		k.exp_year = pay->card.exp_year;
+		st = store_card(db, t->practice_id, t->client_id, &k,
+		    (int)t->a.make_default, t->now, &pm_id);
+		if (st != PS_OK)
+			return st;
+	}
+	if (pay != NULL && pay->amount != 0 && pay->amount != t->a.amount)
+		log_error("event=payment_amount_mismatch attempt_id=%" PRId64
+		          " expected=%" PRId64 " processor=%" PRId64,
+		    t->a.id, t->a.amount, pay->amount);
+	memset(&p, 0, sizeof(p));
+	p.practice_id = t->practice_id;
+	p.client_id = t->client_id;
+	p.attempt_id = t->a.id;
+	p.amount = t->a.amount;
+	p.currency = t->a.currency;
+	p.processor_ref = pay != NULL && pay->ref[0] ? pay->ref
+	                  : t->a.processor_ref[0]    ? t->a.processor_ref
+	                                             : t->a.idempotency_key;
+	p.payment_method_id = pm_id;
+	p.card_brand = brand;
+	p.card_last4 = last4;
+	p.paid_at = t->now;
+	if ((st = dbb_payment_insert(db, &p, &pay_id)) != PS_OK)
+		return st;
+	st = allocate(db, t->practice_id, t->client_id, pay_id,
+	    strcmp(t->a.target, "invoice") == 0 ? t->a.invoice_id : 0,
+	    t->a.amount);
+	if (st != PS_OK)
+		return st;
+	if ((st = dbb_next_number(db, t->practice_id, "receipt", &seq)) !=
+	    PS_OK)
+		return st;
+	snprintf(t->receipt, sizeof(t->receipt), "RCT-%06" PRId64, seq);
+	if ((st = dbb_receipt_insert(db, t->practice_id, t->client_id, pay_id,
+	         t->receipt, t->now)) != PS_OK)
+		return st;
+	st = dbb_attempt_set_outcome(db, t->a.id, "succeeded",
+	    pay != NULL && pay->ref[0] ? pay->ref : NULL, NULL, NULL, t->now);
+	t->recorded = st == PS_OK;
+	return st;
+}
+
+static int
+is_open(const char *status)
+{
+	return strcmp(status, "pending") == 0 || strcmp(status, "unknown") == 0;
+}
+
+static enum pstatus
+apply_fn(struct db *db, void *arg)
+{
+	struct apply_tx *t = arg;
+	const struct outcome *o = t->o;
+	const char *ref = o->pay != NULL && o->pay->ref[0] ? o->pay->ref : NULL;
+	const char *status = NULL, *msg = NULL, *code = NULL;
+	enum pstatus st;
+
+	t->receipt[0] = '\0';
+	t->recorded = 0;
+	if ((st = dbb_client_lock(db, t->practice_id, t->client_id)) != PS_OK)
+		return st;
+	if ((st = dbb_attempt_get(
+	         db, t->practice_id, t->attempt_id, 1, &t->a)) != PS_OK)
+		return st;
+	if (strcmp(t->a.status, "succeeded") == 0) {
+		/* Recorded already (a webhook, reconcile or a replay). */
+		dbb_receipt_by_attempt(db, t->a.id, t->receipt);
+		return PS_OK;
+	}
+	if (o->gs == PGW_SUCCEEDED) {
+		if (!is_open(t->a.status))
+			log_error(
+			    "event=payment_late_success attempt_id=%" PRId64
+			    " was=%s: the processor charged after the "
+			    "attempt was settled; recording the payment",
+			    t->a.id, t->a.status);
+		if ((st = record_payment(db, t)) != PS_OK)
+			return st;
+		return dbb_attempt_get(db, t->practice_id, t->a.id, 0, &t->a);
+	}
+	if (!is_open(t->a.status))
+		return PS_OK; /* settled already; keep that outcome */
+	switch (o->gs) {
+	case PGW_DECLINED:
+		status = "declined";
+		code = o->code[0] ? o->code : "declined";
+		msg = o->message[0] ? o->message : MSG_DECLINED;
+		break;
+	case PGW_REQUIRES_ACTION:
+		status = "requires_action";
+		code = o->code[0] ? o->code : "requires_action";
+		msg = o->message[0] ? o->message : MSG_ACTION;
+		break;
+	case PGW_PENDING:
+		status = "pending";
+		break;
+	case PGW_UNKNOWN:
+		status = "unknown";
+		break;
+	case PGW_NOT_FOUND:
+		status = "failed";
+		code = "not_found";
+		msg = "Nothing was charged.";
+		break;
+	default: /* RETRYABLE, ERROR: the processor did nothing */
+		status = "failed";
+		code = o->code[0] ? o->code : "not_processed";
+		msg = "Nothing was charged.";
+		break;
+	}
+	st = dbb_attempt_set_outcome(
+	    db, t->a.id, status, ref, code, msg, t->now);
+	if (st == PS_OK)
+		st = dbb_attempt_get(db, t->practice_id, t->a.id, 0, &t->a);
+	return st;
+}
+
+/* Fills res from the attempt as stored. */
+static void
+result_of(struct db *db, const struct dbb_attempt *a, const char *receipt,
+    struct bill_pay_result *res)
+{
+	char amt[64];
+
+	res->attempt_id = a->id;
+	res->amount = a->amount;
+	res->receipt_number[0] = '\0';
+	if (strcmp(a->status, "succeeded") == 0) {
+		res->outcome = BILL_PAID;
+		if (receipt != NULL && receipt[0] != '\0')
+			copy(res->receipt_number, sizeof(res->receipt_number),
+			    receipt);
+		else {
+			char r[DBB_NUMBER_MAX + 1];
+
+			if (dbb_receipt_by_attempt(db, a->id, r) == PS_OK)
+				copy(res->receipt_number,
+				    sizeof(res->receipt_number), r);
+		}
+		money_format(a->amount, a->currency, amt, sizeof(amt));
+		snprintf(res->message, sizeof(res->message),
+		    "Payment of %s received. Thank you.", amt);
+	} else if (strcmp(a->status, "declined") == 0) {
+		res->outcome = BILL_DECLINED;
+		copy(res->message, sizeof(res->message),
+		    a->message[0] ? a->message : MSG_DECLINED);
+	} else if (strcmp(a->status, "requires_action") == 0) {
+		res->outcome = BILL_REQUIRES_ACTION;
+		copy(res->message, sizeof(res->message),
+		    a->message[0] ? a->message : MSG_ACTION);
+	} else if (strcmp(a->status, "failed") == 0) {
+		res->outcome = BILL_UNAVAILABLE;
+		copy(res->message, sizeof(res->message), MSG_UNAVAILABLE);
+	} else {
+		res->outcome = BILL_PROCESSING;
+		copy(res->message, sizeof(res->message), MSG_PROCESSING);
+	}
+}
+
+/* Records outcome o of attempt a (step 3) in one transaction. On PS_OK
+ * *end is the attempt as stored after it and receipt its receipt number
+ * ("" when none). */
+static enum pstatus
+apply_outcome(struct db *db, const struct practice_conf *pc,
+    const struct dbb_attempt *a, const struct outcome *o, int64_t now,
+    struct dbb_attempt *end, char receipt[DBB_NUMBER_MAX + 1], int *recorded)
+{
+	struct apply_tx t;
+	enum pstatus st;
+
+	memset(&t, 0, sizeof(t));
+	t.pc = pc;
+	t.practice_id = a->practice_id;
+	t.client_id = a->client_id;
+	t.attempt_id = a->id;
+	t.o = o;
+	t.now = now;
+	st = db_tx(db, apply_fn, &t);
+	if (st == PS_OK) {
+		*end = t.a;
+		copy(receipt, DBB_NUMBER_MAX + 1, t.receipt);
+		if (recorded != NULL)
+			*recorded = t.recorded;
+	}
+	return st;
+}
+
+/* ---- payments: steps 1 and 2 ---- */
+
+struct pay_tx {
+	const struct billing_who *w;
+	const struct bill_pay_req *req;
+	const char *plugin;
+	const char *rnd;
+	/* out */
+	int replay; /* the form key had an attempt: a */
+	int busy;   /* another attempt is open */
+	struct dbb_attempt a;
+	struct dbb_card card; /* the saved card charged */
+	char invoice_number[DBB_NUMBER_MAX + 1];
+	int64_t due;
+};
+
+struct due_ctx {
+	int64_t due;
+	int found;
+	char number[DBB_NUMBER_MAX + 1];
+};
+
+static int
+due_row(void *arg, const struct dbb_invoice *r)
+{
+	struct due_ctx *x = arg;
+
+	if (r->total > r->paid)
+		x->due += r->total - r->paid;
+	x->found = 1;
+	copy(x->number, sizeof(x->number), r->number);
+	return 0;
+}
+
+static enum pstatus
+pay_fn(struct db *db, void *arg)
+{
+	struct pay_tx *t = arg;
+	const struct billing_who *w = t->w;
+	const struct bill_pay_req *r = t->req;
+	struct due_ctx d;
+	int64_t open = 0, id = 0;
+	char key[BILL_KEY_MAX + 1];
+	enum pstatus st;
+
+	t->replay = t->busy = 0;
+	t->due = 0;
+	memset(&t->a, 0, sizeof(t->a));
+	if ((st = dbb_client_lock(db, w->practice_id, w->client_id)) != PS_OK)
+		return st;
+	if (r->form_key != NULL) {
+		st = dbb_attempt_by_form(
+		    db, w->practice_id, w->client_id, r->form_key, &t->a);
+		if (st == PS_OK) {
+			t->replay = 1;
+			return PS_OK;
+		}
+		if (st != PS_NOTFOUND)
+			return st;
+	}
+	if ((st = dbb_attempt_open_count(
+	         db, w->practice_id, w->client_id, &open)) != PS_OK)
+		return st;
+	if (open > 0) {
+		t->busy = 1;
+		return PS_CONFLICT;
+	}
+	memset(&d, 0, sizeof(d));
+	st = dbb_invoice_list(db, w->practice_id, w->client_id,
+	    r->target == BILL_INVOICE ? r->invoice_id : 0, due_row, &d);
+	if (st != PS_OK)
+		return st;
+	if (r->target == BILL_INVOICE && !d.found)
+		return PS_NOTFOUND;
+	if (r->target == BILL_INVOICE)
+		copy(t->invoice_number, sizeof(t->invoice_number), d.number);
+	t->due = d.due;
+	if (d.due <= 0 || r->amount != d.due)
+		return PS_INVALID;
+	memset(&t->card, 0, sizeof(t->card));
+	if (r->card_id != 0) {
+		st = dbb_card_get(
+		    db, w->practice_id, w->client_id, r->card_id, &t->card);
+		if (st != PS_OK)
+			return st;
+		if (t->card.disabled_at != 0 ||
+		    strcmp(t->card.plugin, t->plugin) != 0)
+			return PS_NOTFOUND;
+	}
+	t->a.practice_id = w->practice_id;
+	t->a.client_id = w->client_id;
+	t->a.user_id = w->user_id;
+	copy(t->a.form_key, sizeof(t->a.form_key),
+	    r->form_key ? r->form_key : "");
+	copy(t->a.target, sizeof(t->a.target),
+	    r->target == BILL_INVOICE ? "invoice" : "balance");
+	t->a.invoice_id = r->target == BILL_INVOICE ? r->invoice_id : 0;
+	t->a.amount = r->amount;
+	copy(t->a.currency, sizeof(t->a.currency), currency_of(w->practice));
+	copy(t->a.plugin, sizeof(t->a.plugin), t->plugin);
+	copy(t->a.source, sizeof(t->a.source), r->card_id ? "card" : "token");
+	t->a.payment_method_id = r->card_id;
+	t->a.save_card = r->card_id == 0 && r->save_card;
+	t->a.make_default = t->a.save_card && r->make_default;
+	t->a.off_session = r->off_session != 0;
+	if ((st = dbb_attempt_insert(db, &t->a, w->now, &id)) != PS_OK)
+		return st;
+	make_key(key, sizeof(key), slug_of(w->practice), "att", id, t->rnd);
+	if ((st = dbb_attempt_set_key(db, id, key)) != PS_OK)
+		return st;
+	t->a.id = id;
+	copy(t->a.idempotency_key, sizeof(t->a.idempotency_key), key);
+	copy(t->a.status, sizeof(t->a.status), "pending");
+	t->a.created_at = t->a.updated_at = w->now;
+	return PS_OK;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* A resubmitted form: waits a little while its first submission is still
+ * being charged, then answers with that attempt's result. */
+static enum pstatus
+replay(const struct billing_who *w, const struct bill_pay_req *req,
+    struct dbb_attempt *a, struct bill_pay_result *res)
+{
+	long waited = 0;
+
+	while (strcmp(a->status, "pending") == 0 && waited < REPLAY_WAIT_MS) {
+		sleep_ms(REPLAY_STEP_MS);
+		waited += REPLAY_STEP_MS;
+		if (dbb_attempt_by_form(w->db, w->practice_id, w->client_id,
+		        req->form_key, a) != PS_OK)
+			break;
+	}
+	result_of(w->db, a, NULL, res);
+	res->replay = 1;
+	audit(w, "payment.replay", "attempt=%" PRId64 " status=%s", a->id,
+	    a->status);
+	return PS_OK;
+}
+
+enum pstatus
+billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
+    struct bill_pay_result *res)
+{
+	const struct pgw_plugin *pl;
+	struct pay_tx t;
+	struct pgw_charge_req cr;
+	struct pgw_payment pay;
+	struct pgw_result gr;
+	struct outcome o;
+	struct dbb_attempt end;
+	char rnd[17], ref[DBB_REF_MAX + 1] = "", desc[256], amt[64],
+	                                receipt[DBB_NUMBER_MAX + 1] = "",
+	                                err[512] = "";
+	int has_token = req->token != NULL && req->token[0] != '\0';
+	int32_t gs;
+	enum pstatus st;
+
+	memset(res, 0, sizeof(*res));
+	memset(&t, 0, sizeof(t));
+	if (w->gw == NULL || w->practice == NULL ||
+	    !w->practice->online_payments) {
+		copy(res->message, sizeof(res->message), MSG_OFF);
+		audit(w, "payment.denied", "online payments are off");
+		return PS_DENIED;
+	}
+	if ((req->card_id != 0) == has_token || req->card_id < 0 ||
+	    (has_token && !token_ok(req->token)) ||
+	    (req->form_key != NULL && !form_key_ok(req->form_key)) ||
+	    (req->target != BILL_BALANCE && req->target != BILL_INVOICE) ||
+	    (req->target == BILL_INVOICE && req->invoice_id <= 0) ||
+	    req->amount <= 0) {
+		copy(res->message, sizeof(res->message),
+		    "The payment request was not understood. Please start "
+		    "again from Billing & Payments.");
+		audit(w, "payment.refused", "malformed request");
+		return PS_INVALID;
+	}
+	pl = gw_instance_plugin(w->gw);
+	/* A new card kept for later needs the processor customer first
+	 * (a network call, so not inside the transaction). */
+	if (has_token && req->save_card &&
+	    (st = ensure_customer(w, pl->name, ref)) != PS_OK) {
+		res->outcome = BILL_UNAVAILABLE;
+		copy(res->message, sizeof(res->message), MSG_UNAVAILABLE);
+		audit(
+		    w, "payment.unavailable", "customer: %s", pstatus_str(st));
+		return PS_OK;
+	}
+	if (rand_hex(rnd, 4) != PS_OK)
+		return PS_ERROR;
+
+	/* Step 1: check and commit the attempt with its key. */
+	t.w = w;
+	t.req = req;
+	t.plugin = pl->name;
+	t.rnd = rnd;
+	st = db_tx(w->db, pay_fn, &t);
+	if (st == PS_CONFLICT && !t.busy && req->form_key != NULL &&
+	    dbb_attempt_by_form(w->db, w->practice_id, w->client_id,
+	        req->form_key, &t.a) == PS_OK) {
+		t.replay = 1; /* lost a race for the form key */
+		st = PS_OK;
+	}
+	if (st == PS_OK && t.replay)
+		return replay(w, req, &t.a, res);
+	if (st != PS_OK) {
+		switch (st) {
+		case PS_CONFLICT:
+			copy(res->message, sizeof(res->message),
+			    "Another payment is being processed. Please wait "
+			    "a moment before paying again.");
+			audit(w, "payment.refused", "another attempt is open");
+			return PS_CONFLICT;
+		case PS_NOTFOUND:
+			copy(res->message, sizeof(res->message),
+			    "That invoice or card was not found.");
+			audit(w, "payment.refused",
+			    "invoice=%" PRId64 " card=%" PRId64
+			    " not the client's",
+			    req->invoice_id, req->card_id);
+			return PS_NOTFOUND;
+		case PS_INVALID:
+			if (t.due <= 0)
+				copy(res->message, sizeof(res->message),
+				    "Nothing is due.");
+			else {
+				money_format(t.due, currency_of(w->practice),
+				    amt, sizeof(amt));
+				snprintf(res->message, sizeof(res->message),
+				    "The amount must be the full amount due, "
+				    "%s. Partial payments are not accepted.",
+				    amt);
+			}
+			audit(w, "payment.refused",
+			    "amount=%" PRId64 " due=%" PRId64, req->amount,
+			    t.due);
+			return PS_INVALID;
+		default:
+			log_error(
+			    "event=payment_step1_failed practice_id=%" PRId64
+			    " client_id=%" PRId64 " error=\"%s\"",
+			    w->practice_id, w->client_id, db_errmsg(w->db));
+			copy(res->message, sizeof(res->message),
+			    "The payment could not be started. Nothing was "
+			    "charged. Please try again.");
+			return PS_ERROR;
+		}
+	}
+	audit(w, "payment.attempt",
+	    "attempt=%" PRId64 " amount=%" PRId64 " target=%s invoice=%" PRId64
+	    " source=%s card=%" PRId64,
+	    t.a.id, t.a.amount, t.a.target, t.a.invoice_id, t.a.source,
+	    t.a.payment_method_id);
+
+	/* Step 2: the processor, with the attempt's key. */
+	if (t.invoice_number[0] != '\0')
+		snprintf(desc, sizeof(desc), "%s invoice %s",
+		    w->practice->name ? w->practice->name : "Payment",
+		    t.invoice_number);
+	else
+		snprintf(desc, sizeof(desc), "%s balance",
+		    w->practice->name ? w->practice->name : "Payment");
+	memset(&cr, 0, sizeof(cr));
+	cr.size = sizeof(cr);
+	cr.amount = t.a.amount;
+	cr.currency = t.a.currency;
+	cr.idempotency_key = t.a.idempotency_key;
+	if (req->card_id != 0) {
+		cr.customer_id =
+		    t.card.customer_ref[0] ? t.card.customer_ref : NULL;
+		cr.payment_method = t.card.processor_pm;
+	} else {
+		cr.token = req->token;
+		if (t.a.save_card) {
+			cr.customer_id = ref;
+			cr.save_card = 1;
+		}
+	}
+	cr.off_session = req->off_session != 0;
+	cr.description = desc;
+	memset(&pay, 0, sizeof(pay));
+	gs = gw_charge(w->gw, &cr, &pay, &gr, err, sizeof(err));
+	if (gs != PGW_SUCCEEDED)
+		log_info("event=payment_charge attempt_id=%" PRId64
+		         " status=%s code=%s error=\"%s\"",
+		    t.a.id, gw_status_str(gs), gr.code, err);
+
+	/* Step 3: record the outcome (and the payment) in one
+	 * transaction. */
+	memset(&o, 0, sizeof(o));
+	o.gs = gs == PGW_NOT_FOUND ? PGW_ERROR : gs;
+	o.pay = &pay;
+	o.code = gr.code;
+	o.message = gr.message;
+	st = apply_outcome(
+	    w->db, w->practice, &t.a, &o, w->now, &end, receipt, NULL);
+	if (st != PS_OK) {
+		/* The attempt stays 'pending': reconcile settles it. */
+		log_error("event=payment_step3_failed attempt_id=%" PRId64
+		          " gateway=%s error=\"%s\"",
+		    t.a.id, gw_status_str(gs), db_errmsg(w->db));
+		res->outcome = BILL_PROCESSING;
+		res->attempt_id = t.a.id;
+		res->amount = t.a.amount;
+		copy(res->message, sizeof(res->message), MSG_PROCESSING);
+		audit(w, "payment.processing",
+		    "attempt=%" PRId64 " gateway=%s not recorded", t.a.id,
+		    gw_status_str(gs));
+		return PS_OK;
+	}
+	result_of(w->db, &end, receipt, res);
+	if (gs == PGW_RETRYABLE || gs == PGW_ERROR)
+		res->outcome = BILL_UNAVAILABLE;
+	audit(w,
+	    res->outcome == BILL_PAID              ? "payment.succeeded"
+	    : res->outcome == BILL_DECLINED        ? "payment.declined"
+	    : res->outcome == BILL_REQUIRES_ACTION ? "payment.requires_action"
+	    : res->outcome == BILL_PROCESSING      ? "payment.processing"
+	                                           : "payment.failed",
+	    "attempt=%" PRId64 " amount=%" PRId64 " status=%s code=%s%s%s",
+	    end.id, end.amount, end.status, end.decline_code,
+	    res->receipt_number[0] ? " receipt=" : "", res->receipt_number);
+	return PS_OK;
+}
+
+/* ---- reconcile ---- */
+
+struct ids {
+	int64_t *v;
+	size_t n, cap;
+	int nomem;
+};
+
+static int
+ids_add(void *arg, int64_t id)
+{
+	struct ids *x = arg;
+	int64_t *nu;
+
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		if ((nu = realloc(x->v, x->cap * sizeof(*nu))) == NULL) {
+			x->nomem = 1;
+			return 1;
+		}
+		x->v = nu;
+	}
+	x->v[x->n++] = id;
+	return 0;
+}
+
+enum pstatus
+billing_reconcile(struct db *db, const struct practice_conf *practice,
+    int64_t practice_id, struct gw_instance *gw, int64_t now, int64_t min_age,
+    FILE *report, int *resolved, int *left)
+{
+	struct ids x = {NULL, 0, 0, 0};
+	const struct pgw_plugin *pl = gw ? gw_instance_plugin(gw) : NULL;
+	int nres = 0, nleft = 0;
+	size_t i;
+	enum pstatus st;
+
+	if (resolved != NULL)
+		*resolved = 0;
+	if (left != NULL)
+		*left = 0;
+	st = dbb_attempt_stale(db, practice_id, now - min_age, ids_add, &x);
+	if (st == PS_OK && x.nomem)
+		st = PS_NOMEM;
+	if (st != PS_OK) {
+		free(x.v);
+		return PS_ERROR;
+	}
+	for (i = 0; i < x.n; i++) {
+		struct dbb_attempt a, end;
+		struct pgw_lookup_req lr;
+		struct pgw_payment pay;
+		struct pgw_result gr;
+		struct outcome o;
+		char err[512] = "", receipt[DBB_NUMBER_MAX + 1] = "", amt[64];
+		int32_t gs;
+		int recorded = 0;
+		struct billing_who w;
+
+		if (dbb_attempt_get(db, practice_id, x.v[i], 0, &a) != PS_OK ||
+		    !is_open(a.status))
+			continue;
+		money_format(a.amount, a.currency, amt, sizeof(amt));
+		if (pl == NULL || strcmp(pl->name, a.plugin) != 0) {
+			nleft++;
+			if (report != NULL)
+				fprintf(report,
+				    "attempt %" PRId64 " (client %" PRId64
+				    ", %s): left %s: processor %s is not "
+				    "loaded\n",
+				    a.id, a.client_id, amt, a.status, a.plugin);
+			continue;
+		}
+		memset(&lr, 0, sizeof(lr));
+		lr.size = sizeof(lr);
+		lr.idempotency_key = a.idempotency_key;
+		lr.payment_ref = a.processor_ref[0] ? a.processor_ref : NULL;
+		memset(&pay, 0, sizeof(pay));
+		gs = gw_lookup(gw, &lr, &pay, &gr, err, sizeof(err));
+		if (gs == PGW_RETRYABLE || gs == PGW_UNKNOWN ||
+		    gs == PGW_ERROR || a.idempotency_key[0] == '\0') {
+			nleft++;
+			if (report != NULL)
+				fprintf(report,
+				    "attempt %" PRId64 " (client %" PRId64
+				    ", %s): left %s: lookup %s: %s\n",
+				    a.id, a.client_id, amt, a.status,
+				    gw_status_str(gs), err);
+			continue;
+		}
+		memset(&o, 0, sizeof(o));
+		o.gs = gs;
+		o.pay = &pay;
+		o.code = pay.decline_code[0] ? pay.decline_code : gr.code;
+		o.message = gr.message;
+		st = apply_outcome(
+		    db, practice, &a, &o, now, &end, receipt, &recorded);
+		if (st != PS_OK) {
+			nleft++;
+			if (report != NULL)
+				fprintf(report,
+				    "attempt %" PRId64 " (client %" PRId64
+				    ", %s): left %s: cannot record: %s\n",
+				    a.id, a.client_id, amt, a.status,
+				    db_errmsg(db));
+			continue;
+		}
+		if (is_open(end.status))
+			nleft++;
+		else
+			nres++;
+		if (report != NULL)
+			fprintf(report,
+			    "attempt %" PRId64 " (client %" PRId64
+			    ", %s): processor says %s -> %s%s%s\n",
+			    a.id, a.client_id, amt, gw_status_str(gs),
+			    end.status, receipt[0] ? ", receipt " : "",
+			    receipt);
+		memset(&w, 0, sizeof(w));
+		w.db = db;
+		w.practice = practice;
+		w.practice_id = practice_id;
+		w.client_id = a.client_id;
+		w.actor = DB_ACTOR_SYSTEM;
+		w.now = now;
+		audit(&w, "payment.reconcile",
+		    "attempt=%" PRId64 " lookup=%s status=%s%s%s", a.id,
+		    gw_status_str(gs), end.status,
+		    receipt[0] ? " receipt=" : "", receipt);
+	}
+	free(x.v);
+	if (resolved != NULL)
+		*resolved = nres;
+	if (left != NULL)
+		*left = nleft;
+	return PS_OK;
+}
