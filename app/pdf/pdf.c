@@ -20,9 +20,12 @@
 #define CELL_PAD  3.0
 #define FONT      "DejaVu Sans"
 
-#define TEXT_MAX 4000   /* bytes in one field */
-#define ROWS_MAX 100000 /* lines, items or applied rows in one document */
-#define COLS_MAX 10
+#define TEXT_MAX   4000   /* bytes in one field */
+#define ROWS_MAX   100000 /* lines, items or applied rows in one document */
+#define COLS_MAX   10
+#define TEXT_LINES 6  /* lines of a header or party field at most */
+#define CELL_LINES 12 /* lines of a table cell at most */
+#define NOTE_LINES 40 /* lines of the note at most */
 
 enum align { AL_LEFT, AL_RIGHT, AL_CENTER };
 
@@ -46,10 +49,11 @@ struct r {
 	cairo_t *cr;
 	PangoLayout *lay;
 	PangoFontDescription *fd;
-	int draw;                /* 0: measuring pass; 1: drawing pass */
-	int page;                /* current page, 1-based; 0 before the first */
-	int npages;              /* total pages, known in the drawing pass */
-	double y;                /* the cursor, points from the top */
+	int draw;     /* 0: measuring pass; 1: drawing pass */
+	int maxlines; /* lines of one text before it ends in an ellipsis */
+	int page;     /* current page, 1-based; 0 before the first */
+	int npages;   /* total pages, known in the drawing pass */
+	double y;     /* the cursor, points from the top */
 	const struct table *tab; /* table whose header repeats on a new page */
 	char title[256];         /* "Invoice INV-0001" */
 };
@@ -483,6 +487,9 @@ text_at(struct r *r, double x, double y, double w, const char *s, double size,
 	pango_layout_set_font_description(r->lay, r->fd);
 	pango_layout_set_width(r->lay, (int)(w * PANGO_SCALE));
 	pango_layout_set_alignment(r->lay, pa);
+	/* A bounded height keeps absurdly long fields from running off
+	 * the page: they end in an ellipsis instead. */
+	pango_layout_set_height(r->lay, -r->maxlines);
 	pango_layout_set_text(r->lay, s != NULL ? s : "", -1);
 	pango_layout_get_size(r->lay, &tw, &th);
 	if (r->draw) {
@@ -578,6 +585,7 @@ row_cells(struct r *r, const struct table *t, const char *const *cells,
 	int i, saved = r->draw;
 
 	r->draw = 0;
+	r->maxlines = CELL_LINES;
 	for (i = 0; i < t->ncols; i++) {
 		w = col_w(t, i);
 		ch = text_at(r, x + CELL_PAD, r->y + CELL_PAD, w - 2 * CELL_PAD,
@@ -607,6 +615,7 @@ row_cells(struct r *r, const struct table *t, const char *const *cells,
 		hrule(r, r->y + h, 0.4, 0.7);
 	}
 	r->draw = saved;
+	r->maxlines = TEXT_LINES;
 	return h;
 }
 
@@ -853,12 +862,14 @@ note(struct r *r)
 	if (!has(r->doc->note))
 		return;
 	r->draw = 0;
+	r->maxlines = NOTE_LINES;
 	h = text_at(r, MARGIN, r->y, CONTENT_W, r->doc->note, 9, 0, AL_LEFT);
 	r->draw = saved;
 	ensure(r, h);
 	r->y +=
 	    text_at(r, MARGIN, r->y, CONTENT_W, r->doc->note, 9, 0, AL_LEFT) +
 	    6;
+	r->maxlines = TEXT_LINES;
 }
 
 /* ---- the four documents ---- */
@@ -1277,6 +1288,8 @@ render(const struct pdf_doc *doc, struct buf *out, int *pages, char *err,
 	pango_cairo_context_set_font_options(pc, fo);
 	pango_layout_context_changed(r.lay);
 	pango_layout_set_wrap(r.lay, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_ellipsize(r.lay, PANGO_ELLIPSIZE_END);
+	r.maxlines = TEXT_LINES;
 	cairo_set_source_rgb(r.cr, 0, 0, 0);
 
 	/* Pass 1 counts the pages; pass 2 draws them with "Page N of M". */
