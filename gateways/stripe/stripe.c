@@ -720,6 +720,8 @@ fill_payment(json_t *pi, struct pgw_payment *out)
 	    json_is_object(ch) ? jint(ch, "amount_refunded") : 0;
 	copy(out->idempotency_key, sizeof(out->idempotency_key),
 	    jstr(json_object_get(pi, "metadata"), "idempotency_key"));
+	copy(out->card.payment_method, sizeof(out->card.payment_method),
+	    jid(pi, "payment_method"));
 	if (json_is_object(pm))
 		fill_card(pm, &out->card);
 	else if (json_is_object(ch)) /* its details hold a "card" too */
