@@ -575,48 +575,55 @@ col_w(const struct table *t, int i)
 	return CONTENT_W - used;
 }
 
-/* Measures (draw = 0) or draws a row of cells at the cursor; returns its
- * height. bold rows have a gray band behind them. */
+/* Returns the height of a row of cells of table t. */
 static double
-row_cells(struct r *r, const struct table *t, const char *const *cells,
-    int bold, int band, int draw)
+row_height(
+    struct r *r, const struct table *t, const char *const *cells, int bold)
 {
-	double x = MARGIN, h = 0, ch, w;
+	double h = 0, ch, w;
 	int i, saved = r->draw;
 
 	r->draw = 0;
 	r->maxlines = CELL_LINES;
 	for (i = 0; i < t->ncols; i++) {
 		w = col_w(t, i);
-		ch = text_at(r, x + CELL_PAD, r->y + CELL_PAD, w - 2 * CELL_PAD,
-		    cells[i], t->size, bold, t->cols[i].al);
+		ch = text_at(r, 0, 0, w - 2 * CELL_PAD, cells[i], t->size, bold,
+		    t->cols[i].al);
 		if (ch > h)
 			h = ch;
-		x += w;
-	}
-	h += 2 * CELL_PAD;
-	r->draw = saved && draw;
-	if (r->draw) {
-		if (band) {
-			cairo_save(r->cr);
-			cairo_set_source_rgb(r->cr, 0.9, 0.9, 0.9);
-			cairo_rectangle(r->cr, MARGIN, r->y, CONTENT_W, h);
-			cairo_fill(r->cr);
-			cairo_restore(r->cr);
-		}
-		x = MARGIN;
-		for (i = 0; i < t->ncols; i++) {
-			w = col_w(t, i);
-			text_at(r, x + CELL_PAD, r->y + CELL_PAD,
-			    w - 2 * CELL_PAD, cells[i], t->size, bold,
-			    t->cols[i].al);
-			x += w;
-		}
-		hrule(r, r->y + h, 0.4, 0.7);
 	}
 	r->draw = saved;
 	r->maxlines = TEXT_LINES;
-	return h;
+	return h + 2 * CELL_PAD;
+}
+
+/* Draws a row of cells h points high at the cursor (in the drawing pass);
+ * band puts a gray band behind it. */
+static void
+row_paint(struct r *r, const struct table *t, const char *const *cells,
+    int bold, int band, double h)
+{
+	double x = MARGIN, w;
+	int i;
+
+	if (!r->draw)
+		return;
+	if (band) {
+		cairo_save(r->cr);
+		cairo_set_source_rgb(r->cr, 0.9, 0.9, 0.9);
+		cairo_rectangle(r->cr, MARGIN, r->y, CONTENT_W, h);
+		cairo_fill(r->cr);
+		cairo_restore(r->cr);
+	}
+	r->maxlines = CELL_LINES;
+	for (i = 0; i < t->ncols; i++) {
+		w = col_w(t, i);
+		text_at(r, x + CELL_PAD, r->y + CELL_PAD, w - 2 * CELL_PAD,
+		    cells[i], t->size, bold, t->cols[i].al);
+		x += w;
+	}
+	r->maxlines = TEXT_LINES;
+	hrule(r, r->y + h, 0.4, 0.7);
 }
 
 static double
@@ -627,7 +634,7 @@ head_height(struct r *r, const struct table *t)
 
 	for (i = 0; i < t->ncols; i++)
 		cells[i] = t->cols[i].head;
-	return row_cells(r, t, cells, 1, 1, 0);
+	return row_height(r, t, cells, 1);
 }
 
 /* Draws the open table's header row at the cursor. */
@@ -635,11 +642,14 @@ static void
 table_head(struct r *r)
 {
 	const char *cells[COLS_MAX];
+	double h;
 	int i;
 
 	for (i = 0; i < r->tab->ncols; i++)
 		cells[i] = r->tab->cols[i].head;
-	r->y += row_cells(r, r->tab, cells, 1, 1, 1);
+	h = row_height(r, r->tab, cells, 1);
+	row_paint(r, r->tab, cells, 1, 1, h);
+	r->y += h;
 }
 
 /* Opens table t at the cursor: its header and first row stay together. */
@@ -649,7 +659,7 @@ table_begin(struct r *r, const struct table *t, const char *const *first)
 	double h = head_height(r, t);
 
 	if (first != NULL)
-		h += row_cells(r, t, first, 0, 0, 0);
+		h += row_height(r, t, first, 0);
 	r->tab = NULL;
 	ensure(r, h);
 	r->tab = t;
@@ -660,10 +670,11 @@ table_begin(struct r *r, const struct table *t, const char *const *first)
 static void
 table_row(struct r *r, const char *const *cells, int bold)
 {
-	double h = row_cells(r, r->tab, cells, bold, 0, 0);
+	double h = row_height(r, r->tab, cells, bold);
 
 	ensure(r, h);
-	r->y += row_cells(r, r->tab, cells, bold, bold, 1);
+	row_paint(r, r->tab, cells, bold, bold, h);
+	r->y += h;
 }
 
 static void
@@ -923,8 +934,8 @@ lay_statement(struct r *r)
 	const struct pdf_doc *d = r->doc;
 	const struct pdf_item *it;
 	const char *cl[PDF_ADDR_MAX + 1], *sl[4], *cells[6];
-	const char *lab[4] = {
-	    "Beginning balance", "Charges", "Payments", "Ending balance"};
+	const char *lab[4] = {"Beginning balance", "Charges",
+	    "Payments and credits", "Ending balance"};
 	const char *val[4];
 	char s[4][300], a[48], b[48], m[4][48];
 	const char *desc;
@@ -1015,6 +1026,51 @@ lay_statement(struct r *r)
 	val[3] = money(r, d->end_balance, m[3], sizeof(m[3]));
 	totals(r, lab, val, 4, 1);
 	note(r);
+}
+
+/* CMS place-of-service codes a therapy practice uses. */
+static const struct {
+	const char *code;
+	const char *name;
+} pos_names[] = {
+    {"02", "telehealth other than in the patient's home"},
+    {"03", "school"},
+    {"10", "telehealth in the patient's home"},
+    {"11", "office"},
+    {"12", "home"},
+    {"22", "on campus outpatient hospital"},
+    {"53", "community mental health center"},
+    {"99", "other place of service"},
+};
+
+/* Under a superbill's lines: what each place-of-service code used means. */
+static void
+pos_legend(struct r *r)
+{
+	const struct pdf_doc *d = r->doc;
+	char text[600];
+	size_t i, k, len = 0;
+	double h;
+	int saved = r->draw, used;
+
+	len = (size_t)snprintf(text, sizeof(text), "Place of service:");
+	for (k = 0; k < sizeof(pos_names) / sizeof(pos_names[0]); k++) {
+		used = 0;
+		for (i = 0; i < d->nlines && !used; i++)
+			used = strcmp(d->lines[i].pos, pos_names[k].code) == 0;
+		if (used && len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+			    "%s %s %s", len > 17 ? ";" : "", pos_names[k].code,
+			    pos_names[k].name);
+	}
+	if (len <= 17)
+		return; /* none of the codes is one we can name */
+	r->draw = 0;
+	h = text_at(r, MARGIN, r->y, CONTENT_W, text, 8, 0, AL_LEFT);
+	r->draw = saved;
+	ensure(r, h);
+	r->y +=
+	    text_at(r, MARGIN, r->y - 4, CONTENT_W, text, 8, 0, AL_LEFT) + 6;
 }
 
 static void
@@ -1110,6 +1166,7 @@ lay_superbill(struct r *r)
 		tp += l->paid;
 	}
 	table_end(r);
+	pos_legend(r);
 	val[0] = money(r, tf, m[0], sizeof(m[0]));
 	val[1] = money(r, tp, m[1], sizeof(m[1]));
 	val[2] = money(r, tf - tp, m[2], sizeof(m[2]));

@@ -188,9 +188,11 @@ const char *pdf_kind_title(enum pdf_kind kind);
 /*
  * Initialises fontconfig and pango once per process and checks that the
  * DejaVu Sans font is installed (Debian fonts-dejavu-core). Call it at
- * start-up, before threads; pdf_render() calls it itself if nobody did (at
- * a cost of tens of milliseconds on that first call). Returns PS_OK, or
- * PS_ERROR with the reason in err[errsz]. Safe to call more than once.
+ * start-up in each process that renders (in a forking server, in the worker
+ * after fork() and before its threads start); pdf_render() calls it itself
+ * if nobody did, at the cost of loading the font configuration on that
+ * first call. Returns PS_OK, or PS_ERROR with the reason in err[errsz]
+ * (the same on every later call). Safe to call more than once.
  */
 enum pstatus pdf_global_init(char *err, size_t errsz);
 

@@ -150,7 +150,8 @@ check "superbill: lines with date, POS, CPT, modifiers, pointers, units, fee, pa
 	grep -qE "03/03/2025 +02 +90847 +95 GT .* A,C,B +2 +\\\$340\.00 +\\\$0\.00" "$1" &&
 	grep -qE "Total fees +\\\$1,490\.00" "$1" &&
 	grep -qE "Total paid +\\\$810\.00" "$1" &&
-	grep -qE "Balance +\\\$680\.00" "$1" && grep -q "Provider signature" "$1"' \
+	grep -qE "Balance +\\\$680\.00" "$1" && grep -q "Provider signature" "$1" &&
+	grep -q "Place of service: 02 telehealth other than in the patient.s home; 10 telehealth in the patient.s home; 11 office" "$1"' \
 	sh "$tmp/sb.txt"
 
 # Receipt.
