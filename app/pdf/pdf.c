@@ -1202,8 +1202,7 @@ lay_receipt(struct r *r)
 	const struct pdf_doc *d = r->doc;
 	const struct pdf_payment *p = &d->payment;
 	const char *cl[PDF_ADDR_MAX + 1], *pl[4], *cells[3];
-	const char *lab[3] = {
-	    "Applied to invoices", "Credited to balance", "Amount paid"};
+	const char *lab[3] = {"Applied to invoices"};
 	const char *val[3];
 	char s[4][300], a[48], m[3][48];
 	int64_t sum = 0;
@@ -1244,10 +1243,15 @@ lay_receipt(struct r *r)
 		sum = p->amount;
 	}
 	table_end(r);
-	val[0] = money(r, sum, m[0], sizeof(m[0]));
-	val[1] = money(r, p->amount - sum, m[1], sizeof(m[1]));
-	val[2] = money(r, p->amount, m[2], sizeof(m[2]));
-	totals(r, lab, val, 3, 1);
+	n = 0;
+	val[n++] = money(r, sum, m[0], sizeof(m[0]));
+	if (p->amount > sum) {
+		lab[n] = "Credited to the account";
+		val[n++] = money(r, p->amount - sum, m[1], sizeof(m[1]));
+	}
+	lab[n] = "Amount paid";
+	val[n++] = money(r, p->amount, m[2], sizeof(m[2]));
+	totals(r, lab, val, n, 1);
 	note(r);
 }
 

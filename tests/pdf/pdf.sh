@@ -163,7 +163,7 @@ check "receipt: payment, card, invoices paid and amounts" sh -c '
 	grep -q "Date paid: 03/31/2025" "$1" &&
 	grep -qE "INV-0001 +03/01/2025 +\\\$900\.00" "$1" &&
 	grep -qE "INV-0002 +03/15/2025 +\\\$334\.50" "$1" &&
-	grep -qE "Amount paid +\\\$1,234\.50" "$1"' sh "$tmp/rc.txt"
+	grep -qE "Amount paid +\\\$1,234\.50" "$1" && ! grep -q Credited "$1"' sh "$tmp/rc.txt"
 
 [ "$n" -eq 17 ] || echo "# planned 17 tests, ran $n"
 exit 0
