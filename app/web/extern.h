@@ -92,9 +92,17 @@ void h_login(struct ctx *);
 void h_logout(struct ctx *);
 void h_invite_form(struct ctx *);
 void h_invite(struct ctx *);
+/* billing.c: Billing & Payments, paying, Payment Methods, Documents. */
 void h_billing(struct ctx *);
+void h_pay_form(struct ctx *);
+void h_pay(struct ctx *);
 void h_documents(struct ctx *);
+void h_documents_card(struct ctx *);
 void h_payment_methods(struct ctx *);
+void h_card_new_form(struct ctx *);
+void h_card_new(struct ctx *);
+void h_card_default(struct ctx *);
+/* pages.c */
 void h_billing_documents(struct ctx *);
 void h_history(struct ctx *);
 

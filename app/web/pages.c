@@ -1,6 +1,6 @@
-/* pages.c: the signed-in page shells of the product's navigation:
- * Documents, and Billing & Payments with Payment Methods, Billing Documents
- * and Payment History. The billing issues fill them in. */
+/* pages.c: the signed-in page shells of the product's navigation that
+ * are not filled in yet: Billing Documents and Payment History (the card
+ * and payment pages are in billing.c). */
 #include "web/extern.h"
 
 static void
@@ -13,24 +13,6 @@ shell(struct ctx *c, const char *tmpl, const char *title, const char *active)
 		return;
 	}
 	web_render(c, tmpl, d);
-}
-
-void
-h_billing(struct ctx *c)
-{
-	shell(c, "billing", "Billing & Payments", "billing");
-}
-
-void
-h_documents(struct ctx *c)
-{
-	shell(c, "documents", "Documents", "documents");
-}
-
-void
-h_payment_methods(struct ctx *c)
-{
-	shell(c, "payment_methods", "Payment Methods", "payment_methods");
 }
 
 void

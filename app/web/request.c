@@ -33,6 +33,52 @@ static const struct http_param p_invite[] = {
     {"password_confirm", HP_FORM, 1, 1024, http_valid_password,
         "Enter the new password again."},
 };
+static const struct http_param p_billing[] = {
+    {"paid", HP_QUERY, 0, 8, http_valid_bool, NULL},
+};
+static const struct http_param p_pay_form[] = {
+    {"invoice", HP_QUERY, 0, 20, http_valid_id, NULL},
+};
+/* The confirm form: amount (cents) and form_key are hidden fields; card is
+ * a saved card's id or "new" (then token comes from the card widget, with
+ * the card's brand and last 4 for the result page). */
+static const struct http_param p_pay[] = {
+    {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
+    {"target", HP_FORM, 0, 16, http_valid_text, NULL},
+    {"invoice", HP_FORM, 0, 20, http_valid_id, NULL},
+    {"amount", HP_FORM, 0, 20, http_valid_int, NULL},
+    {"form_key", HP_FORM, 0, 128, http_valid_token, NULL},
+    {"card", HP_FORM, 0, 24, http_valid_text, NULL},
+    {"token", HP_FORM, 0, 255, http_valid_text, NULL},
+    {"card_brand", HP_FORM, 0, 32, http_valid_text, NULL},
+    {"card_last4", HP_FORM, 0, 8, http_valid_text, NULL},
+    {"save_card", HP_FORM, 0, 8, http_valid_bool, NULL},
+    {"make_default", HP_FORM, 0, 8, http_valid_bool, NULL},
+};
+static const struct http_param p_payment_methods[] = {
+    {"saved", HP_QUERY, 0, 8, http_valid_bool, NULL},
+    {"default", HP_QUERY, 0, 8, http_valid_bool, NULL},
+};
+static const struct http_param p_card_new[] = {
+    {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
+    {"token", HP_FORM, 0, 255, http_valid_text, NULL},
+    {"card_brand", HP_FORM, 0, 32, http_valid_text, NULL},
+    {"card_last4", HP_FORM, 0, 8, http_valid_text, NULL},
+    {"make_default", HP_FORM, 0, 8, http_valid_bool, NULL},
+};
+static const struct http_param p_card_default[] = {
+    {"id", HP_PATH, 1, 20, http_valid_id, NULL},
+    {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
+};
+static const struct http_param p_documents[] = {
+    {"saved", HP_QUERY, 0, 8, http_valid_bool, NULL},
+};
+static const struct http_param p_documents_card[] = {
+    {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
+    {"token", HP_FORM, 0, 255, http_valid_text, NULL},
+    {"card_brand", HP_FORM, 0, 32, http_valid_text, NULL},
+    {"card_last4", HP_FORM, 0, 8, http_valid_text, NULL},
+};
 
 #define NP(a) (sizeof(a) / sizeof((a)[0]))
 #define ROUTE(m, pat, params, np, flags, fn)            \
@@ -49,10 +95,24 @@ static const struct http_route routes[] = {
         h_invite_form),
     ROUTE(HTTP_POST, "/invite/:token", p_invite, NP(p_invite), R_ANON_CSRF,
         h_invite),
-    ROUTE(HTTP_GET, "/billing", NULL, 0, R_AUTH, h_billing),
-    ROUTE(HTTP_GET, "/documents", NULL, 0, R_AUTH, h_documents),
-    ROUTE(HTTP_GET, "/billing/payment-methods", NULL, 0, R_AUTH,
-        h_payment_methods),
+    ROUTE(HTTP_GET, "/billing", p_billing, NP(p_billing), R_AUTH, h_billing),
+    ROUTE(HTTP_GET, "/billing/pay", p_pay_form, NP(p_pay_form), R_AUTH,
+        h_pay_form),
+    ROUTE(HTTP_POST, "/billing/pay", p_pay, NP(p_pay), R_AUTH | R_CSRF, h_pay),
+    ROUTE(HTTP_GET, "/documents", p_documents, NP(p_documents), R_AUTH,
+        h_documents),
+    ROUTE(HTTP_POST, "/documents/credit-card", p_documents_card,
+        NP(p_documents_card), R_AUTH | R_CSRF, h_documents_card),
+    ROUTE(HTTP_GET, "/billing/payment-methods", p_payment_methods,
+        NP(p_payment_methods), R_AUTH, h_payment_methods),
+    ROUTE(HTTP_GET, "/billing/payment-methods/new", NULL, 0, R_AUTH,
+        h_card_new_form),
+    ROUTE(HTTP_POST, "/billing/payment-methods/new", p_card_new, NP(p_card_new),
+        R_AUTH | R_CSRF, h_card_new),
+    /* Clients may change the default card; there is deliberately no
+     * route to edit or remove one (anything else here is 404/405). */
+    ROUTE(HTTP_POST, "/billing/payment-methods/:id/default", p_card_default,
+        NP(p_card_default), R_AUTH | R_CSRF, h_card_default),
     ROUTE(HTTP_GET, "/billing/documents", NULL, 0, R_AUTH, h_billing_documents),
     ROUTE(HTTP_GET, "/billing/history", NULL, 0, R_AUTH, h_history),
 };

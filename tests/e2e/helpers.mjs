@@ -145,3 +145,78 @@ export async function alertText(page) {
   for (let i = 0; i < n; i++) texts.push(await alerts.nth(i).innerText());
   return texts.join('\n');
 }
+
+// ---- Cards and payments (billing tests) ----
+// run.sh also exports SIM_URL (the sandbox processor simulator), PORTALCTL,
+// PORTAL_CONFIG, PORTAL_DB_SOCKET and STACK_PORTALD_PID.
+
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+/** portalctl(...args): runs portalctl on the stack; returns its stdout. */
+export function portalctl(...args) {
+  try {
+    return execFileSync(need('PORTALCTL'), ['-c', need('PORTAL_CONFIG'), ...args],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`portalctl ${args.join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+/**
+ * newClient(practice, invoices): a new client of practice (a slug) who can
+ * sign in, with one invoice per entry of invoices ({date, description,
+ * amount: "120.00"}). Returns {email, password}.
+ */
+export function newClient(practice = 'demo', invoices = []) {
+  const tag = randomBytes(5).toString('hex');
+  const email = `e2e-${tag}@example.com`;
+  const password = `e2e password ${tag}`;
+  const pwFile = join(tmpdir(), `pw-${tag}`);
+  writeFileSync(pwFile, password, { mode: 0o600 });
+  portalctl('demo', 'seed', '--email', email, '--password-file', pwFile, '--practice', practice);
+  rmSync(pwFile, { force: true });
+  for (const inv of invoices) {
+    portalctl('invoice', 'create', '--practice', practice, '--email', email,
+      '--line', `${inv.date}|${inv.description}|${inv.amount}`);
+  }
+  return { email, password };
+}
+
+/** ledger(): the simulator's charges, oldest first. */
+export async function ledger() {
+  const r = await fetch(need('SIM_URL') + '/__admin/ledger');
+  if (!r.ok) throw new Error(`ledger: HTTP ${r.status}`);
+  return (await r.json()).charges;
+}
+
+/** fillCard(page, number): types a test card into the processor's iframe. */
+export async function fillCard(page, number) {
+  const frame = page.frameLocator('.card-widget iframe');
+  await frame.locator('#card-number').fill(number);
+  await frame.locator('#card-exp').fill('12/34');
+  await frame.locator('#card-cvc').fill('123');
+  await frame.locator('#card-postal').fill('12345');
+}
+
+/** submitAndWait(page, button): clicks button (a locator) and waits for
+ * the next page; resolves with the response of that navigation. */
+export async function submitAndWait(page, button) {
+  const [resp] = await Promise.all([page.waitForNavigation(), button.click()]);
+  return resp;
+}
+
+/** cents("$1,234.50"): 123450. */
+export function cents(text) {
+  const m = String(text).replace(/[,\s]/g, '').match(/(\d+)\.(\d\d)/);
+  if (!m) throw new Error(`no amount in "${text}"`);
+  return Number(m[1]) * 100 + Number(m[2]);
+}
+
+/** ownErrors(context): page errors other than the simulator tokenizer's
+ * own inline-style notice (its script sets a style attribute, which the
+ * portal's CSP blocks; the iframe is sized by portal.css instead). */
+export function ownErrors(context) {
+  return context.pageErrors.filter((e) => !/Applying inline style violates/.test(e));
+}

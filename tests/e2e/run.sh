@@ -1,11 +1,13 @@
 #!/bin/sh
-# run.sh: the browser end-to-end tests: a private stack, two invited clients, node --test in headless Chromium, TAP out.
+# run.sh: the browser end-to-end tests: a private stack (with the sandbox processor simulator), two invited clients, node --test in headless Chromium, TAP out.
 #
 # Registered in TESTS (tests/e2e/local.mk); run alone with
 #   top_srcdir=... top_builddir=... NODE_MODULES=.../node_modules tests/e2e/run.sh
 # Needs playwright-core in $NODE_MODULES (npm ci in tests/e2e), /usr/bin/chromium,
 # nginx, MariaDB, and portald/portalctl built in $top_builddir. E2E_KEEP=1
-# keeps the stack directory (logs, database) for a look afterwards.
+# keeps the stack directory (logs, database) for a look afterwards. The test
+# files run one at a time in name order; zz-leaks.test.mjs, last, looks for
+# test card numbers in everything the run left behind.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 
@@ -81,7 +83,12 @@ mkdir -p "$tmp/e2e"
 cp "$here"/*.mjs "$tmp/e2e/"
 ln -s "$modules" "$tmp/e2e/node_modules"
 
-export STACK_URL STACK_DIR INVITE_URL INVITE_URL_2
+export STACK_URL STACK_DIR STACK_RUNTIME INVITE_URL INVITE_URL_2
+# The card and payment tests make their own clients and invoices with
+# portalctl, read the simulator's ledger, reload portald with SIGHUP and
+# dump the database when looking for card numbers.
+export SIM_URL STACK_PORTALD_PID PORTAL_CONFIG PORTAL_DB_SOCKET
+export PORTALCTL=$PORTALCTL SIM_SCRIPT=$top_srcdir/tests/sim/sandbox-sim.mjs
 export CLIENT_EMAIL=e2e-client@example.com CLIENT2_EMAIL=e2e-throttle@example.com
 export DEMO_EMAIL=demo@example.com DEMO_PASSWORD="$demo_password"
 export HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config" XDG_CACHE_HOME="$tmp/.cache"
