@@ -2,3 +2,12 @@
 ### The billing SQL lives in app/db (billing.c, billing_sql.h, db_billing.h).
 libportal_a_SOURCES += app/billing/billing.h app/billing/billing.c \
 	app/db/db_billing.h app/db/billing_sql.h app/db/billing.c
+
+### Integration tests against a real MariaDB and the sandbox simulator.
+check_PROGRAMS += tests/integration/check_billing
+tests_integration_check_billing_SOURCES = tests/integration/check_billing.c
+tests_integration_check_billing_CFLAGS = $(UNIT_CFLAGS) $(MARIADB_CFLAGS) \
+	$(CURL_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_check_billing_LDADD = $(UNIT_LDADD)
+TESTS += tests/integration/billing.sh
+dist_noinst_SCRIPTS += tests/integration/billing.sh

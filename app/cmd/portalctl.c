@@ -1,5 +1,6 @@
 /* portalctl.c: the portal's admin command line: config check, database
- * migrations, clients and their invitations, demo seeding. See portalctl(8). */
+ * migrations, clients and their invitations, invoices, cards, payments and
+ * their reconciliation, demo seeding. See portalctl(8). */
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
@@ -8,9 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "billing/billing.h"
 #include "conf/conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "db/db_billing.h"
+#include "gw/gw.h"
 #include "util/util.h"
 
 #define INVITE_TTL (7 * 24 * 3600) /* seconds an invitation link works */
@@ -30,9 +34,29 @@ static const char usage_text[] =
     "old one stops working)\n"
     "  client list [--practice SLUG]     list clients and their portal "
     "accounts\n"
+    "  invoice create --practice SLUG --email E --line "
+    "\"YYYY-MM-DD|description|amount\"\n"
+    "                [--line ...] [--due YYYY-MM-DD] [--issued YYYY-MM-DD]\n"
+    "                                    add an invoice and print its "
+    "number\n"
+    "  invoice list --practice SLUG [--email E]\n"
+    "                                    list invoices with what is paid "
+    "and due\n"
+    "  card list --practice SLUG --email E\n"
+    "                                    list a client's cards on file\n"
+    "  card disable --practice SLUG --email E --card ID\n"
+    "                                    disable a client's card (the "
+    "clinician's action)\n"
+    "  payments list --practice SLUG [--email E]\n"
+    "                                    list payment attempts and "
+    "receipts\n"
+    "  payments reconcile [--practice SLUG] [--min-age SECONDS]\n"
+    "                                    settle attempts left pending or "
+    "unknown\n"
     "  demo seed --email E --password-file F [--practice SLUG]\n"
     "                                    create the demo client with that "
-    "password (idempotent)\n"
+    "password\n"
+    "                                    and unpaid invoices (idempotent)\n"
     "  help                              show this text\n"
     "\n"
     "options:\n"
@@ -574,6 +598,553 @@ cmd_client_list(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---- billing: shared helpers ---- */
+
+#define MAX_LINES 50
+
+/* Today's date (UTC) plus days, as YYYY-MM-DD into out[11]. */
+static void
+date_plus(int64_t now, int days, char out[11])
+{
+	time_t t = (time_t)(now + (int64_t)days * 86400);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* Connects and finds the practice slug (its configuration, its database
+ * id) and, when email is not NULL, its client with that email. Prints why
+ * and returns -1 when one is missing. */
+static int
+find_client(struct ctx *c, const char *slug, const char *email,
+    const struct practice_conf **pc, int64_t *pid, int64_t *cid)
+{
+	char lemail[DB_EMAIL_MAX + 1];
+	enum pstatus st;
+
+	*cid = 0;
+	if (!check_text(c, "--practice", slug, DB_SLUG_MAX) ||
+	    (email != NULL && !check_email(c, email, lemail, sizeof(lemail))))
+		return -1;
+	if (open_db(c) != 0)
+		return -1;
+	if ((*pc = conf_practice(c->conf, slug)) == NULL) {
+		fail(c, "no practice \"%s\" in %s", slug, c->conf_path);
+		return -1;
+	}
+	if (ensure_practice(c, slug, pid) != 0)
+		return -1;
+	if (email == NULL)
+		return 0;
+	st = dbb_client_by_email(c->db, *pid, lemail, cid);
+	if (st == PS_NOTFOUND) {
+		fail(c,
+		    "no client with email %s in practice %s (portalctl "
+		    "client list shows them)",
+		    lemail, slug);
+		return -1;
+	}
+	if (st != PS_OK) {
+		fail(c, "%s", db_errmsg(c->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* The clinician acting through portalctl for client cid. */
+static void
+clinician(struct ctx *c, const struct practice_conf *pc, int64_t pid,
+    int64_t cid, struct billing_who *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->db = c->db;
+	w->practice = pc;
+	w->practice_id = pid;
+	w->client_id = cid;
+	w->actor = DB_ACTOR_CLINICIAN;
+	w->now = (int64_t)time(NULL);
+}
+
+static const char *
+money(const struct practice_conf *pc, int64_t cents, char *out, size_t outsz)
+{
+	return money_format(
+	    cents, pc->currency ? pc->currency : "USD", out, outsz);
+}
+
+/* ---- invoice create ---- */
+
+/* Splits "YYYY-MM-DD|description|amount[|quantity]" (in place, in buf)
+ * into l. */
+static int
+parse_line(const struct ctx *c, char *buf, struct bill_line *l)
+{
+	char *f[4], *p = buf;
+	int n = 0;
+	int64_t q = 1;
+	enum pstatus st;
+
+	while (n < 4) {
+		f[n++] = p;
+		if ((p = strchr(p, '|')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	if (p != NULL || n < 3) {
+		fail(c,
+		    "--line \"%s\": expected \"YYYY-MM-DD|description|amount"
+		    "[|quantity]\"",
+		    buf);
+		return -1;
+	}
+	if (money_parse(f[2], strlen(f[2]), &l->unit_amount) != PS_OK) {
+		fail(c, "--line: amount \"%s\" is not like 120.00", f[2]);
+		return -1;
+	}
+	if (n == 4) {
+		st = util_strtonum(f[3], strlen(f[3]), 1, 1000, &q, NULL, 0);
+		if (st != PS_OK) {
+			fail(c, "--line: quantity \"%s\" is not 1 to 1000",
+			    f[3]);
+			return -1;
+		}
+	}
+	if (!check_text(c, "--line description", f[1], DBB_DESC_MAX))
+		return -1;
+	l->date_of_service = f[0];
+	l->description = f[1];
+	l->quantity = q;
+	return 0;
+}
+
+static int
+cmd_invoice_create(struct ctx *c, int argc, char **argv)
+{
+	const char *slug = NULL, *email = NULL, *due = NULL, *issued = NULL;
+	const struct opt opts[] = {{"practice", &slug}, {"email", &email},
+	    {"due", &due}, {"issued", &issued}, {NULL, NULL}};
+	char *rest[64], *bufs[MAX_LINES], today[11], number[BILL_NUMBER_MAX],
+	    msg[512], amt[64];
+	struct bill_line lines[MAX_LINES];
+	const struct practice_conf *pc;
+	struct billing_who w;
+	int64_t pid, cid, id, total = 0;
+	int i, nrest = 0, nl = 0, rc = 1;
+	enum pstatus st;
+
+	memset(bufs, 0, sizeof(bufs));
+	/* --line may repeat: take those out, the rest as usual. */
+	for (i = 0; i < argc; i++) {
+		const char *v = NULL;
+
+		if (strcmp(argv[i], "--line") == 0) {
+			if (i + 1 >= argc) {
+				fail(c, "option --line needs a value");
+				goto out;
+			}
+			v = argv[++i];
+		} else if (strncmp(argv[i], "--line=", 7) == 0)
+			v = argv[i] + 7;
+		if (v != NULL) {
+			if (nl == MAX_LINES) {
+				fail(c, "at most %d --line options", MAX_LINES);
+				goto out;
+			}
+			if ((bufs[nl] = strdup(v)) == NULL) {
+				fail(c, "out of memory");
+				goto out;
+			}
+			if (parse_line(c, bufs[nl], &lines[nl]) != 0)
+				goto out;
+			total += lines[nl].unit_amount * lines[nl].quantity;
+			nl++;
+		} else if (nrest < 64)
+			rest[nrest++] = argv[i];
+	}
+	if (parse_opts(c, nrest, rest, opts) != 0)
+		goto out;
+	if (nl == 0) {
+		fail(c, "give at least one --line "
+		        "\"YYYY-MM-DD|description|amount\"");
+		goto out;
+	}
+	if (email == NULL) {
+		fail(c, "--email is required");
+		goto out;
+	}
+	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
+		goto out;
+	clinician(c, pc, pid, cid, &w);
+	if (issued == NULL) {
+		date_plus(w.now, 0, today);
+		issued = today;
+	}
+	st = billing_invoice_create(
+	    &w, issued, due, lines, (size_t)nl, &id, number, msg, sizeof(msg));
+	if (st != PS_OK) {
+		fail(c, "%s", msg);
+		goto out;
+	}
+	printf("%s\n", number);
+	fprintf(stderr, "invoice %s for %s: %s, issued %s%s%s\n", number, email,
+	    money(pc, total, amt, sizeof(amt)), issued, due ? ", due " : "",
+	    due ? due : "");
+	rc = 0;
+out:
+	for (i = 0; i < nl + 1 && i < MAX_LINES; i++)
+		free(bufs[i]);
+	return rc;
+}
+
+/* ---- invoice list ---- */
+
+struct inv_list {
+	const struct practice_conf *pc;
+	int n;
+	int64_t due;
+};
+
+static int
+inv_list_row(void *arg, const struct dbb_invoice *r)
+{
+	struct inv_list *s = arg;
+	char total[32], paid[32], due[32];
+	int64_t d = r->total - r->paid > 0 ? r->total - r->paid : 0;
+
+	if (s->n++ == 0)
+		printf("%-12s %-32s %-10s %-10s %12s %12s %12s %s\n", "NUMBER",
+		    "CLIENT", "ISSUED", "DUE ON", "TOTAL", "PAID", "DUE",
+		    "STATUS");
+	s->due += d;
+	printf("%-12s %-32s %-10s %-10s %12s %12s %12s %s\n", r->number,
+	    r->email, r->issued_on, r->due_on[0] ? r->due_on : "-",
+	    money(s->pc, r->total, total, sizeof(total)),
+	    money(s->pc, r->paid, paid, sizeof(paid)),
+	    money(s->pc, d, due, sizeof(due)),
+	    d == 0        ? "paid"
+	    : r->paid > 0 ? "partly paid"
+	                  : "unpaid");
+	return 0;
+}
+
+static int
+cmd_invoice_list(struct ctx *c, int argc, char **argv)
+{
+	const char *slug = NULL, *email = NULL;
+	const struct opt opts[] = {
+	    {"practice", &slug}, {"email", &email}, {NULL, NULL}};
+	const struct practice_conf *pc;
+	struct inv_list s;
+	int64_t pid, cid;
+	char amt[32];
+
+	if (parse_opts(c, argc, argv, opts) != 0 ||
+	    find_client(c, slug, email, &pc, &pid, &cid) != 0)
+		return 1;
+	memset(&s, 0, sizeof(s));
+	s.pc = pc;
+	if (dbb_invoice_list(c->db, pid, cid, 0, inv_list_row, &s) != PS_OK) {
+		fail(c, "%s", db_errmsg(c->db));
+		return 1;
+	}
+	if (s.n == 0)
+		printf("no invoices\n");
+	else
+		printf("%d invoice%s, %s due\n", s.n, s.n == 1 ? "" : "s",
+		    money(pc, s.due, amt, sizeof(amt)));
+	return 0;
+}
+
+/* ---- card list / disable ---- */
+
+static int
+card_list_row(void *arg, const struct dbb_card *k)
+{
+	int *n = arg;
+	char exp[16];
+
+	if ((*n)++ == 0)
+		printf("%-6s %-12s %-6s %-8s %-8s %s\n", "ID", "BRAND", "LAST4",
+		    "EXPIRES", "DEFAULT", "STATUS");
+	snprintf(
+	    exp, sizeof(exp), "%02d/%04d", (int)k->exp_month, (int)k->exp_year);
+	printf("%-6lld %-12s %-6s %-8s %-8s %s\n", (long long)k->id, k->brand,
+	    k->last4, exp, k->is_default ? "yes" : "no",
+	    k->disabled_at ? "disabled" : "active");
+	return 0;
+}
+
+static int
+cmd_card_list(struct ctx *c, int argc, char **argv)
+{
+	const char *slug = NULL, *email = NULL;
+	const struct opt opts[] = {
+	    {"practice", &slug}, {"email", &email}, {NULL, NULL}};
+	const struct practice_conf *pc;
+	int64_t pid, cid;
+	int n = 0;
+
+	if (parse_opts(c, argc, argv, opts) != 0)
+		return 1;
+	if (email == NULL) {
+		fail(c, "--email is required");
+		return 1;
+	}
+	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
+		return 1;
+	if (dbb_card_list(c->db, pid, cid, 1, card_list_row, &n) != PS_OK) {
+		fail(c, "%s", db_errmsg(c->db));
+		return 1;
+	}
+	if (n == 0)
+		printf("no cards on file\n");
+	return 0;
+}
+
+static int
+cmd_card_disable(struct ctx *c, int argc, char **argv)
+{
+	const char *slug = NULL, *email = NULL, *card = NULL;
+	const struct opt opts[] = {{"practice", &slug}, {"email", &email},
+	    {"card", &card}, {NULL, NULL}};
+	const struct practice_conf *pc;
+	struct billing_who w;
+	int64_t pid, cid, id = 0;
+	enum pstatus st;
+
+	if (parse_opts(c, argc, argv, opts) != 0)
+		return 1;
+	if (email == NULL || card == NULL) {
+		fail(c, "--email and --card are required");
+		return 1;
+	}
+	if (util_strtonum(card, strlen(card), 1, INT64_MAX, &id, NULL, 0) !=
+	    PS_OK) {
+		fail(c,
+		    "--card \"%s\" is not a card id (portalctl card "
+		    "list shows them)",
+		    card);
+		return 1;
+	}
+	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
+		return 1;
+	clinician(c, pc, pid, cid, &w);
+	st = billing_card_disable(&w, id);
+	if (st == PS_NOTFOUND) {
+		fail(c, "%s has no usable card %lld", email, (long long)id);
+		return 1;
+	}
+	if (st != PS_OK) {
+		fail(c, "%s", db_errmsg(c->db));
+		return 1;
+	}
+	printf("card %lld of %s disabled\n", (long long)id, email);
+	return 0;
+}
+
+/* ---- payments list ---- */
+
+struct pay_list {
+	const struct practice_conf *pc;
+	int n;
+};
+
+static int
+pay_list_row(void *arg, const struct dbb_attempt_row *r)
+{
+	struct pay_list *s = arg;
+	const struct dbb_attempt *a = &r->a;
+	char when[20], amt[32], target[40];
+	time_t t = (time_t)a->created_at;
+	struct tm tm;
+
+	if (s->n++ == 0)
+		printf("%-7s %-16s %-32s %12s %-14s %-15s %-11s %s\n",
+		    "ATTEMPT", "CREATED (UTC)", "CLIENT", "AMOUNT", "FOR",
+		    "STATUS", "RECEIPT", "DETAIL");
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	if (strcmp(a->target, "invoice") == 0)
+		snprintf(target, sizeof(target), "invoice %lld",
+		    (long long)a->invoice_id);
+	else
+		snprintf(target, sizeof(target), "balance");
+	printf("%-7lld %-16s %-32s %12s %-14s %-15s %-11s %s\n",
+	    (long long)a->id, when, r->email,
+	    money_format(a->amount, a->currency, amt, sizeof(amt)), target,
+	    a->status, r->receipt[0] ? r->receipt : "-",
+	    a->decline_code[0] ? a->decline_code : "");
+	return 0;
+}
+
+static int
+cmd_payments_list(struct ctx *c, int argc, char **argv)
+{
+	const char *slug = NULL, *email = NULL;
+	const struct opt opts[] = {
+	    {"practice", &slug}, {"email", &email}, {NULL, NULL}};
+	const struct practice_conf *pc;
+	struct pay_list s;
+	int64_t pid, cid;
+
+	if (parse_opts(c, argc, argv, opts) != 0 ||
+	    find_client(c, slug, email, &pc, &pid, &cid) != 0)
+		return 1;
+	memset(&s, 0, sizeof(s));
+	s.pc = pc;
+	if (dbb_attempt_list(c->db, pid, cid, pay_list_row, &s) != PS_OK) {
+		fail(c, "%s", db_errmsg(c->db));
+		return 1;
+	}
+	if (s.n == 0)
+		printf("no payments\n");
+	return 0;
+}
+
+/* ---- payments reconcile ---- */
+
+/* Reconciles one practice; adds to *left. Returns 0, or -1 on an error. */
+static int
+reconcile_one(
+    struct ctx *c, const struct practice_conf *pc, int64_t min_age, int *left)
+{
+	struct gw_instance *gw = NULL;
+	char err[2048];
+	int64_t pid;
+	int resolved = 0, l = 0, rc = -1;
+	enum pstatus st;
+
+	st = db_practice_id(c->db, pc->slug, &pid);
+	if (st == PS_NOTFOUND) {
+		printf("practice %s: no payments yet\n", pc->slug);
+		return 0;
+	}
+	if (st != PS_OK) {
+		fail(c, "%s", db_errmsg(c->db));
+		return -1;
+	}
+	if (pc->gateway == NULL)
+		fprintf(stderr,
+		    "portalctl: %s: practice %s has no gateway: open "
+		    "attempts are left as they are\n",
+		    c->cmd, pc->slug);
+	else if (gw_practice_open(c->conf->paths.plugins, pc->gateway, pc->slug,
+	             &gw, err, sizeof(err)) != PS_OK) {
+		fprintf(stderr,
+		    "portalctl: %s: practice %s: the gateway did not start: "
+		    "%s\n",
+		    c->cmd, pc->slug, err);
+		gw = NULL;
+	}
+	if (billing_reconcile(c->db, pc, pid, gw, (int64_t)time(NULL), min_age,
+	        stdout, &resolved, &l) != PS_OK) {
+		fail(c, "practice %s: %s", pc->slug, db_errmsg(c->db));
+		goto out;
+	}
+	printf("practice %s: %d resolved, %d left\n", pc->slug, resolved, l);
+	*left += l;
+	rc = 0;
+out:
+	gw_instance_free(gw);
+	return rc;
+}
+
+static int
+cmd_payments_reconcile(struct ctx *c, int argc, char **argv)
+{
+	const char *slug = NULL, *age = NULL;
+	const struct opt opts[] = {
+	    {"practice", &slug}, {"min-age", &age}, {NULL, NULL}};
+	const struct practice_conf *pc;
+	int64_t min_age = 300;
+	int left = 0, bad = 0;
+	size_t i;
+
+	if (parse_opts(c, argc, argv, opts) != 0)
+		return 1;
+	if (age != NULL && util_strtonum(age, strlen(age), 0, 86400 * 30,
+	                       &min_age, NULL, 0) != PS_OK) {
+		fail(c, "--min-age \"%s\" is not 0 to 2592000 seconds", age);
+		return 1;
+	}
+	if (open_db(c) != 0)
+		return 1;
+	if (slug != NULL) {
+		if ((pc = conf_practice(c->conf, slug)) == NULL) {
+			fail(c, "no practice \"%s\" in %s", slug, c->conf_path);
+			return 1;
+		}
+		bad = reconcile_one(c, pc, min_age, &left) != 0;
+	} else {
+		for (i = 0; i < c->conf->npractices; i++)
+			bad |= reconcile_one(c, &c->conf->practices[i], min_age,
+			           &left) != 0;
+	}
+	if (bad)
+		return 1;
+	return left > 0 ? 2 : 0;
+}
+
+/* ---- demo invoices ---- */
+
+/* Gives the demo client three unpaid invoices unless it has invoices. */
+static int
+seed_invoices(struct ctx *c, const char *slug, const struct db_user *u)
+{
+	static const struct {
+		int days_ago;
+		const char *desc;
+		int64_t amount;
+	} demo[] = {
+	    {45, "Individual therapy session (50 min)", 12000},
+	    {31, "Individual therapy session (30 min)", 9500},
+	    {17, "Family therapy session (50 min)", 15000},
+	};
+	const struct practice_conf *pc = conf_practice(c->conf, slug);
+	struct billing_who w;
+	struct bill_line l;
+	char dos[11], issued[11], due[11], number[BILL_NUMBER_MAX], msg[512];
+	int64_t n = 0, pid = 0, id;
+	size_t i;
+
+	if (pc == NULL || db_practice_id(c->db, slug, &pid) != PS_OK ||
+	    pid != u->practice_id) {
+		fprintf(stderr,
+		    "portalctl: %s: the demo client is not in practice %s; "
+		    "no invoices added\n",
+		    c->cmd, slug);
+		return 0;
+	}
+	if (dbb_invoice_count(c->db, pid, u->client_id, &n) != PS_OK) {
+		fail(c, "%s", db_errmsg(c->db));
+		return -1;
+	}
+	if (n > 0) {
+		printf("demo invoices exist already\n");
+		return 0;
+	}
+	clinician(c, pc, pid, u->client_id, &w);
+	w.actor = DB_ACTOR_SYSTEM;
+	for (i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
+		date_plus(w.now, -demo[i].days_ago, dos);
+		date_plus(w.now, -demo[i].days_ago + 1, issued);
+		date_plus(w.now, -demo[i].days_ago + 31, due);
+		memset(&l, 0, sizeof(l));
+		l.date_of_service = dos;
+		l.description = demo[i].desc;
+		l.quantity = 1;
+		l.unit_amount = demo[i].amount;
+		if (billing_invoice_create(&w, issued, due, &l, 1, &id, number,
+		        msg, sizeof(msg)) != PS_OK) {
+			fail(c, "demo invoice: %s", msg);
+			return -1;
+		}
+	}
+	printf("%zu demo invoices added\n", sizeof(demo) / sizeof(demo[0]));
+	return 0;
+}
+
 /* ---- demo seed ---- */
 
 /* Reads the password file (one line; the newline is dropped). */
@@ -691,6 +1262,8 @@ cmd_demo_seed(struct ctx *c, int argc, char **argv)
 	}
 	printf("demo client %s ready in practice %lld\n", lemail,
 	    (long long)u.practice_id);
+	if (seed_invoices(c, slug, &u) != 0)
+		goto out;
 	rc = 0;
 out:
 	crypto_wipe(pw, sizeof(pw));
@@ -709,6 +1282,12 @@ static const struct command {
     {"client", "create", cmd_client_create},
     {"client", "invite", cmd_client_invite},
     {"client", "list", cmd_client_list},
+    {"invoice", "create", cmd_invoice_create},
+    {"invoice", "list", cmd_invoice_list},
+    {"card", "list", cmd_card_list},
+    {"card", "disable", cmd_card_disable},
+    {"payments", "list", cmd_payments_list},
+    {"payments", "reconcile", cmd_payments_reconcile},
     {"demo", "seed", cmd_demo_seed},
     {NULL, NULL, NULL},
 };
