@@ -12,3 +12,23 @@ gateways_stripe_stripe_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
 gateways_stripe_stripe_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
 gateways_stripe_stripe_la_LDFLAGS = $(PROCS_PLUGIN_LDFLAGS)
 	$(OPENSSL_CFLAGS)
+pkglib_LTLIBRARIES += gateways/square/square.la
+gateways_square_square_la_SOURCES = gateways/square/square.c
+gateways_square_square_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+gateways_square_square_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
+gateways_square_square_la_LDFLAGS = $(PROCS_PLUGIN_LDFLAGS)
+
+### Tests: each plugin through the conformance suite against its simulator,
+### the simulators' own checks, and the webhook signature cross-checks with
+### the official SDKs (PROCS_NODE_MODULES: npm ci in tests/procs).
+check_PROGRAMS += tests/procs/pgw-webhook
+tests_procs_pgw_webhook_SOURCES = tests/procs/pgw-webhook.c
+tests_procs_pgw_webhook_LDADD = $(PORTAL_LIBS)
+TESTS += tests/procs/stripe.sh tests/procs/square.sh tests/procs/sdk.sh
+dist_noinst_SCRIPTS += tests/procs/stripe.sh tests/procs/square.sh \
+	tests/procs/sdk.sh tests/procs/conformance-run.sh
+dist_noinst_DATA += tests/sim/stripe-sim.mjs tests/sim/square-sim.mjs \
+	tests/procs/helper.mjs tests/procs/sdk-signatures.mjs \
+	tests/procs/package.json tests/procs/package-lock.json \
+	gateways/stripe/README gateways/square/README

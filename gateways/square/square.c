@@ -1,0 +1,1191 @@
+/* square.c: the Square gateway plugin: Customers, Cards (card on file),
+ * Payments, Refunds and signed webhooks over Square's JSON v2 API
+ * (https://developer.squareup.com/reference/square), through the host's
+ * HTTP service. See gateways/square/README. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "gateway.h"
+
+#define DEFAULT_API_BASE   "https://connect.squareup.com"
+#define DEFAULT_VERSION    "2025-01-23"
+#define JS_URL_PRODUCTION  "https://web.squarecdn.com/v1/square.js"
+#define JS_URL_SANDBOX     "https://sandbox.web.squarecdn.com/v1/square.js"
+#define DEFAULT_TIMEOUT_MS 20000
+#define SQ_KEY_MAX         40 /* reference_id limit; idempotency_key: 45 */
+#define LOOKUP_MAX_PAGES   20
+#define SIGNATURE_HEADER   "x-square-hmacsha256-signature"
+
+/* One practice's Square seller account and location. */
+struct sq {
+	const struct pgw_host *host;
+	char *api_base; /* no trailing '/' */
+	char *token;    /* access token; wiped in fini */
+	char *app_id;
+	char *location;
+	char *version;
+	char *sigkey; /* webhook signature key or NULL; wiped */
+	char *notify_url;
+	char *js_url;
+	char origin[PGW_URL_MAX];
+	uint32_t timeout_ms;
+	int64_t lookup_window_s;
+};
+
+static const struct pgw_conf_key sq_config[] = {
+    {"api_base", PGW_CONF_URL, 0,
+        "Square API base URL (default https://connect.squareup.com; "
+        "https://connect.squareupsandbox.com for the Sandbox; a local "
+        "simulator in tests)"},
+    {"access_token_file", PGW_CONF_SECRET_FILE, 0,
+        "file holding the access token (or access_token_env)"},
+    {"access_token_env", PGW_CONF_SECRET_ENV, 0,
+        "environment variable holding the access token (or "
+        "access_token_file)"},
+    {"application_id", PGW_CONF_STRING, 1,
+        "the application id for the Web Payments SDK (sq0idp-... or "
+        "sandbox-sq0idb-...)"},
+    {"location_id", PGW_CONF_STRING, 1,
+        "the seller location that takes the payments"},
+    {"square_version", PGW_CONF_STRING, 0,
+        "Square-Version header to send (default 2025-01-23)"},
+    {"webhook_signature_key_file", PGW_CONF_SECRET_FILE, 0,
+        "file holding the webhook subscription's signature key (needed "
+        "for webhooks)"},
+    {"webhook_signature_key_env", PGW_CONF_SECRET_ENV, 0,
+        "environment variable holding the webhook signature key"},
+    {"webhook_notification_url", PGW_CONF_URL, 0,
+        "the notification URL exactly as in the webhook subscription "
+        "(it is part of what Square signs)"},
+    {"js_url", PGW_CONF_URL, 0,
+        "Web Payments SDK URL (default from application_id: the Sandbox "
+        "or the production square.js)"},
+    {"timeout_ms", PGW_CONF_INT, 0,
+        "milliseconds to wait for Square (default 20000)"},
+    {"lookup_window_hours", PGW_CONF_INT, 0,
+        "how far back a lookup by idempotency key lists payments "
+        "(default 48)"},
+};
+
+#define AUTH_MESSAGE                                                     \
+	"Your bank needs you to confirm this payment. Please pay again " \
+	"from the portal to complete it."
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void seterr(struct pgw_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+seterr(struct pgw_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->err == NULL || res->errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->err, res->errsz, fmt, ap);
+	va_end(ap);
+}
+
+static void
+copy(char *dst, size_t dstsz, const char *src)
+{
+	snprintf(dst, dstsz, "%s", src != NULL ? src : "");
+}
+
+/* Copies src lower-cased (Square's codes are upper-case). */
+static void
+copy_lower(char *dst, size_t dstsz, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < dstsz; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	if (dstsz > 0)
+		dst[i] = '\0';
+}
+
+static int32_t
+done(struct pgw_result *res, int32_t status)
+{
+	res->status = status;
+	return status;
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s != NULL) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+static int64_t
+jint(json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+/* Milliseconds since the epoch of an RFC 3339 UTC time, or 0. */
+static int64_t
+rfc3339_ms(const char *s)
+{
+	struct tm tm;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+	        &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	if (s[19] == '.')
+		sscanf(s + 20, "%3d", &ms);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/*
+ * Square's idempotency_key is at most 45 characters, and the plugin also
+ * stores the key in the payment's reference_id (at most 40) so that lookup
+ * can find it. A key of at most 40 printable characters is used as is;
+ * a longer one becomes "k:" + the first 38 hex digits of its SHA-256, the
+ * same for the same key, so a retry or a lookup maps to the same payment.
+ * prefix (may be "") distinguishes derived keys of other requests.
+ */
+static void
+sq_key(const char *prefix, const char *key, char out[SQ_KEY_MAX + 1])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char buf[PGW_KEY_MAX + 16];
+	size_t i, n;
+
+	snprintf(buf, sizeof(buf), "%s%s", prefix, key);
+	n = strlen(buf);
+	if (n <= SQ_KEY_MAX) {
+		memcpy(out, buf, n + 1);
+		return;
+	}
+	SHA256((const unsigned char *)buf, n, md);
+	memcpy(out, "k:", 2);
+	for (i = 0; i < 19; i++)
+		snprintf(out + 2 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* A fresh random idempotency key for requests the caller gave none. */
+static int
+random_key(struct sq *c, char out[SQ_KEY_MAX + 1])
+{
+	unsigned char r[16];
+	size_t i;
+
+	if (c->host->random(c->host, r, sizeof(r)) != 0)
+		return -1;
+	memcpy(out, "pgw-", 4);
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(out + 4 + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+/* ---- init / fini -------------------------------------------------------- */
+
+static void
+sq_fini(void *p)
+{
+	struct sq *c = p;
+
+	if (c == NULL)
+		return;
+	free(c->api_base);
+	wipe_free(c->token);
+	free(c->app_id);
+	free(c->location);
+	free(c->version);
+	wipe_free(c->sigkey);
+	free(c->notify_url);
+	free(c->js_url);
+	free(c);
+}
+
+static int32_t
+sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
+    void **ctx, char *err, size_t errsz)
+{
+	struct sq *c;
+	size_t i, len;
+	int ntok = 0, nsig = 0;
+	const char *p, *e, *js;
+
+	*ctx = NULL;
+	if (host == NULL || host->size < sizeof(struct pgw_host) ||
+	    host->abi_major != PGW_ABI_MAJOR) {
+		snprintf(err, errsz, "square: incompatible host services");
+		return PGW_ERROR;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errsz, "square: out of memory");
+		return PGW_ERROR;
+	}
+	c->host = host;
+	c->timeout_ms = DEFAULT_TIMEOUT_MS;
+	c->lookup_window_s = 48 * 3600;
+	for (i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value;
+		char **dst = NULL;
+
+		if (strcmp(k, "api_base") == 0)
+			dst = &c->api_base;
+		else if (strcmp(k, "access_token_file") == 0 ||
+		         strcmp(k, "access_token_env") == 0) {
+			dst = &c->token;
+			if (++ntok > 1) {
+				snprintf(err, errsz,
+				    "%s: give access_token_file or "
+				    "access_token_env, not both",
+				    kv[i].where);
+				goto err;
+			}
+		} else if (strcmp(k, "webhook_signature_key_file") == 0 ||
+		           strcmp(k, "webhook_signature_key_env") == 0) {
+			dst = &c->sigkey;
+			if (++nsig > 1) {
+				snprintf(err, errsz,
+				    "%s: give webhook_signature_key_file or "
+				    "webhook_signature_key_env, not both",
+				    kv[i].where);
+				goto err;
+			}
+		} else if (strcmp(k, "application_id") == 0)
+			dst = &c->app_id;
+		else if (strcmp(k, "location_id") == 0)
+			dst = &c->location;
+		else if (strcmp(k, "square_version") == 0) {
+			int y, m, d;
+			char tail;
+
+			if (sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) !=
+			        3 ||
+			    strlen(v) != 10) {
+				snprintf(err, errsz,
+				    "%s: square_version must look like "
+				    "2025-01-23",
+				    kv[i].where);
+				goto err;
+			}
+			dst = &c->version;
+		} else if (strcmp(k, "webhook_notification_url") == 0)
+			dst = &c->notify_url;
+		else if (strcmp(k, "js_url") == 0)
+			dst = &c->js_url;
+		else if (strcmp(k, "timeout_ms") == 0) {
+			long long t = strtoll(v, NULL, 10);
+
+			if (t < 100 || t > 120000) {
+				snprintf(err, errsz,
+				    "%s: timeout_ms must be 100 to 120000",
+				    kv[i].where);
+				goto err;
+			}
+			c->timeout_ms = (uint32_t)t;
+		} else if (strcmp(k, "lookup_window_hours") == 0) {
+			long long h = strtoll(v, NULL, 10);
+
+			if (h < 1 || h > 24 * 365) {
+				snprintf(err, errsz,
+				    "%s: lookup_window_hours must be 1 to "
+				    "8760",
+				    kv[i].where);
+				goto err;
+			}
+			c->lookup_window_s = (int64_t)h * 3600;
+		}
+		if (dst != NULL && (*dst = strdup(v)) == NULL) {
+			snprintf(err, errsz, "square: out of memory");
+			goto err;
+		}
+	}
+	if (c->token == NULL || c->app_id == NULL || c->location == NULL) {
+		snprintf(err, errsz,
+		    "square needs application_id, location_id and one of "
+		    "access_token_file or access_token_env");
+		goto err;
+	}
+	if (c->sigkey != NULL && c->notify_url == NULL) {
+		snprintf(err, errsz,
+		    "square: webhook_notification_url is needed with the "
+		    "webhook signature key (Square signs the URL with the "
+		    "body)");
+		goto err;
+	}
+	js = strncmp(c->app_id, "sandbox-", 8) == 0 ? JS_URL_SANDBOX
+	                                            : JS_URL_PRODUCTION;
+	if ((c->api_base == NULL &&
+	        (c->api_base = strdup(DEFAULT_API_BASE)) == NULL) ||
+	    (c->version == NULL &&
+	        (c->version = strdup(DEFAULT_VERSION)) == NULL) ||
+	    (c->js_url == NULL && (c->js_url = strdup(js)) == NULL)) {
+		snprintf(err, errsz, "square: out of memory");
+		goto err;
+	}
+	len = strlen(c->api_base);
+	while (len > 0 && c->api_base[len - 1] == '/')
+		c->api_base[--len] = '\0';
+	p = strstr(c->js_url, "://");
+	e = p != NULL ? strchr(p + 3, '/') : NULL;
+	len = e != NULL ? (size_t)(e - c->js_url) : strlen(c->js_url);
+	if (p == NULL || len >= sizeof(c->origin) ||
+	    strlen(c->js_url) >= PGW_URL_MAX) {
+		snprintf(err, errsz, "square: bad js_url");
+		goto err;
+	}
+	memcpy(c->origin, c->js_url, len);
+	c->origin[len] = '\0';
+	*ctx = c;
+	return PGW_SUCCEEDED;
+err:
+	sq_fini(c);
+	return PGW_ERROR;
+}
+
+/* ---- the HTTP exchange and its mapping ---------------------------------- */
+
+/* Client-safe text for a Square decline code (lower-cased). */
+static const char *
+decline_message(const char *code)
+{
+	if (strcmp(code, "insufficient_funds") == 0)
+		return "Your card has insufficient funds.";
+	if (strcmp(code, "cvv_failure") == 0)
+		return "Your card's security code is incorrect.";
+	if (strcmp(code, "address_verification_failure") == 0)
+		return "The ZIP code does not match your card.";
+	if (strcmp(code, "card_expired") == 0 ||
+	    strcmp(code, "invalid_expiration") == 0 ||
+	    strcmp(code, "bad_expiration") == 0 ||
+	    strcmp(code, "expiration_failure") == 0)
+		return "Your card's expiration date is incorrect or has "
+		       "passed.";
+	if (strcmp(code, "card_not_supported") == 0)
+		return "This card is not supported. Please use another card.";
+	if (strcmp(code, "card_token_expired") == 0 ||
+	    strcmp(code, "card_token_used") == 0)
+		return "The card details expired. Please enter your card "
+		       "again.";
+	return "Your card was declined.";
+}
+
+/* Fills res from a PAYMENT_METHOD_ERROR; returns DECLINED or
+ * REQUIRES_ACTION. */
+static int32_t
+card_error(json_t *e, struct pgw_result *res)
+{
+	copy_lower(res->code, sizeof(res->code), jstr(e, "code"));
+	if (res->code[0] == '\0')
+		copy(res->code, sizeof(res->code), "generic_decline");
+	if (strcmp(res->code, "card_declined_verification_required") == 0) {
+		copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		return PGW_REQUIRES_ACTION;
+	}
+	copy(res->message, sizeof(res->message), decline_message(res->code));
+	return PGW_DECLINED;
+}
+
+/*
+ * Performs one API call: method on path (with its query), body the JSON of
+ * a POST (may be NULL). Maps the outcome (Square errors: https://developer.
+ * squareup.com/docs/build-basics/handling-errors): connect failure and 429
+ * -> RETRYABLE; no answer or 5xx after sending a POST -> UNKNOWN (a GET:
+ * RETRYABLE); an error of category PAYMENT_METHOD_ERROR -> DECLINED or
+ * REQUIRES_ACTION (CARD_DECLINED_VERIFICATION_REQUIRED); other 4xx ->
+ * ERROR (res->code the first error's code, lower-cased); 2xx -> SUCCEEDED.
+ * *out gets the parsed answer whenever there is one (caller frees).
+ */
+static int32_t
+call(struct sq *c, const char *method, const char *path, json_t *body,
+    json_t **out, struct pgw_result *res)
+{
+	struct pgw_http_header h[4];
+	struct pgw_http_request req;
+	struct pgw_http_response resp;
+	char url[PGW_URL_MAX * 2], auth[4200], herr[512];
+	char *text = NULL;
+	json_t *j = NULL, *e;
+	json_error_t jerr;
+	int32_t o, st = PGW_ERROR;
+	int is_get = strcmp(method, "GET") == 0;
+	size_t nh = 0, i;
+
+	*out = NULL;
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	resp.size = sizeof(resp);
+	herr[0] = '\0';
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->api_base, path) >=
+	    sizeof(url)) {
+		seterr(res, "square: URL too long");
+		return done(res, PGW_ERROR);
+	}
+	if (body != NULL &&
+	    (text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		seterr(res, "square: out of memory");
+		return done(res, PGW_ERROR);
+	}
+	snprintf(auth, sizeof(auth), "Bearer %s", c->token);
+	h[nh].name = "Authorization";
+	h[nh++].value = auth;
+	h[nh].name = "Square-Version";
+	h[nh++].value = c->version;
+	h[nh].name = "Accept";
+	h[nh++].value = "application/json";
+	if (text != NULL) {
+		h[nh].name = "Content-Type";
+		h[nh++].value = "application/json";
+	}
+	req.size = sizeof(req);
+	req.method = method;
+	req.url = url;
+	req.headers = h;
+	req.nheaders = nh;
+	req.body = text;
+	req.body_len = text != NULL ? strlen(text) : 0;
+	req.timeout_ms = c->timeout_ms;
+	o = c->host->http(c->host, &req, &resp, herr, sizeof(herr));
+	OPENSSL_cleanse(auth, sizeof(auth));
+	res->http_status = resp.status;
+	if (o == PGW_HTTP_NOT_SENT) {
+		copy(res->code, sizeof(res->code), "network_error");
+		seterr(res, "square: %s %s: %s", method, path, herr);
+		st = PGW_RETRYABLE;
+		goto out;
+	}
+	if (o == PGW_HTTP_NO_ANSWER) {
+		copy(res->code, sizeof(res->code), "no_answer");
+		seterr(res, "square: %s %s: %s", method, path, herr);
+		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
+		goto out;
+	}
+	if (o != PGW_HTTP_OK) {
+		seterr(res, "square: %s %s: %s", method, path, herr);
+		st = PGW_ERROR;
+		goto out;
+	}
+	j = json_loadb(resp.body, resp.body_len, 0, &jerr);
+	e = json_array_get(json_object_get(j, "errors"), 0);
+	if (resp.status == 429) {
+		for (i = 0; i < resp.nheaders; i++)
+			if (strcasecmp(resp.headers[i].name, "Retry-After") ==
+			    0)
+				res->retry_after_ms =
+				    (uint32_t)strtoul(
+				        resp.headers[i].value, NULL, 10) *
+				    1000;
+		copy(res->code, sizeof(res->code), "rate_limited");
+		seterr(res, "square: %s %s: rate limited (429)", method, path);
+		st = PGW_RETRYABLE;
+		goto out;
+	}
+	if (resp.status >= 500 || resp.status < 200 ||
+	    (resp.status < 300 && !json_is_object(j))) {
+		if (e != NULL)
+			copy_lower(
+			    res->code, sizeof(res->code), jstr(e, "code"));
+		else
+			copy(res->code, sizeof(res->code), "bad_answer");
+		seterr(res, "square: %s %s: HTTP %d%s%s", method, path,
+		    (int)resp.status, e != NULL ? ": " : "",
+		    e != NULL ? jstr(e, "detail") : "");
+		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
+		goto out;
+	}
+	if (resp.status >= 400 &&
+	    strcmp(jstr(e, "category"), "PAYMENT_METHOD_ERROR") == 0) {
+		st = card_error(e, res);
+		seterr(res, "square: %s %s: HTTP %d %s", method, path,
+		    (int)resp.status, jstr(e, "code"));
+		goto out;
+	}
+	if (resp.status >= 400) {
+		copy_lower(res->code, sizeof(res->code),
+		    e != NULL ? jstr(e, "code") : "http_error");
+		seterr(res, "square: %s %s: HTTP %d %s %s: %s", method, path,
+		    (int)resp.status, jstr(e, "category"), jstr(e, "code"),
+		    e != NULL ? jstr(e, "detail") : "no error body");
+		st = PGW_ERROR;
+		goto out;
+	}
+	st = PGW_SUCCEEDED;
+out:
+	*out = j;
+	free(text);
+	c->host->http_free(c->host, &resp);
+	return done(res, st);
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+static int32_t
+sq_create_customer(void *p, const struct pgw_customer_req *req,
+    struct pgw_customer *out, struct pgw_result *res)
+{
+	struct sq *c = p;
+	char key[SQ_KEY_MAX + 1];
+	json_t *b, *j = NULL;
+	int32_t st;
+
+	if (req->idempotency_key != NULL)
+		sq_key("cus:", req->idempotency_key, key);
+	else if (random_key(c, key) != 0) {
+		seterr(res, "square: no randomness for a key");
+		return done(res, PGW_ERROR);
+	}
+	b = json_pack("{s:s}", "idempotency_key", key);
+	if (req->name != NULL) {
+		/* Square keeps given and family names apart: split at the
+		 * last space. */
+		const char *sp = strrchr(req->name, ' ');
+
+		if (sp != NULL && sp != req->name && sp[1] != '\0') {
+			json_object_set_new(b, "given_name",
+			    json_stringn(req->name, (size_t)(sp - req->name)));
+			json_object_set_new(
+			    b, "family_name", json_string(sp + 1));
+		} else
+			json_object_set_new(
+			    b, "given_name", json_string(req->name));
+	}
+	if (req->email != NULL)
+		json_object_set_new(
+		    b, "email_address", json_string(req->email));
+	if (req->reference != NULL)
+		json_object_set_new(
+		    b, "reference_id", json_string(req->reference));
+	st = call(c, "POST", "/v2/customers", b, &j, res);
+	if (st == PGW_SUCCEEDED) {
+		copy(out->id, sizeof(out->id),
+		    jstr(json_object_get(j, "customer"), "id"));
+		if (out->id[0] == '\0') {
+			seterr(res, "square: customer answer without an id");
+			st = done(res, PGW_ERROR);
+		}
+	}
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+static int32_t
+sq_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
+{
+	struct sq *c = p;
+
+	copy(out->script_url, sizeof(out->script_url), c->js_url);
+	copy(out->origin, sizeof(out->origin), c->origin);
+	copy(out->public_key, sizeof(out->public_key), c->app_id);
+	copy(out->mode, sizeof(out->mode),
+	    strncmp(c->app_id, "sandbox-", 8) == 0 ? "test" : "live");
+	return done(res, PGW_SUCCEEDED);
+}
+
+/* Square's card_brand (VISA, MASTERCARD, ...) as the portal writes it. */
+static void
+brand(const char *b, char *out, size_t outsz)
+{
+	if (strcmp(b, "AMERICAN_EXPRESS") == 0)
+		copy(out, outsz, "amex");
+	else if (strcmp(b, "DISCOVER_DINERS") == 0)
+		copy(out, outsz, "diners");
+	else if (strcmp(b, "CHINA_UNIONPAY") == 0)
+		copy(out, outsz, "unionpay");
+	else if (strcmp(b, "OTHER_BRAND") == 0 || b[0] == '\0')
+		copy(out, outsz, "unknown");
+	else
+		copy_lower(out, outsz, b);
+}
+
+/* Fills a card from a Square Card object. */
+static void
+fill_card(json_t *card, struct pgw_card *out)
+{
+	brand(jstr(card, "card_brand"), out->brand, sizeof(out->brand));
+	copy(out->last4, sizeof(out->last4), jstr(card, "last_4"));
+	out->exp_month = (int32_t)jint(card, "exp_month");
+	out->exp_year = (int32_t)jint(card, "exp_year");
+}
+
+/* Creates a card on file for customer from source (a Web Payments SDK
+ * token, or the id of a payment made with one). */
+static int32_t
+create_card(struct sq *c, const char *key, const char *customer,
+    const char *source, struct pgw_card *out, struct pgw_result *res)
+{
+	json_t *b, *j = NULL, *card;
+	int32_t st;
+
+	b = json_pack("{s:s, s:s, s:{s:s}}", "idempotency_key", key,
+	    "source_id", source, "card", "customer_id", customer);
+	st = call(c, "POST", "/v2/cards", b, &j, res);
+	if (st == PGW_SUCCEEDED) {
+		card = json_object_get(j, "card");
+		copy(out->payment_method, sizeof(out->payment_method),
+		    jstr(card, "id"));
+		fill_card(card, out);
+		if (out->payment_method[0] == '\0') {
+			seterr(res, "square: card answer without an id");
+			st = done(res, PGW_ERROR);
+		}
+	}
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+static int32_t
+sq_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
+    struct pgw_result *res)
+{
+	struct sq *c = p;
+	char key[SQ_KEY_MAX + 1];
+
+	if (req->customer_id == NULL || req->token == NULL) {
+		seterr(res, "square: save_card needs a customer and a token");
+		return done(res, PGW_ERROR);
+	}
+	if (req->idempotency_key != NULL)
+		sq_key("card:", req->idempotency_key, key);
+	else if (random_key(c, key) != 0) {
+		seterr(res, "square: no randomness for a key");
+		return done(res, PGW_ERROR);
+	}
+	return create_card(c, key, req->customer_id, req->token, out, res);
+}
+
+/* The pgw status of a Payment's status. */
+static int32_t
+pay_status(const char *s)
+{
+	if (strcmp(s, "COMPLETED") == 0)
+		return PGW_SUCCEEDED;
+	if (strcmp(s, "FAILED") == 0 || strcmp(s, "CANCELED") == 0)
+		return PGW_DECLINED;
+	return PGW_PENDING; /* APPROVED, PENDING */
+}
+
+/* Fills out from a Payment object. */
+static void
+fill_payment(json_t *pay, struct pgw_payment *out)
+{
+	json_t *cd = json_object_get(pay, "card_details");
+	json_t *e = json_array_get(json_object_get(cd, "errors"), 0);
+
+	copy(out->ref, sizeof(out->ref), jstr(pay, "id"));
+	out->status = pay_status(jstr(pay, "status"));
+	out->amount = jint(json_object_get(pay, "amount_money"), "amount");
+	copy(out->currency, sizeof(out->currency),
+	    jstr(json_object_get(pay, "amount_money"), "currency"));
+	out->amount_refunded =
+	    jint(json_object_get(pay, "refunded_money"), "amount");
+	fill_card(json_object_get(cd, "card"), &out->card);
+	if (e != NULL)
+		copy_lower(out->decline_code, sizeof(out->decline_code),
+		    jstr(e, "code"));
+	if (out->status == PGW_DECLINED && out->decline_code[0] != '\0' &&
+	    strcmp(out->decline_code, "card_declined_verification_required") ==
+	        0)
+		out->status = PGW_REQUIRES_ACTION;
+	out->created_ms = rfc3339_ms(jstr(pay, "created_at"));
+}
+
+/* After a Payment answer: the operation's status and res text. */
+static int32_t
+pay_result(json_t *pay, struct pgw_payment *out, struct pgw_result *res)
+{
+	fill_payment(pay, out);
+	if (out->status == PGW_DECLINED || out->status == PGW_REQUIRES_ACTION) {
+		json_t *e = json_array_get(
+		    json_object_get(
+		        json_object_get(pay, "card_details"), "errors"),
+		    0);
+
+		card_error(e, res);
+		seterr(res, "square: payment %s %s (%s)", out->ref,
+		    jstr(pay, "status"), res->code);
+	}
+	return done(res, out->status);
+}
+
+static int32_t
+sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
+    struct pgw_result *res)
+{
+	struct sq *c = p;
+	char key[SQ_KEY_MAX + 1], cur[4];
+	json_t *b, *j = NULL, *pay;
+	int32_t st;
+	size_t i;
+
+	if (req->currency == NULL || strlen(req->currency) != 3 ||
+	    req->amount <= 0 || req->idempotency_key == NULL ||
+	    (req->payment_method == NULL) == (req->token == NULL) ||
+	    (req->payment_method != NULL && req->customer_id == NULL) ||
+	    (req->save_card && req->customer_id == NULL)) {
+		seterr(res, "square: charge needs an amount, a 3-letter "
+		            "currency, an idempotency key, exactly one of "
+		            "payment_method (with its customer) or token");
+		return done(res, PGW_ERROR);
+	}
+	for (i = 0; i < 4; i++)
+		cur[i] = (char)toupper((unsigned char)req->currency[i]);
+	sq_key("", req->idempotency_key, key);
+	b = json_pack("{s:s, s:{s:I, s:s}, s:s, s:b, s:s, s:s}",
+	    "idempotency_key", key, "amount_money", "amount",
+	    (json_int_t)req->amount, "currency", cur, "source_id",
+	    req->payment_method != NULL ? req->payment_method : req->token,
+	    "autocomplete", 1, "location_id", c->location, "reference_id", key);
+	if (req->customer_id != NULL)
+		json_object_set_new(
+		    b, "customer_id", json_string(req->customer_id));
+	if (req->description != NULL)
+		json_object_set_new(b, "note", json_string(req->description));
+	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	    req->idempotency_key);
+	out->amount = req->amount;
+	copy(out->currency, sizeof(out->currency), cur);
+	st = call(c, "POST", "/v2/payments", b, &j, res);
+	pay = json_object_get(j, "payment");
+	if (st == PGW_SUCCEEDED)
+		st = pay_result(pay, out, res);
+	else if ((st == PGW_DECLINED || st == PGW_REQUIRES_ACTION) &&
+	         json_is_object(pay)) {
+		char code[PGW_CODE_MAX];
+
+		copy(code, sizeof(code), res->code);
+		fill_payment(pay, out);
+		copy(out->decline_code, sizeof(out->decline_code), code);
+		out->status = st;
+	} else if (st == PGW_DECLINED || st == PGW_REQUIRES_ACTION)
+		out->status = st;
+	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	    req->idempotency_key);
+	if (st == PGW_SUCCEEDED && req->payment_method != NULL)
+		copy(out->card.payment_method, sizeof(out->card.payment_method),
+		    req->payment_method);
+	if (st == PGW_SUCCEEDED && req->save_card && req->token != NULL) {
+		/* The one-time token is spent: Square saves the card from
+		 * the payment's id (Cards API, source_id = payment id). */
+		struct pgw_result r2;
+		struct pgw_card card;
+		char key2[SQ_KEY_MAX + 1], err2[256];
+		int32_t st2;
+
+		memset(&r2, 0, sizeof(r2));
+		memset(&card, 0, sizeof(card));
+		r2.size = sizeof(r2);
+		r2.err = err2;
+		r2.errsz = sizeof(err2);
+		err2[0] = '\0';
+		card.size = sizeof(card);
+		sq_key("save:", req->idempotency_key, key2);
+		st2 = create_card(
+		    c, key2, req->customer_id, out->ref, &card, &r2);
+		if (st2 == PGW_SUCCEEDED)
+			copy(out->card.payment_method,
+			    sizeof(out->card.payment_method),
+			    card.payment_method);
+		else {
+			char msg[400];
+
+			snprintf(msg, sizeof(msg),
+			    "payment %s succeeded but saving its card failed: "
+			    "%s",
+			    out->ref, err2);
+			c->host->log(c->host, PGW_LOG_WARN, msg);
+		}
+	}
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+/* GETs payment id into *out (caller frees). */
+static int32_t
+get_payment(struct sq *c, const char *id, json_t **out, struct pgw_result *res)
+{
+	char path[PGW_ID_MAX * 3 + 32];
+	size_t i, o;
+
+	o = (size_t)snprintf(path, sizeof(path), "/v2/payments/");
+	for (i = 0; id[i] != '\0' && o + 4 < sizeof(path); i++) {
+		unsigned char ch = (unsigned char)id[i];
+
+		if (isalnum(ch) || ch == '-' || ch == '_')
+			path[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(path + o, 4, "%%%02X", ch);
+	}
+	path[o] = '\0';
+	return call(c, "GET", path, NULL, out, res);
+}
+
+static int32_t
+sq_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
+    struct pgw_result *res)
+{
+	struct sq *c = p;
+	char key[SQ_KEY_MAX + 1];
+	json_t *b = NULL, *j = NULL, *pay, *rf;
+	const char *s;
+	int64_t amount, left;
+	int32_t st;
+
+	if (req->payment_ref == NULL || req->idempotency_key == NULL ||
+	    req->amount < 0) {
+		seterr(res, "square: refund needs a payment and a key");
+		return done(res, PGW_ERROR);
+	}
+	copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
+	/* RefundPayment needs the currency, and "the rest" needs the
+	 * amount not yet refunded: both from the payment. */
+	st = get_payment(c, req->payment_ref, &j, res);
+	if (st != PGW_SUCCEEDED) {
+		if (st == PGW_ERROR && res->http_status == 404)
+			seterr(res, "square: no payment %s", req->payment_ref);
+		goto out;
+	}
+	pay = json_object_get(j, "payment");
+	left = jint(json_object_get(pay, "amount_money"), "amount") -
+	       jint(json_object_get(pay, "refunded_money"), "amount");
+	amount = req->amount > 0 ? req->amount : left;
+	if (amount <= 0) {
+		copy(res->code, sizeof(res->code), "nothing_to_refund");
+		seterr(res, "square: payment %s has nothing left to refund",
+		    req->payment_ref);
+		st = done(res, PGW_ERROR);
+		goto out;
+	}
+	sq_key("refund:", req->idempotency_key, key);
+	b = json_pack("{s:s, s:s, s:{s:I, s:s}}", "idempotency_key", key,
+	    "payment_id", req->payment_ref, "amount_money", "amount",
+	    (json_int_t)amount, "currency",
+	    jstr(json_object_get(pay, "amount_money"), "currency"));
+	if (req->reason != NULL)
+		json_object_set_new(b, "reason", json_string(req->reason));
+	json_decref(j);
+	j = NULL;
+	st = call(c, "POST", "/v2/refunds", b, &j, res);
+	if (st == PGW_SUCCEEDED) {
+		rf = json_object_get(j, "refund");
+		copy(out->ref, sizeof(out->ref), jstr(rf, "id"));
+		out->amount =
+		    jint(json_object_get(rf, "amount_money"), "amount");
+		s = jstr(rf, "status");
+		if (strcmp(s, "COMPLETED") == 0)
+			out->status = PGW_SUCCEEDED;
+		else if (strcmp(s, "REJECTED") == 0 || strcmp(s, "FAILED") == 0)
+			out->status = PGW_DECLINED;
+		else
+			out->status = PGW_PENDING;
+		if (out->status == PGW_DECLINED) {
+			copy_lower(res->code, sizeof(res->code), s);
+			copy(res->message, sizeof(res->message),
+			    "The refund could not be made.");
+			seterr(res, "square: refund %s %s", out->ref, s);
+		}
+		st = done(res, out->status);
+	}
+out:
+	json_decref(j);
+	json_decref(b);
+	return st;
+}
+
+/*
+ * Lookup by idempotency key. Square has no search by idempotency key, so
+ * the plugin writes the (derived, see sq_key) key into every payment's
+ * reference_id and lists the location's payments of the last
+ * lookup_window_hours (ListPayments, newest first, 100 a page, at most 20
+ * pages), matching reference_id. The other way back, for a caller that
+ * still has the charge's parameters: charge() again with the same key;
+ * Square answers a repeated CreatePayment with the original payment.
+ */
+static int32_t
+lookup_by_key(struct sq *c, const char *key, struct pgw_payment *out,
+    struct pgw_result *res)
+{
+	char path[1024], ref[SQ_KEY_MAX + 1], begin[32], cursor[512] = "";
+	json_t *j = NULL, *list, *pay, *found = NULL;
+	time_t since;
+	struct tm tm;
+	int32_t st = PGW_ERROR;
+	int page;
+	size_t i;
+
+	sq_key("", key, ref);
+	since =
+	    (time_t)(c->host->clock_ms(c->host) / 1000 - c->lookup_window_s);
+	gmtime_r(&since, &tm);
+	strftime(begin, sizeof(begin), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (page = 0; page < LOOKUP_MAX_PAGES; page++) {
+		snprintf(path, sizeof(path),
+		    "/v2/payments?begin_time=%s&sort_order=DESC&limit=100"
+		    "&location_id=%s%s%s",
+		    begin, c->location, cursor[0] ? "&cursor=" : "", cursor);
+		json_decref(j);
+		st = call(c, "GET", path, NULL, &j, res);
+		if (st != PGW_SUCCEEDED)
+			goto out;
+		list = json_object_get(j, "payments");
+		json_array_foreach(list, i, pay)
+		{
+			if (strcmp(jstr(pay, "reference_id"), ref) == 0) {
+				found = pay;
+				break;
+			}
+		}
+		if (found != NULL) {
+			st = pay_result(found, out, res);
+			copy(out->idempotency_key, sizeof(out->idempotency_key),
+			    key);
+			goto out;
+		}
+		if (jstr(j, "cursor")[0] == '\0')
+			break;
+		/* Cursors are opaque base64-ish text: encode what URLs
+		 * reserve. */
+		{
+			const char *s = jstr(j, "cursor");
+			size_t o = 0;
+
+			for (; *s != '\0' && o + 4 < sizeof(cursor); s++) {
+				unsigned char ch = (unsigned char)*s;
+
+				if (isalnum(ch) || ch == '-' || ch == '_' ||
+				    ch == '.' || ch == '~')
+					cursor[o++] = (char)ch;
+				else
+					o += (size_t)snprintf(
+					    cursor + o, 4, "%%%02X", ch);
+			}
+			cursor[o] = '\0';
+		}
+	}
+	if (page == LOOKUP_MAX_PAGES) {
+		seterr(res,
+		    "square: more than %d payments in the lookup window; look "
+		    "the payment up in the Square Dashboard",
+		    100 * LOOKUP_MAX_PAGES);
+		st = done(res, PGW_ERROR);
+		goto out;
+	}
+	seterr(res,
+	    "square: no payment with that idempotency key in the last "
+	    "%lld hours",
+	    (long long)(c->lookup_window_s / 3600));
+	st = done(res, PGW_NOT_FOUND);
+out:
+	json_decref(j);
+	return st;
+}
+
+static int32_t
+sq_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
+    struct pgw_result *res)
+{
+	struct sq *c = p;
+	json_t *j = NULL;
+	int32_t st;
+
+	if (req->payment_ref == NULL) {
+		if (req->idempotency_key == NULL) {
+			seterr(res, "square: lookup needs a key or a ref");
+			return done(res, PGW_ERROR);
+		}
+		return lookup_by_key(c, req->idempotency_key, out, res);
+	}
+	st = get_payment(c, req->payment_ref, &j, res);
+	if (st == PGW_ERROR && res->http_status == 404) {
+		seterr(res, "square: no payment %s", req->payment_ref);
+		st = done(res, PGW_NOT_FOUND);
+	} else if (st == PGW_SUCCEEDED)
+		st = pay_result(json_object_get(j, "payment"), out, res);
+	json_decref(j);
+	return st;
+}
+
+/* ---- webhooks ------------------------------------------------------------ */
+
+/* Verifies x-square-hmacsha256-signature: base64(HMAC-SHA256(signature
+ * key, notification URL + raw body)) (https://developer.squareup.com/docs/
+ * webhooks/step3validate), compared in constant time. Returns 0 or -1. */
+static int
+verify_signature(struct sq *c, const char *sig, const char *body,
+    size_t body_len, struct pgw_result *res)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	unsigned char b64[4 * EVP_MAX_MD_SIZE / 3 + 8];
+	size_t ul = strlen(c->notify_url), sl = strlen(sig);
+	char *msg;
+	int n, ok;
+
+	if ((msg = malloc(ul + body_len + 1)) == NULL) {
+		seterr(res, "square: out of memory");
+		return -1;
+	}
+	memcpy(msg, c->notify_url, ul);
+	memcpy(msg + ul, body, body_len);
+	HMAC(EVP_sha256(), c->sigkey, (int)strlen(c->sigkey),
+	    (unsigned char *)msg, ul + body_len, mac, &maclen);
+	free(msg);
+	n = EVP_EncodeBlock(b64, mac, (int)maclen);
+	ok = n > 0 && sl == (size_t)n && CRYPTO_memcmp(sig, b64, sl) == 0;
+	OPENSSL_cleanse(b64, sizeof(b64));
+	if (!ok) {
+		copy(res->code, sizeof(res->code), "signature_invalid");
+		seterr(res,
+		    "square: webhook signature does not verify for "
+		    "notification URL %s",
+		    c->notify_url);
+		return -1;
+	}
+	return 0;
+}
+
+static int32_t
+sq_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
+    struct pgw_result *res)
+{
+	struct sq *c = p;
+	const char *sig = NULL, *type, *s;
+	json_t *j = NULL, *obj;
+	json_error_t jerr;
+	size_t i;
+	int32_t st = PGW_ERROR;
+
+	if (c->sigkey == NULL) {
+		seterr(res, "square: webhook_signature_key_file or "
+		            "webhook_signature_key_env is not configured");
+		return done(res, PGW_ERROR);
+	}
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, SIGNATURE_HEADER) == 0)
+			sig = req->headers[i].value;
+	if (sig == NULL || req->body == NULL) {
+		copy(res->code, sizeof(res->code), "signature_invalid");
+		seterr(res, "square: webhook without an " SIGNATURE_HEADER);
+		return done(res, PGW_ERROR);
+	}
+	if (verify_signature(c, sig, req->body, req->body_len, res) != 0)
+		return done(res, PGW_ERROR);
+	/* Only now, verified, is the body parsed. */
+	if ((j = json_loadb(req->body, req->body_len, 0, &jerr)) == NULL ||
+	    !json_is_object(j)) {
+		copy(res->code, sizeof(res->code), "bad_payload");
+		seterr(res, "square: webhook body is not a JSON object");
+		goto out;
+	}
+	copy(out->id, sizeof(out->id), jstr(j, "event_id"));
+	type = jstr(j, "type");
+	copy(out->type_name, sizeof(out->type_name), type);
+	out->created_ms = rfc3339_ms(jstr(j, "created_at"));
+	obj = json_object_get(json_object_get(j, "data"), "object");
+	out->type = PGW_EVENT_OTHER;
+	if (strncmp(type, "payment.", 8) == 0) {
+		json_t *pay = json_object_get(obj, "payment");
+
+		s = jstr(pay, "status");
+		copy(out->payment_ref, sizeof(out->payment_ref),
+		    jstr(pay, "id"));
+		out->amount =
+		    jint(json_object_get(pay, "amount_money"), "amount");
+		out->status = pay_status(s);
+		if (out->status == PGW_SUCCEEDED)
+			out->type = PGW_EVENT_PAYMENT_SUCCEEDED;
+		else if (out->status == PGW_DECLINED)
+			out->type = PGW_EVENT_PAYMENT_FAILED;
+		else
+			out->type = PGW_EVENT_PAYMENT_PENDING;
+	} else if (strncmp(type, "refund.", 7) == 0) {
+		json_t *rf = json_object_get(obj, "refund");
+
+		s = jstr(rf, "status");
+		copy(out->payment_ref, sizeof(out->payment_ref),
+		    jstr(rf, "payment_id"));
+		out->amount =
+		    jint(json_object_get(rf, "amount_money"), "amount");
+		out->status = PGW_SUCCEEDED;
+		if (strcmp(s, "COMPLETED") == 0)
+			out->type = PGW_EVENT_REFUND_SUCCEEDED;
+		else if (strcmp(s, "FAILED") == 0 || strcmp(s, "REJECTED") == 0)
+			out->type = PGW_EVENT_REFUND_FAILED;
+	} else if (strncmp(type, "dispute.", 8) == 0) {
+		/* No dispute type in ABI 1.0: OTHER, with the payment and
+		 * the disputed amount; type_name says which. */
+		json_t *d = json_object_get(obj, "dispute");
+
+		copy(out->payment_ref, sizeof(out->payment_ref),
+		    jstr(json_object_get(d, "disputed_payment"), "payment_id"));
+		out->amount =
+		    jint(json_object_get(d, "amount_money"), "amount");
+		out->status = PGW_SUCCEEDED;
+	}
+	if (out->id[0] == '\0' || type[0] == '\0') {
+		copy(res->code, sizeof(res->code), "bad_payload");
+		seterr(res, "square: webhook event without an event_id or a "
+		            "type");
+		goto out;
+	}
+	st = PGW_SUCCEEDED;
+out:
+	json_decref(j);
+	return done(res, st);
+}
+
+static const struct pgw_plugin square_plugin = {
+    .magic = PGW_MAGIC,
+    .size = sizeof(struct pgw_plugin),
+    .abi_major = PGW_ABI_MAJOR,
+    .abi_minor = PGW_ABI_MINOR,
+    .name = "square",
+    .version = "1.0",
+    .caps = PGW_CAP_SAVE_CARD | PGW_CAP_ONE_TIME_TOKEN |
+            PGW_CAP_PARTIAL_REFUND | PGW_CAP_OFF_SESSION | PGW_CAP_WEBHOOK |
+            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE,
+    .config = sq_config,
+    .nconfig = sizeof(sq_config) / sizeof(sq_config[0]),
+    .init = sq_init,
+    .fini = sq_fini,
+    .create_customer = sq_create_customer,
+    .card_widget = sq_card_widget,
+    .save_card = sq_save_card,
+    .charge = sq_charge,
+    .refund = sq_refund,
+    .lookup = sq_lookup,
+    .webhook = sq_webhook,
+};
+
+/* The plugin's one exported symbol: returns the static descriptor. */
+PGW_EXPORT const struct pgw_plugin *
+portal_gateway_entry(void)
+{
+	return &square_plugin;
+}
