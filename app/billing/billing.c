@@ -17,7 +17,7 @@
 #define BILL_KEY_MAX 45
 
 /* How long a resubmitted form waits for its first submission's charge. */
-#define REPLAY_WAIT_MS 15000
+#define REPLAY_WAIT_MS 3000
 #define REPLAY_STEP_MS 100
 
 static const char MSG_PROCESSING[] =

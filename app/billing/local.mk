@@ -11,3 +11,8 @@ tests_integration_check_billing_CFLAGS = $(UNIT_CFLAGS) $(MARIADB_CFLAGS) \
 tests_integration_check_billing_LDADD = $(UNIT_LDADD)
 TESTS += tests/integration/billing.sh
 dist_noinst_SCRIPTS += tests/integration/billing.sh
+
+### The crash and double-submit tests of a payment through the whole stack
+### (tests/lib/stack.sh: nginx, portald, MariaDB, the sandbox simulator).
+TESTS += tests/payments/crash.sh
+dist_noinst_SCRIPTS += tests/payments/crash.sh
