@@ -253,8 +253,6 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 	int fd = -1, i, gen = 0, nw;
 	int64_t backoff_ms = 0;
 	enum pstatus st = PS_ERROR;
-	void *old_app = NULL;
-	int old_gen_pending = 0;
 
 	sigfillset(&all);
 	sigemptyset(&none);
@@ -301,12 +299,9 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 				log_warn("event=reload note=\"listen socket "
 				         "changes need a restart\"");
 			strcpy(nopts.socket, opts->socket);
-			if (old_app != NULL && old_gen_pending)
-				log_warn("event=reload note=\"previous "
-				         "generation still draining\"");
-			else if (old_app != NULL)
-				hooks->app_free(old_app);
-			old_app = *app;
+			/* Workers are separate processes with their own copy
+			 * of the app, so the master's copy can go at once. */
+			hooks->app_free(*app);
 			*app = napp;
 			*opts = nopts;
 			gen++;
@@ -328,7 +323,6 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 			for (i = 0; i < MAX_WORKERS * 2; i++)
 				if (w[i].pid > 0 && w[i].generation != gen)
 					kill(w[i].pid, SIGTERM);
-			old_gen_pending = 1;
 			log_info("event=reloaded generation=%d", gen);
 			continue;
 		}
@@ -360,20 +354,6 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 				w[i].pid = -1; /* to respawn */
 				w[i].started = now_ms() + backoff_ms;
 				break;
-			}
-		}
-		if (old_gen_pending) {
-			int pending = 0;
-
-			for (i = 0; i < MAX_WORKERS * 2; i++)
-				if (w[i].pid > 0 && w[i].generation != gen)
-					pending++;
-			if (pending == 0) {
-				old_gen_pending = 0;
-				if (old_app != NULL) {
-					hooks->app_free(old_app);
-					old_app = NULL;
-				}
 			}
 		}
 		for (i = 0; i < MAX_WORKERS * 2; i++) {
@@ -421,8 +401,6 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 				waitpid(w[i].pid, NULL, 0);
 			}
 	}
-	if (old_app != NULL)
-		hooks->app_free(old_app);
 	log_info("event=stopped");
 	st = PS_OK;
 out:

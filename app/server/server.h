@@ -36,7 +36,7 @@ struct server_hooks {
 	 * left untouched (the old workers keep serving). */
 	enum pstatus (*reload)(
 	    void **app, struct server_opts *opts, char *err, size_t errsz);
-	/* Frees an app after its workers are gone. */
+	/* Frees an app in the master; workers hold their own copies. */
 	void (*app_free)(void *app);
 };
 
