@@ -25,10 +25,11 @@ gateways_square_square_la_LDFLAGS = $(PROCS_PLUGIN_LDFLAGS)
 check_PROGRAMS += tests/procs/pgw-webhook
 tests_procs_pgw_webhook_SOURCES = tests/procs/pgw-webhook.c
 tests_procs_pgw_webhook_LDADD = $(PORTAL_LIBS)
-TESTS += tests/procs/stripe.sh tests/procs/square.sh tests/procs/sdk.sh
+TESTS += tests/procs/stripe.sh tests/procs/square.sh tests/procs/sdk.sh \
+	tests/procs/sims.sh
 dist_noinst_SCRIPTS += tests/procs/stripe.sh tests/procs/square.sh \
-	tests/procs/sdk.sh tests/procs/conformance-run.sh
+	tests/procs/sdk.sh tests/procs/sims.sh tests/procs/conformance-run.sh
 dist_noinst_DATA += tests/sim/stripe-sim.mjs tests/sim/square-sim.mjs \
-	tests/procs/helper.mjs tests/procs/sdk-signatures.mjs \
+	tests/procs/helper.mjs tests/procs/sdk-signatures.mjs tests/procs/check-sims.mjs \
 	tests/procs/package.json tests/procs/package-lock.json \
 	gateways/stripe/README gateways/square/README

@@ -7,6 +7,13 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 modules=${PROCS_NODE_MODULES:-$top_srcdir/tests/procs/node_modules}
+# Until the build passes PROCS_NODE_MODULES (see gateways/stripe/README),
+# a distcheck tree finds the source tree's copy beside the e2e modules that
+# NODE_MODULES names.
+if [ -z "${PROCS_NODE_MODULES:-}" ] && [ ! -d "$modules" ] && [ -n "${NODE_MODULES:-}" ] &&
+	[ -d "$NODE_MODULES/../../procs/node_modules" ]; then
+	modules=$NODE_MODULES/../../procs/node_modules
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/portal-procs-sdk.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
