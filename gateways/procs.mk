@@ -20,16 +20,21 @@ gateways_square_square_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
 gateways_square_square_la_LDFLAGS = $(PROCS_PLUGIN_LDFLAGS)
 
 ### Tests: each plugin through the conformance suite against its simulator,
-### the simulators' own checks, and the webhook signature cross-checks with
-### the official SDKs (PROCS_NODE_MODULES: npm ci in tests/procs).
+### the webhook signature cross-checks with the official SDKs
+### (PROCS_NODE_MODULES: npm ci in tests/procs), the simulators' own checks,
+### and the switch of a practice from sandbox to stripe by YAML edit + SIGHUP
+### in a private stack (needs what tests/e2e/run.sh needs).
 check_PROGRAMS += tests/procs/pgw-webhook
 tests_procs_pgw_webhook_SOURCES = tests/procs/pgw-webhook.c
 tests_procs_pgw_webhook_LDADD = $(PORTAL_LIBS)
 TESTS += tests/procs/stripe.sh tests/procs/square.sh tests/procs/sdk.sh \
+	tests/procs/switch.sh \
 	tests/procs/sims.sh
 dist_noinst_SCRIPTS += tests/procs/stripe.sh tests/procs/square.sh \
-	tests/procs/sdk.sh tests/procs/sims.sh tests/procs/conformance-run.sh
+	tests/procs/sdk.sh tests/procs/sims.sh tests/procs/switch.sh \
+	tests/procs/conformance-run.sh
 dist_noinst_DATA += tests/sim/stripe-sim.mjs tests/sim/square-sim.mjs \
 	tests/procs/helper.mjs tests/procs/sdk-signatures.mjs tests/procs/check-sims.mjs \
+	tests/procs/switch.test.mjs \
 	tests/procs/package.json tests/procs/package-lock.json \
 	gateways/stripe/README gateways/square/README

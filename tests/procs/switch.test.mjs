@@ -1,0 +1,96 @@
+// switch.test.mjs: a practice switched from the sandbox processor to Stripe
+// by a YAML edit and SIGHUP takes a payment through the Stripe plugin
+// against tests/sim/stripe-sim.mjs, without restarting portald. Run by
+// switch.sh beside a copy of tests/e2e/helpers.mjs (node --test).
+//
+// The browser side of Stripe.js (a card typed into Stripe's iframe) is the
+// page's business; here the PaymentMethod a Stripe.js page would post is
+// made at the simulator (as Stripe.js does with the publishable key) and put
+// in the form's token field, so what is tested is the server path: the
+// reloaded practice, the Stripe plugin, SetupIntent and PaymentIntent.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { launch, url, pathOf, signInNew, newClient, submitAndWait } from './helpers.mjs';
+
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`${k} is not set`);
+  return process.env[k];
+};
+
+async function providerAfterReload(page, want) {
+  for (let i = 0; i < 60; i++) {
+    await page.goto(url('/billing/payment-methods/new'));
+    const w = page.locator('[data-card-widget]');
+    if ((await w.count()) > 0 && (await w.getAttribute('data-provider')) === want) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+test('a YAML edit and SIGHUP switch the demo practice from sandbox to stripe; a payment goes through Stripe', async () => {
+  const stripeSim = env('STRIPE_SIM_URL');
+  const pid = Number(env('STACK_PORTALD_PID'));
+  const today = new Date().toISOString().slice(0, 10);
+  const client = newClient('demo', [{ date: today, description: 'Session after the switch', amount: '85.00' }]);
+  const b = await launch();
+  try {
+    const { page } = b;
+    await signInNew(page, client);
+    assert.ok(await providerAfterReload(page, 'sandbox'), 'the demo practice starts on the sandbox processor');
+
+    // The YAML edit: the gateway block becomes Stripe's.
+    const file = `${env('STACK_DIR')}/clinicians/demo.yaml`;
+    const yaml = readFileSync(file, 'utf8');
+    const gw = yaml.indexOf('\ngateway:');
+    assert.ok(gw >= 0, 'demo.yaml has a gateway: block');
+    let end = yaml.slice(gw + 1).search(/\n(?![ \t]|#|\n)/);
+    end = end < 0 ? yaml.length : gw + 1 + end;
+    const stripeBlock = ['\ngateway:', '  plugin: stripe', `  api_base: ${stripeSim}`, `  js_url: ${stripeSim}/v3`,
+      '  publishable_key: pk_test_switch', `  secret_key_file: ${env('STRIPE_SECRET_FILE')}`,
+      `  webhook_secret_file: ${env('STRIPE_WHSEC_FILE')}`].join('\n');
+    writeFileSync(file, yaml.slice(0, gw) + stripeBlock + yaml.slice(end));
+    process.kill(pid, 'SIGHUP');
+    assert.ok(await providerAfterReload(page, 'stripe'), 'after SIGHUP the card page uses the stripe plugin');
+    assert.equal(await page.locator('script[src$="/v3"]').getAttribute('src'), `${stripeSim}/v3`,
+      'the page loads Stripe.js from the configured js_url');
+
+    // Save a card: the pm_ a Stripe.js page would post.
+    const r = await fetch(`${stripeSim}/v1/payment_methods`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer pk_test_switch', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ type: 'card', 'card[number]': '4242424242424242', 'card[exp_month]': '12',
+                                  'card[exp_year]': '2034', 'card[cvc]': '123' }).toString(),
+    });
+    const pm = await r.json();
+    assert.ok(pm.id?.startsWith('pm_'), 'Stripe.js stand-in made a PaymentMethod');
+    await Promise.all([page.waitForNavigation(), page.evaluate((id) => {
+      const f = document.querySelector('form[data-card-form]');
+      f.elements.token.value = id;
+      f.elements.card_brand.value = 'visa';
+      f.elements.card_last4.value = '4242';
+      HTMLFormElement.prototype.submit.call(f);
+    }, pm.id)]);
+    assert.equal(pathOf(page), '/billing/payment-methods?saved=1', 'the card is saved through a Stripe SetupIntent');
+
+    // Pay the invoice with it.
+    await page.goto(url('/billing'));
+    await submitAndWait(page, page.locator('tr', { hasText: 'Session after the switch' })
+      .getByRole('link', { name: /^Pay invoice/ }));
+    await submitAndWait(page, page.getByRole('button', { name: 'Pay $85.00', exact: true }));
+    assert.equal(await page.locator('h1').innerText(), 'Payment received');
+
+    const led = await (await fetch(`${stripeSim}/__admin/ledger`)).json();
+    const paid = led.payment_intents.filter((p) => p.amount === 8500 && p.status === 'succeeded');
+    assert.equal(paid.length, 1, 'one PaymentIntent of $85.00 at the Stripe simulator');
+    assert.equal(paid[0].payment_method, pm.id, 'charged on the card saved after the switch');
+    assert.ok(paid[0].metadata.idempotency_key, 'with its idempotency key in metadata');
+    const sandbox = await (await fetch(`${env('SIM_URL')}/__admin/ledger`)).json();
+    assert.equal(sandbox.charges.filter((c) => c.amount === 8500).length, 0, 'nothing went to the sandbox processor');
+    process.kill(pid, 0);
+    assert.equal(Number(readFileSync(`${env('STACK_RUNTIME')}/run/portald.pid`, 'utf8').trim()), pid,
+      'the same portald master: reloaded, not restarted');
+  } finally {
+    await b.close();
+  }
+});
