@@ -56,6 +56,7 @@ fi
 printf '%s\n' "$secret" >"$tmp/secret"
 printf '%s\n' "$whsec" >"$tmp/whsec"
 
+: >"$tmp/sim.out"
 node "$top_srcdir/tests/sim/$proc-sim.mjs" --port 0 "$@" >"$tmp/sim.out" 2>"$tmp/sim.log" &
 sim_pid=$!
 port=
@@ -86,7 +87,10 @@ else
 		--config "webhook_signature_key_file=$tmp/whsec" \
 		--config "webhook_notification_url=https://portal.example.org/webhooks/demo/square"
 fi
-"$top_builddir/tests/gateway/conformance" \
+# PROCS_WRAPPER (e.g. "valgrind -q --error-exitcode=9 --leak-check=full")
+# runs the suite under a checker.
+# shellcheck disable=SC2086 # a command line
+${PROCS_WRAPPER:-} "$top_builddir/tests/gateway/conformance" \
 	--plugin "$tmp/plugins/$proc.so" "$@" \
 	--config "timeout_ms=1500" \
 	--token-cmd "node $helper token" \
