@@ -2,3 +2,4 @@
 ### installed portalctl looks for them (portalctl db migrate --sql-dir DIR).
 nobase_dist_pkgdata_DATA += sql/0001_init.sql
 nobase_dist_pkgdata_DATA += sql/0002_billing.sql
+nobase_dist_pkgdata_DATA += sql/0003_processor_events.sql

@@ -1509,3 +1509,124 @@ billing_reconcile(struct db *db, const struct practice_conf *practice,
 		*left = nleft;
 	return PS_OK;
 }
+
+/* ---- webhooks ---- */
+
+enum pstatus
+billing_webhook(struct db *db, const struct practice_conf *practice,
+    int64_t practice_id, struct gw_instance *gw, const char *body,
+    size_t body_len, const struct pgw_http_header *headers, size_t nheaders,
+    int64_t now, const char **what)
+{
+	const struct pgw_plugin *pl;
+	struct pgw_webhook_req wr;
+	struct pgw_event ev;
+	struct pgw_lookup_req lr;
+	struct pgw_payment pay;
+	struct pgw_result gr;
+	struct dbb_attempt a, end;
+	struct outcome o;
+	struct billing_who w;
+	char err[512] = "", receipt[DBB_NUMBER_MAX + 1] = "";
+	int32_t gs;
+	int seen = 0;
+	int64_t attempt_id = 0;
+	enum pstatus st;
+	const char *dummy;
+
+	if (what == NULL)
+		what = &dummy;
+	*what = "error";
+	if (gw == NULL) {
+		*what = "no processor";
+		return PS_RETRY;
+	}
+	pl = gw_instance_plugin(gw);
+	memset(&wr, 0, sizeof(wr));
+	wr.size = sizeof(wr);
+	wr.body = body;
+	wr.body_len = body_len;
+	wr.headers = headers;
+	wr.nheaders = nheaders;
+	memset(&ev, 0, sizeof(ev));
+	gs = gw_webhook(gw, &wr, &ev, &gr, err, sizeof(err));
+	if (gs != PGW_SUCCEEDED || ev.id[0] == '\0') {
+		log_warn("event=webhook_refused practice_id=%" PRId64
+		         " status=%s code=%s error=\"%s\"",
+		    practice_id, gw_status_str(gs), gr.code, err);
+		*what = "signature or payload refused";
+		return gs == PGW_RETRYABLE ? PS_RETRY : PS_DENIED;
+	}
+	if (dbb_event_seen(db, practice_id, pl->name, ev.id, &seen) != PS_OK)
+		return PS_RETRY;
+	if (seen) {
+		*what = "duplicate";
+		return PS_OK;
+	}
+	*what = "ignored";
+	if ((ev.type == PGW_EVENT_PAYMENT_SUCCEEDED ||
+	        ev.type == PGW_EVENT_PAYMENT_FAILED ||
+	        ev.type == PGW_EVENT_PAYMENT_PENDING) &&
+	    ev.payment_ref[0] != '\0') {
+		/* The processor's current word, not the event's: events come
+		 * out of order. */
+		memset(&lr, 0, sizeof(lr));
+		lr.size = sizeof(lr);
+		lr.payment_ref = ev.payment_ref;
+		memset(&pay, 0, sizeof(pay));
+		gs = gw_lookup(gw, &lr, &pay, &gr, err, sizeof(err));
+		if (gs == PGW_RETRYABLE || gs == PGW_UNKNOWN ||
+		    gs == PGW_ERROR) {
+			log_warn(
+			    "event=webhook_lookup_failed practice_id=%" PRId64
+			    " status=%s error=\"%s\"",
+			    practice_id, gw_status_str(gs), err);
+			*what = "lookup failed";
+			return PS_RETRY;
+		}
+		st = pay.idempotency_key[0] != '\0'
+		         ? dbb_attempt_by_key(
+		               db, practice_id, pay.idempotency_key, &a)
+		         : PS_NOTFOUND;
+		if (st != PS_OK && st != PS_NOTFOUND)
+			return PS_RETRY;
+		if (st == PS_OK && gs != PGW_NOT_FOUND &&
+		    strcmp(a.plugin, pl->name) == 0) {
+			attempt_id = a.id;
+			memset(&o, 0, sizeof(o));
+			o.gs = gs;
+			o.pay = &pay;
+			o.code =
+			    pay.decline_code[0] ? pay.decline_code : gr.code;
+			o.message = gr.message;
+			if (apply_outcome(db, practice, &a, &o, now, &end,
+			        receipt, NULL) != PS_OK) {
+				log_error(
+				    "event=webhook_apply_failed attempt_id=%" PRId64
+				    " error=\"%s\"",
+				    a.id, db_errmsg(db));
+				*what = "not recorded";
+				return PS_RETRY;
+			}
+			*what = end.status;
+			memset(&w, 0, sizeof(w));
+			w.db = db;
+			w.practice = practice;
+			w.practice_id = practice_id;
+			w.client_id = a.client_id;
+			w.actor = DB_ACTOR_SYSTEM;
+			w.now = now;
+			if (strcmp(a.status, end.status) != 0)
+				audit(&w, "payment.webhook",
+				    "attempt=%" PRId64
+				    " event=%s status=%s%s%s",
+				    a.id, ev.type_name, end.status,
+				    receipt[0] ? " receipt=" : "", receipt);
+		}
+	}
+	st = dbb_event_insert(db, practice_id, pl->name, ev.id, ev.type_name,
+	    ev.payment_ref[0] ? ev.payment_ref : NULL, attempt_id, now);
+	if (st == PS_CONFLICT)
+		st = PS_OK; /* a concurrent delivery of the same event */
+	return st == PS_OK ? PS_OK : PS_RETRY;
+}

@@ -15,6 +15,7 @@
 
 #include "conf/conf.h"
 #include "db/db.h"
+#include "gateway.h"
 #include "util/util.h"
 
 struct gw_instance;
@@ -206,5 +207,23 @@ enum pstatus billing_invoice_create(const struct billing_who *w,
  * cannot). It stops being listed, charged and the default. PS_OK,
  * PS_NOTFOUND (not the client's or disabled already), PS_ERROR. Audited. */
 enum pstatus billing_card_disable(const struct billing_who *w, int64_t card_id);
+
+/* Handles one webhook delivery of practice practice_id's processor
+ * (the web page passes the raw body and headers as received): verifies
+ * the signature on the raw body through gw (PS_DENIED when it does not
+ * verify or is stale: answer 400); an event id seen before changes
+ * nothing (PS_OK); a payment event settles the attempt it concerns the
+ * way reconcile does, from the processor's current state (looked up by
+ * the event's payment reference, so events arriving out of order or
+ * repeated change nothing wrongly), and is then recorded as handled.
+ * Events that concern no attempt of ours are recorded and PS_OK. Returns
+ * PS_OK (answer 200), PS_DENIED, PS_RETRY (could not be handled now:
+ * answer 503 so the processor delivers it again) or PS_ERROR. *what (may
+ * be NULL) gets a short static text for the log. */
+enum pstatus billing_webhook(struct db *db,
+    const struct practice_conf *practice, int64_t practice_id,
+    struct gw_instance *gw, const char *body, size_t body_len,
+    const struct pgw_http_header *headers, size_t nheaders, int64_t now,
+    const char **what);
 
 #endif

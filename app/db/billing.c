@@ -467,6 +467,19 @@ dbb_attempt_by_form(struct db *db, int64_t practice_id, int64_t client_id,
 }
 
 enum pstatus
+dbb_attempt_by_key(struct db *db, int64_t practice_id, const char *key,
+    struct dbb_attempt *out)
+{
+	struct arg a[] = {AI(practice_id), AS(key)};
+
+	if (key == NULL || !db_fits(db, "idempotency key", key, DBB_KEY_MAX)) {
+		memset(out, 0, sizeof(*out));
+		return PS_NOTFOUND;
+	}
+	return attempt_one(db, S_BILL_ATT_BY_KEY, a, 2, out);
+}
+
+enum pstatus
 dbb_attempt_open_count(
     struct db *db, int64_t practice_id, int64_t client_id, int64_t *n)
 {
@@ -658,4 +671,40 @@ dbb_receipt_by_attempt(struct db *db, int64_t attempt_id, char *number)
 	if ((st = db_run(db, &q)) == PS_OK && q.rows == 0)
 		st = PS_NOTFOUND;
 	return st;
+}
+
+/* ---- processor events ---- */
+
+enum pstatus
+dbb_event_seen(struct db *db, int64_t practice_id, const char *plugin,
+    const char *event_id, int *seen)
+{
+	int64_t n = 0;
+	struct arg a[] = {AI(practice_id), AS(plugin), AS(event_id)};
+	struct col c[] = {{C_I64, &n, 0}};
+	struct q q = {.id = S_BILL_EVT_HAS, .a = a, .na = 3, .c = c, .nc = 1};
+	enum pstatus st;
+
+	*seen = 0;
+	if (!db_fits(db, "event id", event_id, DBB_REF_MAX))
+		return PS_INVALID;
+	st = db_run(db, &q);
+	*seen = st == PS_OK && n > 0;
+	return st;
+}
+
+enum pstatus
+dbb_event_insert(struct db *db, int64_t practice_id, const char *plugin,
+    const char *event_id, const char *type_name, const char *payment_ref,
+    int64_t attempt_id, int64_t now)
+{
+	struct arg a[] = {AI(practice_id), AS(plugin), AS(event_id),
+	    AS(type_name), AS(payment_ref), AIN(attempt_id), AI(now)};
+	struct q q = {.id = S_BILL_EVT_INS, .a = a, .na = 7};
+
+	if (!db_fits(db, "event id", event_id, DBB_REF_MAX) ||
+	    !db_fits(db, "event type", type_name, 64) ||
+	    !db_fits(db, "payment reference", payment_ref, DBB_REF_MAX))
+		return PS_INVALID;
+	return db_run(db, &q);
 }

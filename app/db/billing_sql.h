@@ -174,4 +174,17 @@
     "SELECT r.number FROM receipts r JOIN payments p ON p.id = r.payment_id"
     " WHERE p.attempt_id = ?",
     1},
+[S_BILL_ATT_BY_KEY] = {"attempt by key",
+    BILL_ATTEMPT_COLS " FROM payment_attempts t WHERE t.practice_id = ?"
+                      " AND t.idempotency_key = ?",
+    1},
+[S_BILL_EVT_HAS] = {"processor event seen",
+    "SELECT COUNT(*) FROM processor_events WHERE practice_id = ?"
+    " AND plugin = ? AND event_id = ?",
+    1},
+[S_BILL_EVT_INS] = {"processor event insert",
+    "INSERT INTO processor_events (practice_id, plugin, event_id,"
+    " type_name, payment_ref, attempt_id, received_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    0},
     /* clang-format on */

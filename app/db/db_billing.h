@@ -187,6 +187,11 @@ enum pstatus dbb_attempt_get(struct db *db, int64_t practice_id, int64_t id,
 enum pstatus dbb_attempt_by_form(struct db *db, int64_t practice_id,
     int64_t client_id, const char *form_key, struct dbb_attempt *out);
 
+/* Reads the attempt of practice_id with that idempotency key. PS_OK,
+ * PS_NOTFOUND, PS_ERROR. */
+enum pstatus dbb_attempt_by_key(struct db *db, int64_t practice_id,
+    const char *key, struct dbb_attempt *out);
+
 /* Sets *n to the client's attempts that are 'pending' or 'unknown'. */
 enum pstatus dbb_attempt_open_count(
     struct db *db, int64_t practice_id, int64_t client_id, int64_t *n);
@@ -251,5 +256,17 @@ enum pstatus dbb_receipt_insert(struct db *db, int64_t practice_id,
  * number[DBB_NUMBER_MAX + 1]. PS_OK, PS_NOTFOUND, PS_ERROR. */
 enum pstatus dbb_receipt_by_attempt(
     struct db *db, int64_t attempt_id, char *number);
+
+/* ---- processor events (webhooks) ---- */
+
+/* Sets *seen to 1 when event_id of plugin was recorded for practice_id. */
+enum pstatus dbb_event_seen(struct db *db, int64_t practice_id,
+    const char *plugin, const char *event_id, int *seen);
+
+/* Records an event as handled (attempt_id 0 = none, payment_ref may be
+ * NULL). PS_OK, PS_CONFLICT (recorded already), PS_ERROR. */
+enum pstatus dbb_event_insert(struct db *db, int64_t practice_id,
+    const char *plugin, const char *event_id, const char *type_name,
+    const char *payment_ref, int64_t attempt_id, int64_t now);
 
 #endif

@@ -57,14 +57,16 @@ mkdir "$tmp/plugins" && cp "$plugin_src" "$tmp/plugins/sandbox.so" &&
 	bail "cannot copy the plugin"
 
 secret="sk_test_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-(umask 077 && printf '%s\n' "$secret" >"$tmp/sim-secret")
+whsec="whsec_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+(umask 077 && printf '%s\n' "$secret" >"$tmp/sim-secret" &&
+	printf '%s\n' "$whsec" >"$tmp/sim-whsec")
 
 if ! mariadb_start "$tmp/db" 2>"$tmp/start.err"; then
 	bail "MariaDB did not start: $(tr '\n' ' ' <"$tmp/start.err")"
 fi
 
 node "$top_srcdir/tests/sim/sandbox-sim.mjs" --port 0 --secret-key "$secret" \
-	>"$tmp/sim.out" 2>"$tmp/sim.log" &
+	--webhook-secret "$whsec" >"$tmp/sim.out" 2>"$tmp/sim.log" &
 sim_pid=$!
 port=
 for _ in $(seq 1 100); do
@@ -80,6 +82,7 @@ export SIM_URL
 # ---- the Check suite, renumbered into this script's TAP stream ----
 CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent PORTAL_DB_SOCKET=$PORTAL_DB_SOCKET \
 	PLUGIN_DIR="$tmp/plugins" SIM_SECRET_FILE="$tmp/sim-secret" \
+	SIM_WEBHOOK_SECRET_FILE="$tmp/sim-whsec" \
 	"$top_builddir/tests/integration/check_billing" >"$tmp/check.out" 2>"$tmp/check.err"
 rc=$?
 seen=0
@@ -134,10 +137,11 @@ sql() {
 }
 
 if pc db migrate --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1 &&
-    grep -q '^applied 0002_billing.sql' "$tmp/out"; then
-	ok "portalctl db migrate applies 0002_billing.sql"
+    grep -q '^applied 0002_billing.sql' "$tmp/out" &&
+    grep -q '^applied 0003_processor_events.sql' "$tmp/out"; then
+	ok "portalctl db migrate applies 0002_billing.sql and 0003_processor_events.sql"
 else
-	not_ok "portalctl db migrate applies 0002_billing.sql" "$(cat "$tmp/out")"
+	not_ok "portalctl db migrate applies the billing migrations" "$(cat "$tmp/out")"
 fi
 
 printf 'demo-password-1\n' >"$tmp/pw"

@@ -23,7 +23,7 @@
 
 #define TEST_DB "portal_billing_check"
 
-static const char *sock, *sim_url, *plugin_dir, *secret_file;
+static const char *sock, *sim_url, *plugin_dir, *secret_file, *whsec_file;
 static char sql_dir[4096];
 
 /* ---- simulator helpers (libcurl + jansson) ---- */
@@ -151,11 +151,12 @@ open_gw(void)
 	struct gw_conf_item items[] = {{"api_base", sim_url, NULL, 0, 0},
 	    {"secret_key_file", secret_file, NULL, 0, 0},
 	    {"publishable_key", "pk_test_sandbox", NULL, 0, 0},
-	    {"timeout_ms", "1500", NULL, 0, 0}};
+	    {"timeout_ms", "1500", NULL, 0, 0},
+	    {"webhook_secret_file", whsec_file, NULL, 0, 0}};
 	struct gw_instance *gw = NULL;
 	char err[1024];
 
-	ck_assert_msg(gw_instance_open(plugin_dir, "sandbox", "demo", items, 4,
+	ck_assert_msg(gw_instance_open(plugin_dir, "sandbox", "demo", items, 5,
 	                  &gw, err, sizeof(err)) == PS_OK,
 	    "gw_instance_open: %s", err);
 	return gw;
@@ -878,6 +879,111 @@ START_TEST(test_pay_and_save_card)
 }
 END_TEST
 
+/* The id of the charge made under key. */
+static void
+charge_id(const char *key, char *out, size_t outsz)
+{
+	json_t *j = sim("GET", "/__admin/ledger", NULL), *ch;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(j, "charges"), i, ch)
+	{
+		const char *k =
+		    json_string_value(json_object_get(ch, "idempotency_key"));
+
+		if (k != NULL && strcmp(k, key) == 0)
+			snprintf(out, outsz, "%s",
+			    json_string_value(json_object_get(ch, "id")));
+	}
+	json_decref(j);
+	ck_assert_msg(out[0] != '\0', "no charge under %s", key);
+}
+
+START_TEST(test_webhook_settles_once)
+{
+	struct env e;
+	struct billing_who w;
+	struct bill_pay_result res;
+	struct dbb_attempt a;
+	struct pgw_http_header h[1];
+	char fk[BILL_FORM_KEY_SIZE], ch[128], body[128], sig[256], raw[8192];
+	const char *what = NULL;
+	json_t *j;
+	int64_t i1;
+	int rows = 0, resolved = -1, left = -1;
+
+	env_open(&e);
+	new_client(&e, &w);
+	i1 = invoice(&w, "2026-01-05", 7000);
+	fault("{\"timeout\": true, \"count\": 1}");
+	form_key(fk);
+	ck_assert_int_eq(
+	    pay_token(&w, BILL_INVOICE, i1, 7000, "4242424242424242", fk, &res),
+	    PS_OK);
+	fault("{}");
+	ck_assert_int_eq(res.outcome, BILL_PROCESSING);
+	attempt(&e, res.attempt_id, &a);
+	charge_id(a.idempotency_key, ch, sizeof(ch));
+
+	snprintf(body, sizeof(body), "{\"charge\": \"%s\"}", ch);
+	j = sim("POST", "/__test/webhook", body);
+	snprintf(sig, sizeof(sig), "%s",
+	    json_string_value(json_object_get(
+	        json_object_get(j, "headers"), "Sandbox-Signature")));
+	snprintf(raw, sizeof(raw), "%s",
+	    json_string_value(json_object_get(j, "body")));
+	json_decref(j);
+	h[0].name = "Sandbox-Signature";
+	h[0].value = sig;
+
+	/* A tampered body does not verify. */
+	raw[strlen(raw) - 2] ^= 1;
+	ck_assert_int_eq(billing_webhook(e.db, &pc_on, e.practice_id, e.gw, raw,
+	                     strlen(raw), h, 1, w.now, &what),
+	    PS_DENIED);
+	raw[strlen(raw) - 2] ^= 1;
+	attempt(&e, a.id, &a);
+	ck_assert_str_eq(a.status, "unknown");
+
+	ck_assert_int_eq(billing_webhook(e.db, &pc_on, e.practice_id, e.gw, raw,
+	                     strlen(raw), h, 1, w.now, &what),
+	    PS_OK);
+	ck_assert_str_eq(what, "succeeded");
+	attempt(&e, a.id, &a);
+	ck_assert_str_eq(a.status, "succeeded");
+	ck_assert_int_eq(alloc_sum(i1, &rows), 7000);
+	ck_assert_int_eq(rows, 1);
+
+	/* The same delivery again: a duplicate, nothing recorded twice. */
+	ck_assert_int_eq(billing_webhook(e.db, &pc_on, e.practice_id, e.gw, raw,
+	                     strlen(raw), h, 1, w.now, &what),
+	    PS_OK);
+	ck_assert_str_eq(what, "duplicate");
+	/* Another event about the same charge: still paid once. */
+	j = sim("POST", "/__test/webhook", body);
+	snprintf(sig, sizeof(sig), "%s",
+	    json_string_value(json_object_get(
+	        json_object_get(j, "headers"), "Sandbox-Signature")));
+	snprintf(raw, sizeof(raw), "%s",
+	    json_string_value(json_object_get(j, "body")));
+	json_decref(j);
+	ck_assert_int_eq(billing_webhook(e.db, &pc_on, e.practice_id, e.gw, raw,
+	                     strlen(raw), h, 1, w.now, &what),
+	    PS_OK);
+	ck_assert_int_eq(alloc_sum(i1, &rows), 7000);
+	ck_assert_int_eq(rows, 1);
+	ck_assert_int_eq(ledger(a.idempotency_key, NULL), 1);
+	/* Reconcile has nothing left to do for it. */
+	ck_assert_int_eq(billing_reconcile(e.db, &pc_on, e.practice_id, e.gw,
+	                     w.now + 1, 0, NULL, &resolved, &left),
+	    PS_OK);
+	ck_assert_int_eq(alloc_sum(i1, &rows), 7000);
+	ck_assert_int_eq(rows, 1);
+	env_close(&e);
+}
+END_TEST
+
 START_TEST(test_invoice_rules_and_audit)
 {
 	struct env e;
@@ -1002,11 +1108,13 @@ main(void)
 	sim_url = getenv("SIM_URL");
 	plugin_dir = getenv("PLUGIN_DIR");
 	secret_file = getenv("SIM_SECRET_FILE");
+	whsec_file = getenv("SIM_WEBHOOK_SECRET_FILE");
 	if (sock == NULL || top == NULL || sim_url == NULL ||
-	    plugin_dir == NULL || secret_file == NULL) {
+	    plugin_dir == NULL || secret_file == NULL || whsec_file == NULL) {
 		fprintf(stderr,
 		    "check_billing: PORTAL_DB_SOCKET, SIM_URL, "
-		    "PLUGIN_DIR, SIM_SECRET_FILE and top_srcdir "
+		    "PLUGIN_DIR, SIM_SECRET_FILE, "
+		    "SIM_WEBHOOK_SECRET_FILE and top_srcdir "
 		    "must be set (run tests/integration/billing.sh)\n");
 		return EXIT_FAILURE;
 	}
@@ -1058,6 +1166,7 @@ main(void)
 	tcase_add_test(tc, test_online_payments_off);
 	tcase_add_test(tc, test_pay_and_save_card);
 	tcase_add_test(tc, test_long_slug_key_fits);
+	tcase_add_test(tc, test_webhook_settles_once);
 	tcase_add_test(tc, test_invoice_rules_and_audit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
