@@ -559,6 +559,53 @@ START_TEST(test_declines)
 }
 END_TEST
 
+START_TEST(test_requires_action)
+{
+	struct env e;
+	struct billing_who w;
+	struct bill_card c;
+	struct bill_pay_req r;
+	struct bill_pay_result res;
+	struct dbb_attempt a;
+	struct bill_summary s;
+	char tok[128], msg[256], fk[BILL_FORM_KEY_SIZE];
+	int64_t i1;
+
+	env_open(&e);
+	new_client(&e, &w);
+	i1 = invoice(&w, "2026-01-05", 6000);
+	form_key(fk);
+	ck_assert_int_eq(
+	    pay_token(&w, BILL_INVOICE, i1, 6000, "4000002760003184", fk, &res),
+	    PS_OK);
+	ck_assert_int_eq(res.outcome, BILL_REQUIRES_ACTION);
+	ck_assert_msg(
+	    strstr(res.message, "confirm") != NULL, "%s", res.message);
+	attempt(&e, res.attempt_id, &a);
+	ck_assert_str_eq(a.status, "requires_action");
+
+	/* Off session (AutoPay) on a saved card that needs authentication:
+	 * the client must come back; nothing is open, nothing charged. */
+	token("4000002760003184", tok, sizeof(tok));
+	ck_assert_int_eq(
+	    billing_card_save(&w, tok, 1, &c, msg, sizeof(msg)), PS_OK);
+	memset(&r, 0, sizeof(r));
+	r.target = BILL_BALANCE;
+	r.amount = 6000;
+	r.card_id = c.id;
+	r.off_session = 1;
+	form_key(fk);
+	r.form_key = fk;
+	ck_assert_int_eq(billing_pay(&w, &r, &res), PS_OK);
+	ck_assert_int_eq(res.outcome, BILL_REQUIRES_ACTION);
+	ck_assert_int_eq(billing_summary(&w, &s), PS_OK);
+	ck_assert_int_eq(s.balance, 6000);
+	ck_assert_int_eq(s.has_pending, 0);
+	billing_summary_free(&s);
+	env_close(&e);
+}
+END_TEST
+
 START_TEST(test_replayed_form_key)
 {
 	struct env e;
@@ -1158,6 +1205,7 @@ main(void)
 	tcase_add_test(tc, test_other_clients_things);
 	tcase_add_test(tc, test_save_card_charges_nothing);
 	tcase_add_test(tc, test_declines);
+	tcase_add_test(tc, test_requires_action);
 	tcase_add_test(tc, test_replayed_form_key);
 	tcase_add_test(tc, test_concurrent_same_form_key);
 	tcase_add_test(tc, test_timeout_then_reconcile);
