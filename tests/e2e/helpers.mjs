@@ -151,7 +151,6 @@ export async function alertText(page) {
 // PORTAL_CONFIG, PORTAL_DB_SOCKET and STACK_PORTALD_PID.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 /** portalctl(...args): runs portalctl on the stack; returns its stdout. */
@@ -165,23 +164,33 @@ export function portalctl(...args) {
 }
 
 /**
- * newClient(practice, invoices): a new client of practice (a slug) who can
- * sign in, with one invoice per entry of invoices ({date, description,
- * amount: "120.00"}). Returns {email, password}.
+ * newClient(practice, invoices): a new client of practice (a slug), made
+ * with `portalctl client create` (so without the demo data), with one
+ * invoice per entry of invoices ({date, description, amount: "120.00"}; date is both the issue date
+ * and the date of service).
+ * Returns {email, password, invite}; signInNew() sets the password through
+ * the invitation and signs in.
  */
 export function newClient(practice = 'demo', invoices = []) {
   const tag = randomBytes(5).toString('hex');
   const email = `e2e-${tag}@example.com`;
   const password = `e2e password ${tag}`;
-  const pwFile = join(tmpdir(), `pw-${tag}`);
-  writeFileSync(pwFile, password, { mode: 0o600 });
-  portalctl('demo', 'seed', '--email', email, '--password-file', pwFile, '--practice', practice);
-  rmSync(pwFile, { force: true });
+  const out = portalctl('client', 'create', '--practice', practice, '--email', email,
+    '--first', 'Test', '--last', `Client ${tag}`);
+  const invite = (out.match(/^https?:\/\/\S+\/invite\/\S+$/m) || [])[0];
+  if (!invite) throw new Error(`no invitation link in: ${out}`);
   for (const inv of invoices) {
     portalctl('invoice', 'create', '--practice', practice, '--email', email,
-      '--line', `${inv.date}|${inv.description}|${inv.amount}`);
+      '--issued', inv.date, '--line', `${inv.date}|${inv.description}|${inv.amount}`);
   }
-  return { email, password };
+  return { email, password, invite };
+}
+
+/** signInNew(page, client): sets client's password through its invitation
+ * link, then signs in; the page ends on /billing. */
+export async function signInNew(page, client) {
+  await setPassword(page, client.invite, client.password);
+  return signIn(page, client.email, client.password);
 }
 
 /** ledger(): the simulator's charges, oldest first. */

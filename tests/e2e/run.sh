@@ -5,7 +5,8 @@
 #   top_srcdir=... top_builddir=... NODE_MODULES=.../node_modules tests/e2e/run.sh
 # Needs playwright-core in $NODE_MODULES (npm ci in tests/e2e), /usr/bin/chromium,
 # nginx, MariaDB, and portald/portalctl built in $top_builddir. E2E_KEEP=1
-# keeps the stack directory (logs, database) for a look afterwards. The test
+# keeps the stack directory (logs, database) for a look afterwards; E2E_FILES
+# names the test files to run (default: all). The test
 # files run one at a time in name order; zz-leaks.test.mjs, last, looks for
 # test card numbers in everything the run left behind.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -95,8 +96,10 @@ export HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config" XDG_CACHE_HOME="$tmp/.cache"
 export TMPDIR="$tmp"
 
 cd "$tmp/e2e" || bail "cd $tmp/e2e"
+# E2E_FILES (e.g. "pay.test.mjs zz-leaks.test.mjs") runs only those.
+# shellcheck disable=SC2086 # a list of names
 timeout 900 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=120000 \
-    ./*.test.mjs
+    ${E2E_FILES:-./*.test.mjs}
 rc=$?
 if [ "$rc" != 0 ]; then
 	comment_logs
