@@ -494,17 +494,21 @@ ensure_customer(const struct billing_who *w, const char *plugin, char *ref)
 	struct pgw_customer_req req;
 	struct pgw_customer cus;
 	struct pgw_result res;
-	char err[256], key[BILL_KEY_MAX + 1], reference[96];
+	char err[256], key[BILL_KEY_MAX + 1], reference[96], rnd[17];
 	int32_t gs;
 	enum pstatus st;
 
 	st = dbb_customer_get(w->db, w->practice_id, w->client_id, plugin, ref);
 	if (st != PS_NOTFOUND)
 		return st == PS_OK ? PS_OK : PS_ERROR;
-	/* A key fixed per client: a retry after a crash between the
-	 * processor's answer and our insert gets the same customer. */
+	/* A random part keeps two installations with the same slug and
+	 * client ids (staging and production on one processor account)
+	 * apart; a crash between the answer and our insert costs at most an
+	 * unused customer at the processor. */
+	if (rand_hex(rnd, 8) != PS_OK)
+		return PS_ERROR;
 	make_key(
-	    key, sizeof(key), slug_of(w->practice), "cus", w->client_id, "");
+	    key, sizeof(key), slug_of(w->practice), "cus", w->client_id, rnd);
 	snprintf(reference, sizeof(reference), "%s:client:%" PRId64,
 	    slug_of(w->practice), w->client_id);
 	memset(&req, 0, sizeof(req));
