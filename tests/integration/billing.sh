@@ -265,6 +265,19 @@ else
 	not_ok "reconcile writes an audit row per attempt"
 fi
 
+# An attempt made through a processor the practice no longer uses is left
+# open, reported, and the exit status says so.
+sql "INSERT INTO payment_attempts (practice_id, client_id, idempotency_key, target, amount, currency, plugin, source, status, created_at, updated_at) VALUES ($pid, $cid, 'portal-demo-att-other-plugin', 'balance', 500, 'USD', 'oldproc', 'token', 'unknown', UNIX_TIMESTAMP() - 900, UNIX_TIMESTAMP() - 900)" >/dev/null
+pc payments reconcile --practice demo --min-age 60 >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'left unknown: processor oldproc is not loaded' "$tmp/out" &&
+    grep -q 'practice demo: 0 resolved, 1 left' "$tmp/out"; then
+	ok "portalctl payments reconcile exits 2 and names an attempt it cannot settle"
+else
+	not_ok "portalctl payments reconcile exits 2 and names an attempt it cannot settle" "rc=$rc" "$(cat "$tmp/out")"
+fi
+sql "UPDATE payment_attempts SET status = 'failed' WHERE plugin = 'oldproc'" >/dev/null
+
 # Cards: save one through the plugin? Not from the CLI (clients do that);
 # insert as the pages would and check list/disable.
 sql "INSERT INTO payment_methods (practice_id, client_id, plugin, customer_ref, processor_pm, brand, last4, exp_month, exp_year, is_default, created_at) VALUES ($pid, $cid, 'sandbox', 'cus_x', 'pm_demo1', 'visa', '4242', 12, 2030, 1, UNIX_TIMESTAMP())" >/dev/null
