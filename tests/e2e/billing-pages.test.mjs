@@ -148,6 +148,11 @@ test('only pages with the card widget let the processor\'s origin into the CSP',
     assert.ok(!csp.includes(sim), `${path} has no processor origin: ${csp}`);
     assert.equal(await page.locator('iframe').count(), 0);
   }
+  const js = await fetch(url('/static/card.js'));
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /javascript/);
+  assert.equal(js.headers.get('x-content-type-options'), 'nosniff');
+  assert.match(js.headers.get('cache-control'), /no-cache/, 'the card script is revalidated after upgrades');
   // Once a card is on file, Documents asks for nothing.
   await page.goto(url('/documents'));
   await fillCard(page, '4242 4242 4242 4242');
