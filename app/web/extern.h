@@ -105,5 +105,11 @@ void h_card_default(struct ctx *);
 /* pages.c */
 void h_billing_documents(struct ctx *);
 void h_history(struct ctx *);
+/* docs.c: Billing Documents (list, Download, Print), Payment History. */
+void h_docs_list(struct ctx *);
+void h_docs_pdf(struct ctx *);
+void h_docs_print(struct ctx *);
+void h_docs_history(struct ctx *);
+void h_docs_history_csv(struct ctx *);
 
 #endif

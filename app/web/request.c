@@ -79,6 +79,14 @@ static const struct http_param p_documents_card[] = {
     {"card_brand", HP_FORM, 0, 32, http_valid_text, NULL},
     {"card_last4", HP_FORM, 0, 8, http_valid_text, NULL},
 };
+/* Billing documents (app/web/docs.c): a document number; a date range. */
+static const struct http_param p_doc[] = {
+    {"id", HP_PATH, 1, 32, http_valid_text, NULL},
+};
+static const struct http_param p_history[] = {
+    {"from", HP_QUERY, 0, 10, http_valid_text, NULL},
+    {"to", HP_QUERY, 0, 10, http_valid_text, NULL},
+};
 
 #define NP(a) (sizeof(a) / sizeof((a)[0]))
 #define ROUTE(m, pat, params, np, flags, fn)            \
@@ -113,8 +121,15 @@ static const struct http_route routes[] = {
      * route to edit or remove one (anything else here is 404/405). */
     ROUTE(HTTP_POST, "/billing/payment-methods/:id/default", p_card_default,
         NP(p_card_default), R_AUTH | R_CSRF, h_card_default),
-    ROUTE(HTTP_GET, "/billing/documents", NULL, 0, R_AUTH, h_billing_documents),
-    ROUTE(HTTP_GET, "/billing/history", NULL, 0, R_AUTH, h_history),
+    ROUTE(HTTP_GET, "/billing/documents", NULL, 0, R_AUTH, h_docs_list),
+    ROUTE(HTTP_GET, "/billing/documents/:id/pdf", p_doc, NP(p_doc), R_AUTH,
+        h_docs_pdf),
+    ROUTE(HTTP_GET, "/billing/documents/:id/print", p_doc, NP(p_doc), R_AUTH,
+        h_docs_print),
+    ROUTE(HTTP_GET, "/billing/history", p_history, NP(p_history), R_AUTH,
+        h_docs_history),
+    ROUTE(HTTP_GET, "/billing/history.csv", p_history, NP(p_history), R_AUTH,
+        h_docs_history_csv),
 };
 
 void *
