@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "billing/billing.h"
+#include "cmd/portalctl_docs.h"
 #include "conf/conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
@@ -81,6 +82,7 @@ static void
 usage(FILE *f)
 {
 	fputs(usage_text, f);
+	portalctl_docs_usage(f);
 }
 
 /* Prints "portalctl: CMD: message" to stderr. */
@@ -1332,6 +1334,9 @@ main(int argc, char **argv)
 		if (strcmp(cmd->group, argv[i]) == 0 && i + 1 < argc &&
 		    strcmp(cmd->name, argv[i + 1]) == 0)
 			break;
+	if (cmd->group == NULL &&
+	    (rc = portalctl_docs(c.conf_path, argc - i, argv + i)) >= 0)
+		return rc;
 	if (cmd->group == NULL) {
 		fail(NULL, "unknown command \"%s%s%s\" (see portalctl -h)",
 		    argv[i], i + 1 < argc ? " " : "",
