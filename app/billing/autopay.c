@@ -1,0 +1,1471 @@
+/* autopay.c: AutoPay (autopay.h): enrollment, the client's notice, the
+ * night window, the batch with its pool of workers, and the report. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "billing/autopay.h"
+#include "db/db_autopay.h"
+#include "db/db_billing.h"
+#include "gw/gw.h"
+
+/* Longest idempotency key made here (Square allows 45 characters). */
+#define AP_KEY_MAX 45
+/* Tries of a charge the processor did not take (RETRYABLE), same key. */
+#define AP_TRIES 3
+
+static const char MSG_DECLINED[] = "Your card was declined.";
+static const char MSG_ACTION[] = "Your bank needs you to confirm this payment.";
+
+/* ---- small helpers ---- */
+
+static void
+copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (dstsz == 0)
+		return;
+	if (n >= dstsz)
+		n = dstsz - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int
+is_open(const char *status)
+{
+	return strcmp(status, "pending") == 0 || strcmp(status, "unknown") == 0;
+}
+
+static const char *
+currency_of(const struct practice_conf *pc)
+{
+	return pc != NULL && pc->currency != NULL ? pc->currency : "USD";
+}
+
+/* 1 when d is a real YYYY-MM-DD date. */
+static int
+date_ok(const char *d)
+{
+	static const int mdays[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int i, y, m, day, leap;
+
+	if (d == NULL || strlen(d) != 10)
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? d[i] != '-'
+		                     : !isdigit((unsigned char)d[i]))
+			return 0;
+	y = atoi(d);
+	m = atoi(d + 5);
+	day = atoi(d + 8);
+	if (y < 1900 || y > 9999 || m < 1 || m > 12)
+		return 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return day >= 1 && day <= mdays[m - 1] + (m == 2 && leap);
+}
+
+/* The display form of a card brand ("visa" -> "Visa"). */
+static void
+brand_name(const char *b, char *out, size_t outsz)
+{
+	static const struct {
+		const char *id, *name;
+	} names[] = {{"visa", "Visa"}, {"mastercard", "Mastercard"},
+	    {"amex", "American Express"},
+	    {"american_express", "American Express"}, {"discover", "Discover"},
+	    {"jcb", "JCB"}, {"diners", "Diners Club"},
+	    {"unionpay", "UnionPay"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(b, names[i].id) == 0) {
+			copy(out, outsz, names[i].name);
+			return;
+		}
+	copy(out, outsz, b[0] ? b : "Card");
+	if (out[0] != '\0')
+		out[0] = (char)toupper((unsigned char)out[0]);
+}
+
+static void audit(struct db *db, int64_t practice_id, int64_t client_id,
+    enum db_actor actor, const char *action, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Writes an audit row; a failure is logged (the money rows are the
+ * record, the audit row the trail). */
+static void
+audit(struct db *db, int64_t practice_id, int64_t client_id,
+    enum db_actor actor, const char *action, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (db_audit(db, practice_id, client_id, 0, actor, action, detail,
+	        NULL) != PS_OK)
+		log_error("event=audit_failed action=%s practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    action, practice_id, client_id, db_errmsg(db));
+}
+
+/* The client's default usable card. */
+struct card_pick {
+	struct dbb_card k;
+	int found;
+};
+
+static int
+card_pick_row(void *arg, const struct dbb_card *k)
+{
+	struct card_pick *x = arg;
+
+	if (k->is_default && k->disabled_at == 0) {
+		x->k = *k;
+		x->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static enum pstatus
+default_card(struct db *db, int64_t practice_id, int64_t client_id,
+    struct card_pick *out)
+{
+	memset(out, 0, sizeof(*out));
+	return dbb_card_list(db, practice_id, client_id, 0, card_pick_row, out);
+}
+
+/* What the client owes: the sum over invoices of what is due, and the
+ * newest invoice. */
+struct owed {
+	int64_t due;
+	int64_t max_invoice;
+};
+
+static int
+owed_row(void *arg, const struct dbb_invoice *r)
+{
+	struct owed *x = arg;
+
+	if (r->total > r->paid)
+		x->due += r->total - r->paid;
+	if (r->id > x->max_invoice)
+		x->max_invoice = r->id;
+	return 0;
+}
+
+static enum pstatus
+owed(struct db *db, int64_t practice_id, int64_t client_id, struct owed *out)
+{
+	memset(out, 0, sizeof(*out));
+	return dbb_invoice_list(db, practice_id, client_id, 0, owed_row, out);
+}
+
+/* ---- enrollment ---- */
+
+enum pstatus
+autopay_enroll(const struct billing_who *w, char *msg, size_t msgsz)
+{
+	struct card_pick cp;
+	char brand[32];
+	int was_on = 0;
+	enum pstatus st;
+
+	errbuf_set(msg, msgsz, "%s", "");
+	if (w->practice == NULL || !w->practice->online_payments ||
+	    w->practice->gateway == NULL) {
+		errbuf_set(msg, msgsz,
+		    "AutoPay needs Online Payments: turn online_payments on "
+		    "and configure a gateway for practice %s first.",
+		    w->practice && w->practice->slug ? w->practice->slug : "?");
+		audit(w->db, w->practice_id, w->client_id, w->actor,
+		    "autopay.enroll_refused", "online payments are off");
+		return PS_DENIED;
+	}
+	if ((st = default_card(w->db, w->practice_id, w->client_id, &cp)) !=
+	    PS_OK) {
+		errbuf_set(msg, msgsz, "%s", db_errmsg(w->db));
+		return PS_ERROR;
+	}
+	if (!cp.found) {
+		errbuf_set(msg, msgsz,
+		    "The client has no default card on file: AutoPay charges "
+		    "the default card, so the client must add one (Payment "
+		    "Methods) before enrolling.");
+		audit(w->db, w->practice_id, w->client_id, w->actor,
+		    "autopay.enroll_refused", "no default card");
+		return PS_INVALID;
+	}
+	st = dba_enroll(w->db, w->practice_id, w->client_id, w->now, &was_on);
+	if (st != PS_OK) {
+		errbuf_set(msg, msgsz, "%s", db_errmsg(w->db));
+		return PS_ERROR;
+	}
+	brand_name(cp.k.brand, brand, sizeof(brand));
+	if (was_on) {
+		errbuf_set(msg, msgsz,
+		    "AutoPay was on already, using %s ending in %s.", brand,
+		    cp.k.last4);
+		return PS_OK;
+	}
+	errbuf_set(msg, msgsz, "AutoPay is on, using %s ending in %s.", brand,
+	    cp.k.last4);
+	audit(w->db, w->practice_id, w->client_id, w->actor, "autopay.enroll",
+	    "card=%" PRId64 " brand=%s last4=%s", cp.k.id, cp.k.brand,
+	    cp.k.last4);
+	return PS_OK;
+}
+
+enum pstatus
+autopay_unenroll(const struct billing_who *w, char *msg, size_t msgsz)
+{
+	enum pstatus st;
+
+	st = dba_unenroll(
+	    w->db, w->practice_id, w->client_id, "clinician", NULL, w->now);
+	if (st == PS_NOTFOUND) {
+		errbuf_set(msg, msgsz, "AutoPay was not on for this client.");
+		return PS_NOTFOUND;
+	}
+	if (st != PS_OK) {
+		errbuf_set(msg, msgsz, "%s", db_errmsg(w->db));
+		return PS_ERROR;
+	}
+	errbuf_set(msg, msgsz, "AutoPay is off.");
+	audit(w->db, w->practice_id, w->client_id, w->actor, "autopay.unenroll",
+	    "by the clinician");
+	return PS_OK;
+}
+
+/* ---- the client's notice ---- */
+
+enum pstatus
+autopay_client_status(struct db *db, int64_t practice_id, int64_t client_id,
+    const char *currency, struct autopay_status *out)
+{
+	struct dba_enrollment e;
+	struct dba_last_charge lc;
+	struct card_pick cp;
+	struct owed ow;
+	char amt[64];
+	enum pstatus st;
+
+	memset(out, 0, sizeof(*out));
+	if (currency == NULL)
+		currency = "USD";
+	st = dba_enrollment_get(db, practice_id, client_id, &e);
+	if (st == PS_NOTFOUND)
+		return PS_OK;
+	if (st != PS_OK)
+		return PS_ERROR;
+	out->enrolled = e.enabled != 0;
+	out->turned_off =
+	    !e.enabled && strcmp(e.disabled_reason, "failures") == 0;
+	out->failed_nights = e.failed_nights;
+	if (default_card(db, practice_id, client_id, &cp) != PS_OK)
+		return PS_ERROR;
+	if (cp.found) {
+		out->has_card = 1;
+		brand_name(
+		    cp.k.brand, out->card_brand, sizeof(out->card_brand));
+		copy(out->card_last4, sizeof(out->card_last4), cp.k.last4);
+	}
+	st = dba_last_charge(db, practice_id, client_id, &lc);
+	if (st != PS_OK && st != PS_NOTFOUND)
+		return PS_ERROR;
+	if (st == PS_OK) {
+		copy(out->last_run_on, sizeof(out->last_run_on), lc.c.run_on);
+		copy(out->last_status, sizeof(out->last_status), lc.status);
+		if (strcmp(lc.status, "requires_action") == 0 &&
+		    lc.paid_after == 0) {
+			if (owed(db, practice_id, client_id, &ow) != PS_OK)
+				return PS_ERROR;
+			if (ow.due > 0) {
+				out->action_required = 1;
+				out->action_amount = ow.due;
+			}
+		}
+	}
+	if (out->enrolled && out->has_card)
+		snprintf(out->notice, sizeof(out->notice),
+		    "AutoPay is on, using %s ending in %s.", out->card_brand,
+		    out->card_last4);
+	else if (out->enrolled)
+		snprintf(out->notice, sizeof(out->notice),
+		    "AutoPay is on, but you have no default card for it to "
+		    "charge. Add a card or make one your default.");
+	else if (out->turned_off)
+		snprintf(out->notice, sizeof(out->notice),
+		    "AutoPay was turned off after %d declined nights. Please "
+		    "pay your balance here or contact the practice.",
+		    AUTOPAY_FAILED_NIGHTS);
+	if (out->action_required) {
+		money_format(out->action_amount, currency, amt, sizeof(amt));
+		snprintf(out->action, sizeof(out->action),
+		    "Your bank needs you to confirm the AutoPay charge of "
+		    "your balance. Please pay %s now with Pay Now; you will "
+		    "not be charged twice.",
+		    amt);
+	}
+	return PS_OK;
+}
+
+/* ---- the night window ---- */
+
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Breaks now down in time zone tz (a zoneinfo name or "UTC"). TZ is
+ * process-wide, so the switch is made under a lock. */
+static enum pstatus
+local_tm(const char *tz, int64_t now, struct tm *out)
+{
+	char *old = NULL;
+	const char *cur;
+	time_t t = (time_t)now;
+	enum pstatus st = PS_OK;
+
+	pthread_mutex_lock(&tz_lock);
+	if ((cur = getenv("TZ")) != NULL && (old = strdup(cur)) == NULL) {
+		st = PS_NOMEM;
+		goto out;
+	}
+	setenv("TZ", tz != NULL && tz[0] ? tz : "UTC", 1);
+	tzset();
+	if (localtime_r(&t, out) == NULL)
+		st = PS_INVALID;
+	if (old != NULL)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+out:
+	pthread_mutex_unlock(&tz_lock);
+	free(old);
+	return st;
+}
+
+enum pstatus
+autopay_window(struct db *db, const struct practice_conf *pc,
+    int64_t practice_id, int64_t now, int *inside,
+    char run_on[AUTOPAY_DATE_SIZE], int64_t *start, int64_t *end, char *err,
+    size_t errsz)
+{
+	struct tm tm;
+	int64_t mins;
+	enum pstatus st;
+
+	*inside = 0;
+	run_on[0] = '\0';
+	*start = AUTOPAY_WINDOW_START;
+	*end = AUTOPAY_WINDOW_END;
+	st = dba_window_get(db, practice_id, start, end);
+	if (st == PS_NOTFOUND) {
+		*start = AUTOPAY_WINDOW_START;
+		*end = AUTOPAY_WINDOW_END;
+	} else if (st != PS_OK) {
+		errbuf_set(err, errsz, "%s", db_errmsg(db));
+		return PS_ERROR;
+	}
+	if (local_tm(pc->timezone, now, &tm) != PS_OK) {
+		errbuf_set(err, errsz, "practice %s: time zone \"%s\" unusable",
+		    pc->slug, pc->timezone ? pc->timezone : "");
+		return PS_INVALID;
+	}
+	mins = tm.tm_hour * 60 + tm.tm_min;
+	if (*start < *end)
+		*inside = mins >= *start && mins < *end;
+	else
+		*inside = mins >= *start || mins < *end;
+	if (*start > *end && mins >= *start) {
+		/* Before midnight: the night is named by tomorrow's date. */
+		tm.tm_mday += 1;
+		tm.tm_isdst = -1;
+		timegm(&tm); /* normalizes the fields */
+	}
+	strftime(run_on, AUTOPAY_DATE_SIZE, "%Y-%m-%d", &tm);
+	return PS_OK;
+}
+
+/* ---- the batch: shared state ---- */
+
+struct job {
+	int64_t client_id;
+	char email[DB_EMAIL_MAX + 1];
+};
+
+struct batch {
+	const struct practice_conf *pc;
+	int64_t practice_id;
+	struct gw_instance *gw;
+	const char *plugin;
+	const struct autopay_opts *o;
+	char run_on[AUTOPAY_DATE_SIZE];
+	char compact[9]; /* YYYYMMDD */
+	char desc[160];  /* the charge's description, the same every time */
+	int64_t now;
+
+	struct job *jobs;
+	size_t njobs, cap;
+	int nomem;
+	atomic_size_t next;
+	atomic_size_t done;
+	atomic_int running;
+
+	pthread_mutex_t lock; /* guards sum */
+	struct autopay_summary *sum;
+	char err[512];
+};
+
+static int
+job_add(void *arg, const struct dba_due *r)
+{
+	struct batch *b = arg;
+	struct job *nu;
+	int open_tonight = r->tonight != 0 && is_open(r->tonight_status);
+
+	if (r->tonight != 0 && !open_tonight)
+		return 0; /* the night's charge is settled */
+	if (!open_tonight && (r->balance <= 0 || r->max_invoice <= r->through))
+		return 0;
+	if (b->njobs == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 256;
+		if ((nu = realloc(b->jobs, b->cap * sizeof(*nu))) == NULL) {
+			b->nomem = 1;
+			return 1;
+		}
+		b->jobs = nu;
+	}
+	b->jobs[b->njobs].client_id = r->client_id;
+	copy(
+	    b->jobs[b->njobs].email, sizeof(b->jobs[b->njobs].email), r->email);
+	b->njobs++;
+	return 0;
+}
+
+/* The night's key: "portal-<slug>-ap-<client>-<YYYYMMDD>", the slug
+ * shortened to fit AP_KEY_MAX. */
+static void
+night_key(const struct batch *b, int64_t client_id, char *out, size_t outsz)
+{
+	struct buf k = {NULL, 0, 0};
+	char tail[64];
+	int n, room;
+
+	n = snprintf(
+	    tail, sizeof(tail), "-ap-%" PRId64 "-%s", client_id, b->compact);
+	room = AP_KEY_MAX - (int)strlen("portal-") - n;
+	if (room < 1)
+		buf_printf(&k, "portal%s", tail);
+	else
+		buf_printf(&k, "portal-%.*s%s", room,
+		    b->pc->slug ? b->pc->slug : "practice", tail);
+	copy(out, outsz, k.p != NULL ? k.p : "portal-ap-key");
+	buf_free(&k);
+}
+
+/* ---- step 1: check under the client's lock and commit the attempt ---- */
+
+enum step1_kind {
+	S1_NEW,    /* a new attempt (or, dry run, one would be made) */
+	S1_RESUME, /* the night's attempt is open: settle it */
+	S1_DONE,   /* the night's charge is settled */
+	S1_SKIP,   /* not due, or not chargeable now: reason */
+};
+
+struct step1 {
+	const struct batch *b;
+	int64_t client_id;
+	int dry;
+	/* out */
+	enum step1_kind kind;
+	const char *reason;
+	struct dbb_attempt a;
+	struct dbb_card card;
+	struct dba_charge ch;
+};
+
+static enum pstatus
+step1_fn(struct db *db, void *arg)
+{
+	struct step1 *t = arg;
+	const struct batch *b = t->b;
+	int64_t pid = b->practice_id, cid = t->client_id, open = 0, through = 0,
+	        id = 0;
+	struct card_pick cp;
+	struct owed ow;
+	char key[AP_KEY_MAX + 1];
+	enum pstatus st;
+
+	t->kind = S1_SKIP;
+	t->reason = "";
+	memset(&t->a, 0, sizeof(t->a));
+	memset(&t->card, 0, sizeof(t->card));
+	memset(&t->ch, 0, sizeof(t->ch));
+	if ((st = dbb_client_lock(db, pid, cid)) != PS_OK)
+		return st;
+	st = dba_charge_get(db, pid, cid, b->run_on, &t->ch);
+	if (st == PS_OK) {
+		if ((st = dbb_attempt_get(
+		         db, pid, t->ch.attempt_id, 0, &t->a)) != PS_OK)
+			return st;
+		if (!is_open(t->a.status)) {
+			t->kind = S1_DONE;
+			t->reason = "charged already this night";
+			return PS_OK;
+		}
+		t->kind = S1_RESUME;
+		if (t->a.payment_method_id != 0) {
+			st = dbb_card_get(
+			    db, pid, cid, t->a.payment_method_id, &t->card);
+			if (st != PS_OK && st != PS_NOTFOUND)
+				return st;
+		}
+		return PS_OK;
+	}
+	if (st != PS_NOTFOUND)
+		return st;
+	if ((st = dbb_attempt_open_count(db, pid, cid, &open)) != PS_OK)
+		return st;
+	if (open > 0) {
+		t->reason = "a payment is pending or unknown: left to "
+		            "reconcile";
+		return PS_OK;
+	}
+	if ((st = owed(db, pid, cid, &ow)) != PS_OK)
+		return st;
+	if ((st = dba_charge_through(db, pid, cid, &through)) != PS_OK)
+		return st;
+	if (ow.due <= 0) {
+		t->reason = "nothing due";
+		return PS_OK;
+	}
+	if (ow.max_invoice <= through) {
+		t->reason = "no invoice since the last AutoPay charge";
+		return PS_OK;
+	}
+	if ((st = default_card(db, pid, cid, &cp)) != PS_OK)
+		return st;
+	if (!cp.found) {
+		t->reason = "no default card";
+		return PS_OK;
+	}
+	if (strcmp(cp.k.plugin, b->plugin) != 0) {
+		t->reason = "the default card belongs to another processor";
+		return PS_OK;
+	}
+	t->card = cp.k;
+	t->kind = S1_NEW;
+	t->a.practice_id = pid;
+	t->a.client_id = cid;
+	copy(t->a.target, sizeof(t->a.target), "balance");
+	t->a.amount = ow.due;
+	copy(t->a.currency, sizeof(t->a.currency), currency_of(b->pc));
+	copy(t->a.plugin, sizeof(t->a.plugin), b->plugin);
+	copy(t->a.source, sizeof(t->a.source), "card");
+	t->a.payment_method_id = cp.k.id;
+	t->a.off_session = 1;
+	if (t->dry)
+		return PS_OK;
+	if ((st = dbb_attempt_insert(db, &t->a, b->now, &id)) != PS_OK)
+		return st;
+	night_key(b, cid, key, sizeof(key));
+	if ((st = dbb_attempt_set_key(db, id, key)) != PS_OK)
+		return st;
+	t->a.id = id;
+	copy(t->a.idempotency_key, sizeof(t->a.idempotency_key), key);
+	copy(t->a.status, sizeof(t->a.status), "pending");
+	t->ch.client_id = cid;
+	copy(t->ch.run_on, sizeof(t->ch.run_on), b->run_on);
+	t->ch.attempt_id = id;
+	t->ch.amount = ow.due;
+	t->ch.through_invoice_id = ow.max_invoice;
+	copy(t->ch.runner, sizeof(t->ch.runner),
+	    b->o->runner ? b->o->runner : "");
+	return dba_charge_insert(db, pid, &t->ch, b->now);
+}
+
+/* ---- step 3: record the outcome (as billing_pay's step 3) ---- */
+
+struct apply {
+	const struct batch *b;
+	int64_t client_id, attempt_id;
+	int32_t gs; /* the processor's word */
+	const struct pgw_payment *pay;
+	const char *code, *message;
+	int resumed;
+	/* out */
+	struct dbb_attempt a;
+	char receipt[DBB_NUMBER_MAX + 1];
+};
+
+/* Applies amount of payment_id to the client's unpaid invoices, oldest
+ * first (billing.c allocates a balance payment so). */
+struct alloc_ctx {
+	struct {
+		int64_t id, due;
+	} * inv;
+	size_t n, cap;
+	int nomem;
+};
+
+static int
+alloc_row(void *arg, const struct dbb_invoice *r)
+{
+	struct alloc_ctx *x = arg;
+	void *nu;
+
+	if (r->total - r->paid <= 0)
+		return 0;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		if ((nu = realloc(x->inv, x->cap * sizeof(*x->inv))) == NULL) {
+			x->nomem = 1;
+			return 1;
+		}
+		x->inv = nu;
+	}
+	x->inv[x->n].id = r->id;
+	x->inv[x->n].due = r->total - r->paid;
+	x->n++;
+	return 0;
+}
+
+static enum pstatus
+allocate(
+    struct db *db, int64_t pid, int64_t cid, int64_t payment_id, int64_t amount)
+{
+	struct alloc_ctx x = {NULL, 0, 0, 0};
+	int64_t left = amount, part;
+	size_t i;
+	enum pstatus st;
+
+	st = dbb_invoice_list(db, pid, cid, 0, alloc_row, &x);
+	if (st == PS_OK && x.nomem)
+		st = PS_NOMEM;
+	for (i = 0; st == PS_OK && i < x.n && left > 0; i++) {
+		part = x.inv[i].due < left ? x.inv[i].due : left;
+		st = dbb_allocation_insert(
+		    db, pid, cid, payment_id, x.inv[i].id, part);
+		left -= part;
+	}
+	if (st == PS_OK && left > 0)
+		log_warn("event=payment_unapplied practice_id=%" PRId64
+		         " client_id=%" PRId64 " payment_id=%" PRId64
+		         " unapplied=%" PRId64,
+		    pid, cid, payment_id, left);
+	free(x.inv);
+	return st;
+}
+
+static enum pstatus
+record_payment(struct db *db, struct apply *t)
+{
+	const struct pgw_payment *pay = t->pay;
+	struct dbb_payment p;
+	struct dbb_card card;
+	int64_t pid = t->b->practice_id, pay_id = 0, seq = 0;
+	const char *brand = "", *last4 = "";
+	enum pstatus st;
+
+	memset(&card, 0, sizeof(card));
+	if (t->a.payment_method_id != 0 &&
+	    dbb_card_get(db, pid, t->client_id, t->a.payment_method_id,
+	        &card) == PS_OK) {
+		brand = card.brand;
+		last4 = card.last4;
+	}
+	if (pay != NULL && pay->amount != 0 && pay->amount != t->a.amount)
+		log_error("event=payment_amount_mismatch attempt_id=%" PRId64
+		          " expected=%" PRId64 " processor=%" PRId64,
+		    t->a.id, t->a.amount, pay->amount);
+	memset(&p, 0, sizeof(p));
+	p.practice_id = pid;
+	p.client_id = t->client_id;
+	p.attempt_id = t->a.id;
+	p.amount = t->a.amount;
+	p.currency = t->a.currency;
+	p.processor_ref = pay != NULL && pay->ref[0] ? pay->ref
+	                  : t->a.processor_ref[0]    ? t->a.processor_ref
+	                                             : t->a.idempotency_key;
+	p.payment_method_id = t->a.payment_method_id;
+	p.card_brand = brand;
+	p.card_last4 = last4;
+	p.paid_at = t->b->now;
+	if ((st = dbb_payment_insert(db, &p, &pay_id)) != PS_OK)
+		return st;
+	if ((st = allocate(db, pid, t->client_id, pay_id, t->a.amount)) !=
+	    PS_OK)
+		return st;
+	if ((st = dbb_next_number(db, pid, "receipt", &seq)) != PS_OK)
+		return st;
+	snprintf(t->receipt, sizeof(t->receipt), "RCT-%06" PRId64, seq);
+	if ((st = dbb_receipt_insert(db, pid, t->client_id, pay_id, t->receipt,
+	         t->b->now)) != PS_OK)
+		return st;
+	return dbb_attempt_set_outcome(db, t->a.id, "succeeded",
+	    pay != NULL && pay->ref[0] ? pay->ref : NULL, NULL, NULL,
+	    t->b->now);
+}
+
+static enum pstatus
+apply_fn(struct db *db, void *arg)
+{
+	struct apply *t = arg;
+	int64_t pid = t->b->practice_id;
+	const char *ref = t->pay != NULL && t->pay->ref[0] ? t->pay->ref : NULL;
+	const char *status = NULL, *code = NULL, *msg = NULL;
+	enum pstatus st;
+
+	t->receipt[0] = '\0';
+	if ((st = dbb_client_lock(db, pid, t->client_id)) != PS_OK)
+		return st;
+	if ((st = dbb_attempt_get(db, pid, t->attempt_id, 1, &t->a)) != PS_OK)
+		return st;
+	if (strcmp(t->a.status, "succeeded") == 0)
+		return PS_OK; /* recorded already (reconcile, a webhook) */
+	if (t->gs == PGW_SUCCEEDED) {
+		if (!is_open(t->a.status))
+			log_error(
+			    "event=payment_late_success attempt_id=%" PRId64
+			    " was=%s: the processor charged after the "
+			    "attempt was settled; recording the payment",
+			    t->a.id, t->a.status);
+		if ((st = record_payment(db, t)) != PS_OK)
+			return st;
+		return dbb_attempt_get(db, pid, t->a.id, 0, &t->a);
+	}
+	if (!is_open(t->a.status))
+		return PS_OK; /* settled already: keep that outcome */
+	switch (t->gs) {
+	case PGW_DECLINED:
+		status = "declined";
+		code = t->code[0] ? t->code : "declined";
+		msg = t->message[0] ? t->message : MSG_DECLINED;
+		break;
+	case PGW_REQUIRES_ACTION:
+		status = "requires_action";
+		code = t->code[0] ? t->code : "requires_action";
+		msg = MSG_ACTION;
+		break;
+	case PGW_PENDING:
+		status = "pending";
+		break;
+	case PGW_UNKNOWN:
+		status = "unknown";
+		break;
+	default:
+		/* RETRYABLE or ERROR: this request did nothing. A resumed
+		 * attempt's first request may have, so it stays open. */
+		if (t->resumed) {
+			status = "unknown";
+			break;
+		}
+		status = "failed";
+		code = t->code[0] ? t->code : "not_processed";
+		msg = "Nothing was charged.";
+		break;
+	}
+	st = dbb_attempt_set_outcome(
+	    db, t->a.id, status, ref, code, msg, t->b->now);
+	if (st == PS_OK)
+		st = dbb_attempt_get(db, pid, t->a.id, 0, &t->a);
+	return st;
+}
+
+/* ---- one client ---- */
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Asks the processor: a new attempt is charged; a resumed one is looked
+ * up first and charged again under its own key only when the processor
+ * never saw it. */
+static int32_t
+charge(const struct batch *b, const struct step1 *t, int resume,
+    struct pgw_payment *pay, struct pgw_result *gr, char *err, size_t errsz)
+{
+	struct pgw_charge_req cr;
+	struct pgw_lookup_req lr;
+	int32_t gs;
+	int i;
+
+	if (resume) {
+		memset(&lr, 0, sizeof(lr));
+		lr.size = sizeof(lr);
+		lr.idempotency_key = t->a.idempotency_key;
+		lr.payment_ref =
+		    t->a.processor_ref[0] ? t->a.processor_ref : NULL;
+		memset(pay, 0, sizeof(*pay));
+		gs = gw_lookup(b->gw, &lr, pay, gr, err, errsz);
+		if (gs != PGW_NOT_FOUND)
+			return gs == PGW_RETRYABLE || gs == PGW_ERROR
+			           ? PGW_UNKNOWN
+			           : gs;
+		if (t->card.processor_pm[0] == '\0')
+			return PGW_UNKNOWN;
+	}
+	memset(&cr, 0, sizeof(cr));
+	cr.size = sizeof(cr);
+	cr.amount = t->a.amount;
+	cr.currency = t->a.currency;
+	cr.idempotency_key = t->a.idempotency_key;
+	cr.customer_id = t->card.customer_ref[0] ? t->card.customer_ref : NULL;
+	cr.payment_method = t->card.processor_pm;
+	cr.off_session = 1;
+	cr.description = b->desc;
+	for (i = 0; i < AP_TRIES; i++) {
+		if (i > 0)
+			sleep_ms(500L * i * i);
+		memset(pay, 0, sizeof(*pay));
+		gs = gw_charge(b->gw, &cr, pay, gr, err, errsz);
+		if (gs != PGW_RETRYABLE)
+			break;
+	}
+	return gs;
+}
+
+struct worker {
+	struct batch *b;
+	struct db *db; /* the charges */
+	struct db *lk; /* the claims */
+	pthread_t th;
+	int started;
+};
+
+#define ADD(f, v)                               \
+	do {                                    \
+		pthread_mutex_lock(&b->lock);   \
+		b->sum->f += (v);               \
+		pthread_mutex_unlock(&b->lock); \
+	} while (0)
+
+/* Claims, charges and records one client. */
+static void
+one_client(struct worker *wk, const struct job *j)
+{
+	struct batch *b = wk->b;
+	int64_t pid = b->practice_id, cid = j->client_id, failed = 0;
+	struct step1 t;
+	struct apply ap;
+	struct pgw_payment pay;
+	struct pgw_result gr;
+	struct dba_enrollment e;
+	char err[512] = "", amt[64];
+	int got = 0, resume;
+	int32_t gs;
+	enum pstatus st;
+
+	if ((st = db_begin(wk->lk)) != PS_OK ||
+	    (st = dba_enrollment_claim(wk->lk, pid, cid, &got)) != PS_OK) {
+		log_error("event=autopay_claim_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    pid, cid, db_errmsg(wk->lk));
+		db_rollback(wk->lk);
+		ADD(skipped, 1);
+		return;
+	}
+	if (!got) {
+		/* Another runner holds it, or AutoPay ended meanwhile. */
+		db_rollback(wk->lk);
+		ADD(skipped, 1);
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.b = b;
+	t.client_id = cid;
+	if ((st = db_tx(wk->db, step1_fn, &t)) != PS_OK) {
+		log_error("event=autopay_step1_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    pid, cid, db_errmsg(wk->db));
+		db_rollback(wk->lk);
+		ADD(skipped, 1);
+		return;
+	}
+	if (t.kind == S1_DONE || t.kind == S1_SKIP) {
+		log_debug("event=autopay_skip practice_id=%" PRId64
+		          " client_id=%" PRId64 " reason=\"%s\"",
+		    pid, cid, t.reason);
+		db_rollback(wk->lk);
+		ADD(skipped, 1);
+		return;
+	}
+	resume = t.kind == S1_RESUME;
+	if (!resume)
+		audit(wk->db, pid, cid, DB_ACTOR_SYSTEM, "payment.attempt",
+		    "attempt=%" PRId64 " amount=%" PRId64
+		    " target=balance source=card card=%" PRId64 " autopay=%s",
+		    t.a.id, t.a.amount, t.a.payment_method_id, b->run_on);
+
+	/* Step 2: the processor, under the night's key. */
+	gs = charge(b, &t, resume, &pay, &gr, err, sizeof(err));
+	if (gs != PGW_SUCCEEDED)
+		log_info("event=autopay_charge attempt_id=%" PRId64
+		         " status=%s code=%s resumed=%d error=\"%s\"",
+		    t.a.id, gw_status_str(gs), gr.code, resume, err);
+
+	/* Step 3: record it. */
+	memset(&ap, 0, sizeof(ap));
+	ap.b = b;
+	ap.client_id = cid;
+	ap.attempt_id = t.a.id;
+	ap.gs = gs == PGW_NOT_FOUND ? PGW_ERROR : gs;
+	ap.pay = &pay;
+	ap.code = pay.decline_code[0] ? pay.decline_code : gr.code;
+	ap.message = gr.message;
+	ap.resumed = resume;
+	if ((st = db_tx(wk->db, apply_fn, &ap)) != PS_OK) {
+		/* The attempt stays open: a later run or reconcile
+		 * settles it. */
+		log_error("event=autopay_step3_failed attempt_id=%" PRId64
+		          " gateway=%s error=\"%s\"",
+		    t.a.id, gw_status_str(gs), db_errmsg(wk->db));
+		db_rollback(wk->lk);
+		ADD(unknown, 1);
+		ADD(unknown_amount, t.a.amount);
+		return;
+	}
+	money_format(ap.a.amount, ap.a.currency, amt, sizeof(amt));
+	if (strcmp(ap.a.status, "succeeded") == 0) {
+		ADD(succeeded, 1);
+		ADD(succeeded_amount, ap.a.amount);
+	} else if (strcmp(ap.a.status, "declined") == 0) {
+		ADD(declined, 1);
+		ADD(declined_amount, ap.a.amount);
+	} else if (strcmp(ap.a.status, "requires_action") == 0) {
+		ADD(action_required, 1);
+		ADD(action_amount, ap.a.amount);
+	} else if (is_open(ap.a.status)) {
+		ADD(unknown, 1);
+		ADD(unknown_amount, ap.a.amount);
+	} else {
+		ADD(not_sent, 1);
+	}
+	audit(wk->db, pid, cid, DB_ACTOR_SYSTEM,
+	    strcmp(ap.a.status, "succeeded") == 0  ? "autopay.succeeded"
+	    : strcmp(ap.a.status, "declined") == 0 ? "autopay.declined"
+	    : strcmp(ap.a.status, "requires_action") == 0
+	        ? "autopay.requires_action"
+	    : is_open(ap.a.status) ? "autopay.unknown"
+	                           : "autopay.not_sent",
+	    "attempt=%" PRId64 " amount=%" PRId64 " night=%s status=%s "
+	    "code=%s%s%s%s",
+	    ap.a.id, ap.a.amount, b->run_on, ap.a.status, ap.a.decline_code,
+	    ap.receipt[0] ? " receipt=" : "", ap.receipt,
+	    resume ? " resumed=1" : "");
+
+	/* The failed nights in a row, from the charges themselves. */
+	memset(&e, 0, sizeof(e));
+	if (dba_enrollment_get(wk->db, pid, cid, &e) != PS_OK ||
+	    dba_failed_nights(wk->db, pid, cid, e.enrolled_at, &failed) !=
+	        PS_OK) {
+		log_error("event=autopay_history_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    pid, cid, db_errmsg(wk->db));
+		failed = 0;
+	}
+	if (failed >= AUTOPAY_FAILED_NIGHTS) {
+		st = dba_unenroll(
+		    wk->lk, pid, cid, "failures", b->run_on, b->now);
+		if (st == PS_OK) {
+			ADD(turned_off, 1);
+			log_warn("event=autopay_turned_off practice=%s "
+			         "practice_id=%" PRId64 " client_id=%" PRId64
+			         " email=%s failed_nights=%" PRId64
+			         " night=%s: AutoPay is off for this client; "
+			         "the clinician is told in the report",
+			    b->pc->slug, pid, cid, j->email, failed, b->run_on);
+			audit(wk->lk, pid, cid, DB_ACTOR_SYSTEM,
+			    "autopay.turned_off",
+			    "failed_nights=%" PRId64 " night=%s last=%s",
+			    failed, b->run_on, ap.a.status);
+		}
+	}
+	if (dba_enrollment_note(wk->lk, pid, cid, b->run_on, ap.a.status,
+	        failed, b->now) != PS_OK ||
+	    db_commit(wk->lk) != PS_OK) {
+		log_error("event=autopay_note_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    pid, cid, db_errmsg(wk->lk));
+		db_rollback(wk->lk);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct batch *b = wk->b;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->njobs) {
+		one_client(wk, &b->jobs[i]);
+		atomic_fetch_add(&b->done, 1);
+	}
+	atomic_fetch_sub(&b->running, 1);
+	return NULL;
+}
+
+/* ---- progress ---- */
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+draw(struct batch *b, double t0, int final)
+{
+	FILE *f = b->o->progress;
+	size_t done = atomic_load(&b->done), n = b->njobs;
+	double el = mono() - t0, rate = el > 0 ? (double)done / el : 0;
+	double left = rate > 0 ? (double)(n - done) / rate : 0;
+	int width = 30, fill = n ? (int)((double)done * width / (double)n) : 0;
+	int64_t ok, dec;
+
+	pthread_mutex_lock(&b->lock);
+	ok = b->sum->succeeded;
+	dec = b->sum->declined;
+	pthread_mutex_unlock(&b->lock);
+	fprintf(f,
+	    "\r[%.*s%*s] %zu/%zu  %" PRId64 " paid  %" PRId64
+	    " declined  %.1f/s  %s%02d:%02d left ",
+	    fill, "##############################", width - fill, "", done, n,
+	    ok, dec, rate, "", (int)left / 60, (int)left % 60);
+	if (final)
+		fputc('\n', f);
+	fflush(f);
+}
+
+/* ---- the run ---- */
+
+static void
+close_workers(struct worker *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		db_close(w[i].db);
+		db_close(w[i].lk);
+	}
+	free(w);
+}
+
+/* The dry run: step 1 under the lock, rolled back; one line per client. */
+static enum pstatus
+dry_run(struct db *db, struct batch *b)
+{
+	struct step1 t;
+	char amt[64], brand[32];
+	size_t i;
+	enum pstatus st = PS_OK;
+	FILE *out = b->o->out;
+
+	for (i = 0; i < b->njobs; i++) {
+		memset(&t, 0, sizeof(t));
+		t.b = b;
+		t.client_id = b->jobs[i].client_id;
+		t.dry = 1;
+		if ((st = db_begin(db)) != PS_OK)
+			break;
+		st = step1_fn(db, &t);
+		db_rollback(db);
+		if (st != PS_OK)
+			break;
+		if (t.kind == S1_NEW) {
+			b->sum->would_charge++;
+			b->sum->would_amount += t.a.amount;
+			money_format(
+			    t.a.amount, t.a.currency, amt, sizeof(amt));
+			brand_name(t.card.brand, brand, sizeof(brand));
+			if (out != NULL)
+				fprintf(out,
+				    "would charge %s %s (%s ending in %s)\n",
+				    b->jobs[i].email, amt, brand, t.card.last4);
+		} else if (t.kind == S1_RESUME) {
+			money_format(
+			    t.a.amount, t.a.currency, amt, sizeof(amt));
+			if (out != NULL)
+				fprintf(out,
+				    "would settle %s %s (attempt %" PRId64
+				    " of this night is %s)\n",
+				    b->jobs[i].email, amt, t.a.id, t.a.status);
+		} else {
+			b->sum->skipped++;
+			if (out != NULL)
+				fprintf(out, "would skip %s: %s\n",
+				    b->jobs[i].email, t.reason);
+		}
+	}
+	return st;
+}
+
+enum pstatus
+autopay_run(struct db *db, const struct practice_conf *pc, int64_t practice_id,
+    struct gw_instance *gw, const struct autopay_opts *o,
+    struct autopay_summary *sum, char *err, size_t errsz)
+{
+	struct batch b;
+	struct worker *w = NULL;
+	struct dba_run run;
+	const struct pgw_plugin *pl;
+	char derr[512], amt[6][64];
+	int64_t start = 0, end = 0;
+	size_t i, nw = 0;
+	int inside = 0, pool;
+	double t0;
+	enum pstatus st = PS_ERROR;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&b, 0, sizeof(b));
+	memset(&run, 0, sizeof(run));
+	pthread_mutex_init(&b.lock, NULL);
+	b.pc = pc;
+	b.practice_id = practice_id;
+	b.gw = gw;
+	b.o = o;
+	b.sum = sum;
+	b.now = o->now ? o->now : (int64_t)time(NULL);
+	t0 = mono();
+	if (!pc->online_payments || pc->gateway == NULL || gw == NULL) {
+		errbuf_set(err, errsz,
+		    "practice %s: Online Payments are off or its gateway did "
+		    "not start: AutoPay charges nobody",
+		    pc->slug);
+		st = PS_DENIED;
+		goto out;
+	}
+	pl = gw_instance_plugin(gw);
+	b.plugin = pl->name;
+	if (o->run_on != NULL) {
+		if (!date_ok(o->run_on)) {
+			errbuf_set(err, errsz,
+			    "--date \"%s\" is not a YYYY-MM-DD date",
+			    o->run_on);
+			st = PS_INVALID;
+			goto out;
+		}
+		copy(b.run_on, sizeof(b.run_on), o->run_on);
+	} else {
+		st = autopay_window(db, pc, practice_id, b.now, &inside,
+		    b.run_on, &start, &end, err, errsz);
+		if (st != PS_OK)
+			goto out;
+		if (!inside && !o->force) {
+			copy(sum->run_on, sizeof(sum->run_on), b.run_on);
+			sum->outside_window = 1;
+			log_info("event=autopay_outside_window practice=%s "
+			         "window=%02d:%02d-%02d:%02d tz=%s",
+			    pc->slug, (int)(start / 60), (int)(start % 60),
+			    (int)(end / 60), (int)(end % 60),
+			    pc->timezone ? pc->timezone : "UTC");
+			st = PS_OK;
+			goto out;
+		}
+	}
+	copy(sum->run_on, sizeof(sum->run_on), b.run_on);
+	snprintf(b.compact, sizeof(b.compact), "%.4s%.2s%.2s", b.run_on,
+	    b.run_on + 5, b.run_on + 8);
+	snprintf(b.desc, sizeof(b.desc), "%s AutoPay balance",
+	    pc->name ? pc->name : "Practice");
+	if (!(pl->caps & PGW_CAP_OFF_SESSION)) {
+		errbuf_set(err, errsz,
+		    "practice %s: plugin %s cannot charge off-session: "
+		    "AutoPay charges nobody",
+		    pc->slug, pl->name);
+		st = PS_DENIED;
+		goto out;
+	}
+
+	/* Who is due (a plain read; each charge re-checks under locks). */
+	st = dba_due_list(db, practice_id, b.run_on, job_add, &b);
+	if (st == PS_OK && b.nomem)
+		st = PS_NOMEM;
+	if (st != PS_OK) {
+		errbuf_set(err, errsz, "due list: %s", db_errmsg(db));
+		st = PS_ERROR;
+		goto out;
+	}
+	sum->due = (int64_t)b.njobs;
+	copy(run.run_on, sizeof(run.run_on), b.run_on);
+	copy(run.runner, sizeof(run.runner), o->runner ? o->runner : "");
+	run.dry_run = o->dry_run;
+	if (dba_run_insert(db, practice_id, &run, b.now) != PS_OK) {
+		errbuf_set(err, errsz, "run row: %s", db_errmsg(db));
+		st = PS_ERROR;
+		goto out;
+	}
+	sum->run_id = run.id;
+
+	if (o->dry_run) {
+		if ((st = dry_run(db, &b)) != PS_OK) {
+			errbuf_set(err, errsz, "dry run: %s", db_errmsg(db));
+			st = PS_ERROR;
+			goto out;
+		}
+	} else if (b.njobs > 0) {
+		pool = o->pool > 0 ? o->pool : AUTOPAY_POOL_DEFAULT;
+		if (pool > AUTOPAY_POOL_MAX)
+			pool = AUTOPAY_POOL_MAX;
+		if ((size_t)pool > b.njobs)
+			pool = (int)b.njobs;
+		if (!(pl->caps & PGW_CAP_THREADSAFE))
+			log_warn("event=autopay_serialized plugin=%s: the "
+			         "plugin is not thread-safe; the host runs "
+			         "its charges one at a time",
+			    pl->name);
+		if ((w = calloc((size_t)pool, sizeof(*w))) == NULL) {
+			st = PS_NOMEM;
+			errbuf_set(err, errsz, "out of memory");
+			goto out;
+		}
+		for (nw = 0; nw < (size_t)pool; nw++) {
+			w[nw].b = &b;
+			if (db_open(o->dbp, &w[nw].db, derr, sizeof(derr)) !=
+			        PS_OK ||
+			    db_open(o->dbp, &w[nw].lk, derr, sizeof(derr)) !=
+			        PS_OK) {
+				errbuf_set(
+				    err, errsz, "worker %zu: %s", nw, derr);
+				db_close(w[nw].db);
+				w[nw].db = NULL;
+				break;
+			}
+		}
+		if (nw == 0) {
+			st = PS_ERROR;
+			goto out;
+		}
+		if (nw < (size_t)pool)
+			log_warn("event=autopay_pool_short wanted=%d got=%zu "
+			         "error=\"%s\"",
+			    pool, nw, err);
+		err[0] = '\0';
+		atomic_store(&b.running, (int)nw);
+		for (i = 0; i < nw; i++) {
+			if (pthread_create(
+			        &w[i].th, NULL, worker_main, &w[i]) != 0) {
+				atomic_fetch_sub(&b.running, 1);
+				continue;
+			}
+			w[i].started = 1;
+		}
+		while (atomic_load(&b.running) > 0) {
+			if (o->progress != NULL)
+				draw(&b, t0, 0);
+			sleep_ms(o->progress != NULL ? 200 : 50);
+		}
+		for (i = 0; i < nw; i++)
+			if (w[i].started)
+				pthread_join(w[i].th, NULL);
+		if (o->progress != NULL)
+			draw(&b, t0, 1);
+		if (atomic_load(&b.done) < b.njobs) {
+			errbuf_set(err, errsz, "no worker could run");
+			st = PS_ERROR;
+			goto out;
+		}
+	}
+	run.due = sum->due;
+	run.succeeded = sum->succeeded;
+	run.succeeded_amount = sum->succeeded_amount;
+	run.declined = sum->declined;
+	run.declined_amount = sum->declined_amount;
+	run.action_required = sum->action_required;
+	run.action_amount = sum->action_amount;
+	run.unknown = sum->unknown;
+	run.unknown_amount = sum->unknown_amount;
+	run.not_sent = sum->not_sent;
+	run.skipped = sum->skipped;
+	run.turned_off = sum->turned_off;
+	if (dba_run_finish(db, practice_id, &run, (int64_t)time(NULL)) != PS_OK)
+		log_error("event=autopay_run_row_failed run_id=%" PRId64
+		          " error=\"%s\"",
+		    run.id, db_errmsg(db));
+	st = PS_OK;
+out:
+	sum->seconds = mono() - t0;
+	if (st == PS_OK && !sum->outside_window) {
+		money_format(sum->succeeded_amount, currency_of(pc), amt[0],
+		    sizeof(amt[0]));
+		money_format(sum->declined_amount, currency_of(pc), amt[1],
+		    sizeof(amt[1]));
+		money_format(sum->action_amount, currency_of(pc), amt[2],
+		    sizeof(amt[2]));
+		money_format(sum->unknown_amount, currency_of(pc), amt[3],
+		    sizeof(amt[3]));
+		money_format(
+		    sum->would_amount, currency_of(pc), amt[4], sizeof(amt[4]));
+		log_info(
+		    "event=autopay_run practice=%s night=%s run_id=%" PRId64
+		    " dry_run=%d due=%" PRId64 " succeeded=%" PRId64
+		    " succeeded_amount=\"%s\" declined=%" PRId64
+		    " declined_amount=\"%s\" action_required=%" PRId64
+		    " action_amount=\"%s\" unknown=%" PRId64
+		    " unknown_amount=\"%s\" not_sent=%" PRId64
+		    " skipped=%" PRId64 " turned_off=%" PRId64
+		    " would_charge=%" PRId64 " would_amount=\"%s\""
+		    " seconds=%.1f",
+		    pc->slug, sum->run_on, sum->run_id, o->dry_run, sum->due,
+		    sum->succeeded, amt[0], sum->declined, amt[1],
+		    sum->action_required, amt[2], sum->unknown, amt[3],
+		    sum->not_sent, sum->skipped, sum->turned_off,
+		    sum->would_charge, amt[4], sum->seconds);
+	}
+	if (w != NULL)
+		close_workers(w, nw);
+	free(b.jobs);
+	pthread_mutex_destroy(&b.lock);
+	return st;
+}
+
+/* ---- the report ---- */
+
+struct report_ctx {
+	const struct practice_conf *pc;
+	FILE *out;
+	char night[AUTOPAY_DATE_SIZE];
+	int nights;
+};
+
+static const char *
+status_label(const char *s)
+{
+	if (strcmp(s, "succeeded") == 0)
+		return "succeeded";
+	if (strcmp(s, "declined") == 0)
+		return "declined";
+	if (strcmp(s, "requires_action") == 0)
+		return "action required";
+	if (strcmp(s, "failed") == 0)
+		return "not sent";
+	return "unknown";
+}
+
+static int
+night_row(void *arg, const struct dba_night *r)
+{
+	struct report_ctx *x = arg;
+	char amt[64];
+
+	if (strcmp(x->night, r->run_on) != 0) {
+		copy(x->night, sizeof(x->night), r->run_on);
+		x->nights++;
+		fprintf(x->out, "night %s\n", r->run_on);
+	}
+	money_format(r->amount, currency_of(x->pc), amt, sizeof(amt));
+	fprintf(x->out, "  %-16s %6" PRId64 " %14s%s\n",
+	    status_label(r->status), r->count, amt,
+	    is_open(r->status) ? "  (left to payments reconcile)" : "");
+	return 0;
+}
+
+static int
+run_row(void *arg, const struct dba_run *r)
+{
+	struct report_ctx *x = arg;
+	char a[4][64];
+	const char *cur = currency_of(x->pc);
+
+	money_format(r->succeeded_amount, cur, a[0], sizeof(a[0]));
+	money_format(r->declined_amount, cur, a[1], sizeof(a[1]));
+	money_format(r->action_amount, cur, a[2], sizeof(a[2]));
+	money_format(r->unknown_amount, cur, a[3], sizeof(a[3]));
+	fprintf(x->out,
+	    "run %" PRId64 " night %s by %s%s%s: due %" PRId64
+	    ", succeeded %" PRId64 " %s, declined %" PRId64 " %s, action "
+	    "required %" PRId64 " %s, unknown %" PRId64 " %s, not sent %" PRId64
+	    ", skipped %" PRId64 ", turned off %" PRId64 "\n",
+	    r->id, r->run_on, r->runner[0] ? r->runner : "?",
+	    r->dry_run ? " (dry run)" : "",
+	    r->finished_at ? "" : " (did not finish)", r->due, r->succeeded,
+	    a[0], r->declined, a[1], r->action_required, a[2], r->unknown, a[3],
+	    r->not_sent, r->skipped, r->turned_off);
+	return 0;
+}
+
+static int
+off_row(void *arg, const struct dba_enrollment *e)
+{
+	struct report_ctx *x = arg;
+
+	fprintf(x->out,
+	    "  AutoPay turned off for %s %s <%s> after %" PRId64
+	    " failed nights\n",
+	    e->first_name, e->last_name, e->email, e->failed_nights);
+	return 0;
+}
+
+struct night_list {
+	char (*v)[AUTOPAY_DATE_SIZE];
+	size_t n;
+};
+
+static int
+night_collect(void *arg, const struct dba_night *r)
+{
+	struct night_list *l = arg;
+
+	if (l->n > 0 && strcmp(l->v[l->n - 1], r->run_on) == 0)
+		return 0;
+	if (l->n == 7)
+		return 1;
+	copy(l->v[l->n], AUTOPAY_DATE_SIZE, r->run_on);
+	l->n++;
+	return 0;
+}
+
+enum pstatus
+autopay_report(struct db *db, const struct practice_conf *pc,
+    int64_t practice_id, const char *run_on, FILE *out)
+{
+	struct report_ctx x;
+	char nights[7][AUTOPAY_DATE_SIZE];
+	struct night_list nl = {nights, 0};
+	size_t i;
+	enum pstatus st;
+
+	memset(&x, 0, sizeof(x));
+	x.pc = pc;
+	x.out = out;
+	fprintf(out, "practice %s (%s)\n", pc->slug, pc->name ? pc->name : "");
+	st = dba_night_totals(db, practice_id, run_on, 7, night_row, &x);
+	if (st != PS_OK)
+		return PS_ERROR;
+	if (x.nights == 0)
+		fprintf(out, "  no AutoPay charges%s%s\n",
+		    run_on ? " on night " : "", run_on ? run_on : "");
+	if (dba_night_totals(db, practice_id, run_on, 7, night_collect, &nl) !=
+	    PS_OK)
+		return PS_ERROR;
+	for (i = 0; i < nl.n; i++)
+		if (dba_turned_off_list(
+		        db, practice_id, nights[i], off_row, &x) != PS_OK)
+			return PS_ERROR;
+	if (run_on != NULL && nl.n == 0 &&
+	    dba_turned_off_list(db, practice_id, run_on, off_row, &x) != PS_OK)
+		return PS_ERROR;
+	if (dba_run_list(db, practice_id, run_on, 20, run_row, &x) != PS_OK)
+		return PS_ERROR;
+	return PS_OK;
+}
