@@ -4,3 +4,4 @@ nobase_dist_pkgdata_DATA += sql/0001_init.sql
 nobase_dist_pkgdata_DATA += sql/0002_billing.sql
 nobase_dist_pkgdata_DATA += sql/0003_processor_events.sql
 nobase_dist_pkgdata_DATA += sql/0005_documents.sql
+nobase_dist_pkgdata_DATA += sql/0006_autopay.sql
