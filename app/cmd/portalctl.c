@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "billing/billing.h"
+#include "cmd/portalctl_autopay.h"
 #include "cmd/portalctl_docs.h"
 #include "conf/conf.h"
 #include "crypto/crypto.h"
@@ -1330,6 +1331,9 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[i], "autopay") == 0)
+		return portalctl_autopay(
+		    c.conf_path, argc - i - 1, argv + i + 1);
 	for (cmd = commands; cmd->group != NULL; cmd++)
 		if (strcmp(cmd->group, argv[i]) == 0 && i + 1 < argc &&
 		    strcmp(cmd->name, argv[i + 1]) == 0)
