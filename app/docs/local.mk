@@ -5,3 +5,14 @@ libportal_a_SOURCES += app/docs/docs.h app/docs/docs.c \
 	app/db/db_docs.h app/db/docs.c app/web/docs.c
 nobase_dist_pkgdata_DATA += www/templates/document_print.html \
 	www/static/print.js www/static/print.css
+
+### Tests: the whole stack with two clients (access control on every
+### document route, PDF content via pdftotext/pdfinfo, Payment History and
+### its CSV), and a Check suite of the pure rules.
+TESTS += tests/docs/access.sh
+EXTRA_DIST += tests/docs/access.sh tests/e2e/docs.test.mjs
+check_PROGRAMS += tests/docs/check_docs
+tests_docs_check_docs_SOURCES = tests/docs/check_docs.c
+tests_docs_check_docs_CFLAGS = $(UNIT_CFLAGS)
+tests_docs_check_docs_LDADD = $(UNIT_LDADD)
+TESTS += tests/docs/check_docs
