@@ -31,6 +31,8 @@ static const char usage_text[] =
     "  status --practice SLUG [--all]       list enrolled clients (--all: "
     "and the\n"
     "                                       ones turned off)\n"
+    "  status --practice SLUG --email E     the client's AutoPay notice "
+    "(/billing)\n"
     "  run [--practice SLUG] [--date YYYY-MM-DD] [--dry-run] [--pool N] "
     "[--force]\n"
     "                                       charge the night's balances "
@@ -310,17 +312,33 @@ status_row(void *arg, const struct dba_enrollment *e)
 static int
 cmd_status(struct actx *c, int argc, char **argv)
 {
-	const char *slug = NULL;
+	const char *slug = NULL, *email = NULL;
 	int all = 0;
-	const struct aopt opts[] = {
-	    {"practice", &slug, NULL}, {"all", NULL, &all}, {NULL, NULL, NULL}};
+	const struct aopt opts[] = {{"practice", &slug, NULL},
+	    {"email", &email, NULL}, {"all", NULL, &all}, {NULL, NULL, NULL}};
 	struct status_ctx x;
+	struct autopay_status s;
+	int64_t cid;
 
 	memset(&x, 0, sizeof(x));
 	if (parse(c, argc, argv, opts) != 0 || load(c) != 0 ||
 	    practice(c, slug, &x.pc, &x.pid) != 0)
 		return 1;
 	x.c = c;
+	if (email != NULL) {
+		/* What the client's /billing page shows. */
+		if (client(c, slug, x.pid, email, &cid) != 0)
+			return 1;
+		if (autopay_client_status(
+		        c->db, x.pid, cid, x.pc->currency, &s) != PS_OK) {
+			fail(c, "%s", db_errmsg(c->db));
+			return 1;
+		}
+		printf("enrolled: %s\n", s.enrolled ? "yes" : "no");
+		printf("notice: %s\n", s.notice);
+		printf("action: %s\n", s.action);
+		return 0;
+	}
 	if (dba_enrollment_list(c->db, x.pid, all, status_row, &x) != PS_OK) {
 		fail(c, "%s", db_errmsg(c->db));
 		return 1;

@@ -160,10 +160,12 @@ if pc autopay enroll --practice demo --email AP1000@example.org >"$tmp/out" 2>&1
     [ "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'autopay.enroll' AND actor = 'clinician' AND client_id = 1000")" = 1 ] &&
     pc autopay status --practice demo >"$tmp/out2" 2>&1 &&
     grep -E -q '^ap1000@example.org +Visa \*4242 +on ' "$tmp/out2" &&
-    grep -q '^1 client enrolled$' "$tmp/out2"; then
-	ok "autopay enroll turns AutoPay on with the default card, audited; status lists the client"
+    grep -q '^1 client enrolled$' "$tmp/out2" &&
+    pc autopay status --practice demo --email ap1000@example.org >"$tmp/out3" 2>&1 &&
+    grep -q '^notice: AutoPay is on, using Visa ending in 4242\.$' "$tmp/out3"; then
+	ok "autopay enroll turns AutoPay on with the default card, audited; status lists the client; the client's notice names the card"
 else
-	not_ok "autopay enroll turns AutoPay on, audited; status lists it" "$(cat "$tmp/out" "$tmp/out2" 2>/dev/null)"
+	not_ok "autopay enroll turns AutoPay on, audited; status lists it" "$(cat "$tmp/out" "$tmp/out2" "$tmp/out3" 2>/dev/null)"
 fi
 if ! pc autopay enroll --practice demo --email nocard@example.org >"$tmp/out" 2>&1 &&
     grep -q 'no default card' "$tmp/out" &&
@@ -257,7 +259,7 @@ fi
 
 # ---- two runners at once ----
 seed --first-id 2001 --count 40 || bail "seed: $(cat "$tmp/seed.err")"
-faults '{"latency_ms": 100}'
+faults '{"latency_ms": 200}'
 pc autopay run --practice demo --date 2026-03-14 --pool 4 >"$tmp/r1.out" 2>"$tmp/r1.err" &
 p1=$!
 pc autopay run --practice demo --date 2026-03-14 --pool 4 >"$tmp/r2.out" 2>"$tmp/r2.err" &
@@ -288,7 +290,13 @@ faults '{"latency_ms": 200}'
 pc autopay run --practice demo --date 2026-03-15 --pool 4 >"$tmp/k.out" 2>"$tmp/k.err" &
 pk=$!
 bg_pids+=("$pk")
-sleep 1.5
+# Kill it once a few charges have started (well before all 60: that takes
+# 60 x 200 ms / 4 = 3 s).
+for _ in $(seq 1 100); do
+	[ "$(sql "SELECT COUNT(*) FROM autopay_charges WHERE run_on = '2026-03-15'")" -ge 8 ] && break
+	sleep 0.1
+done
+sleep 0.3
 kill -KILL "$pk" 2>/dev/null
 wait "$pk" 2>/dev/null
 bg_pids=()
@@ -343,6 +351,12 @@ else
 	not_ok "after 3 failed nights AutoPay turns off" "$(cat "$tmp/d22.out" "$tmp/d22.err" "$tmp/rep.out" 2>/dev/null | tail -20)" \
 		"$(sql "SELECT * FROM autopay_enrollments WHERE client_id = 4001")"
 fi
+if pc autopay status --practice demo --email ap4001@example.org >"$tmp/out" 2>&1 &&
+    grep -q '^enrolled: no$' "$tmp/out" && grep -q '^notice: AutoPay was turned off after 3 declined nights' "$tmp/out"; then
+	ok "the client's notice says AutoPay was turned off"
+else
+	not_ok "the client's notice says AutoPay was turned off" "$(cat "$tmp/out")"
+fi
 
 # ---- REQUIRES_ACTION: the client is asked to come back ----
 seed --first-id 5001 --count 1 --card 4000002760003184 || bail "seed: $(cat "$tmp/seed.err")"
@@ -350,10 +364,24 @@ pc autopay run --practice demo --date 2026-03-24 >"$tmp/out" 2>&1
 if grep -q '1 action required \$120.00' "$tmp/out" &&
     [ "$(sql "SELECT status FROM payment_attempts WHERE client_id = 5001")" = requires_action ] &&
     pc autopay status --practice demo >"$tmp/out2" 2>&1 &&
-    grep -E -q '^ap5001@example.org .*requires_action .* action required$' "$tmp/out2"; then
-	ok "REQUIRES_ACTION is recorded and the client is marked to come back and pay"
+    grep -E -q '^ap5001@example.org .*requires_action .* action required$' "$tmp/out2" &&
+    pc autopay status --practice demo --email ap5001@example.org >"$tmp/out3" 2>&1 &&
+    grep -q '^action: Your bank needs you to confirm the AutoPay charge of your balance. Please pay \$120.00 now with Pay Now' "$tmp/out3"; then
+	ok "REQUIRES_ACTION is recorded and the client's notice asks them to come back and pay"
 else
-	not_ok "REQUIRES_ACTION asks the client to come back" "$(cat "$tmp/out" "$tmp/out2")"
+	not_ok "REQUIRES_ACTION asks the client to come back" "$(cat "$tmp/out" "$tmp/out2" "$tmp/out3")"
+fi
+# The client pays on-session (as the pay page would record it): the notice goes.
+att=$(sql "SELECT id FROM payment_attempts WHERE client_id = 5001")
+sql "INSERT INTO payment_attempts (practice_id, client_id, idempotency_key, target, amount, currency, plugin, source, status, created_at, updated_at) VALUES ($pid, 5001, 'test-on-session-5001', 'balance', 12000, 'USD', 'sandbox', 'card', 'succeeded', UNIX_TIMESTAMP() + 1, UNIX_TIMESTAMP() + 1)" >/dev/null
+att2=$(sql "SELECT id FROM payment_attempts WHERE idempotency_key = 'test-on-session-5001'")
+sql "INSERT INTO payments (practice_id, client_id, attempt_id, amount, currency, processor_ref, paid_at) VALUES ($pid, 5001, $att2, 12000, 'USD', 'ch_test', UNIX_TIMESTAMP() + 1)" >/dev/null
+sql "INSERT INTO allocations (practice_id, client_id, payment_id, invoice_id, amount) SELECT $pid, 5001, id, 5001, 12000 FROM payments WHERE attempt_id = $att2" >/dev/null
+if [ -n "$att" ] && pc autopay status --practice demo --email ap5001@example.org >"$tmp/out" 2>&1 &&
+    grep -q '^action: $' "$tmp/out" && grep -q '^notice: AutoPay is on' "$tmp/out"; then
+	ok "once the client has paid, the come-back notice is gone"
+else
+	not_ok "once the client has paid, the come-back notice is gone" "$(cat "$tmp/out")"
 fi
 
 # ---- the report ----
