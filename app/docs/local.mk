@@ -16,3 +16,15 @@ tests_docs_check_docs_SOURCES = tests/docs/check_docs.c
 tests_docs_check_docs_CFLAGS = $(UNIT_CFLAGS)
 tests_docs_check_docs_LDADD = $(UNIT_LDADD)
 TESTS += tests/docs/check_docs
+
+### make bench-statement: the time to render a 10-page statement from the
+### database (a benchmark, not a test).
+noinst_PROGRAMS += tests/bench/statement_bench
+tests_bench_statement_bench_SOURCES = tests/bench/statement_bench.c
+tests_bench_statement_bench_CFLAGS = $(AM_CFLAGS)
+tests_bench_statement_bench_LDADD = $(PORTAL_LIBS)
+EXTRA_DIST += tests/bench/statement_bench.sh
+bench-statement: portalctl portald tests/bench/statement_bench
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) $(top_srcdir)/tests/bench/statement_bench.sh
+.PHONY: bench-statement
