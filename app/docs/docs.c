@@ -526,6 +526,46 @@ load_statement(const struct docs_who *w, const char *number, struct arena *a,
 
 /* ---- superbills ---- */
 
+/* Descriptions of the ICD-10-CM codes therapists use most (CMS ICD-10-CM
+ * tabular list); other codes print without one. */
+static const char *
+dx_text(const char *code)
+{
+	static const struct {
+		const char *code, *text;
+	} dx[] = {
+	    {"F32.0", "Major depressive disorder, single episode, mild"},
+	    {"F32.1", "Major depressive disorder, single episode, moderate"},
+	    {"F32.9", "Major depressive disorder, single episode, "
+	              "unspecified"},
+	    {"F33.0", "Major depressive disorder, recurrent, mild"},
+	    {"F33.1", "Major depressive disorder, recurrent, moderate"},
+	    {"F34.1", "Dysthymic disorder"},
+	    {"F40.10", "Social phobia, unspecified"},
+	    {"F41.0", "Panic disorder without agoraphobia"},
+	    {"F41.1", "Generalized anxiety disorder"},
+	    {"F41.9", "Anxiety disorder, unspecified"},
+	    {"F42.2", "Mixed obsessional thoughts and acts"},
+	    {"F43.10", "Post-traumatic stress disorder, unspecified"},
+	    {"F43.12", "Post-traumatic stress disorder, chronic"},
+	    {"F43.20", "Adjustment disorder, unspecified"},
+	    {"F43.21", "Adjustment disorder with depressed mood"},
+	    {"F43.22", "Adjustment disorder with anxiety"},
+	    {"F43.23", "Adjustment disorder with mixed anxiety and depressed "
+	               "mood"},
+	    {"F50.2", "Bulimia nervosa"},
+	    {"F90.0", "Attention-deficit hyperactivity disorder, "
+	              "predominantly inattentive type"},
+	    {"Z63.0", "Problems in relationship with spouse or partner"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dx) / sizeof(dx[0]); i++)
+		if (strcmp(dx[i].code, code) == 0)
+			return dx[i].text;
+	return NULL;
+}
+
 /* Adds the ICD codes of icd ("F41.1,F32.0") to the superbill's list
  * dx[0..*ndx) and sets the line's pointers. PS_INVALID past PDF_DX_MAX. */
 static enum pstatus
@@ -552,7 +592,7 @@ add_dx(struct arena *a, const char *icd, struct pdf_dx *dx, size_t *ndx,
 			}
 			if ((dx[j].code = adup(a, tok)) == NULL)
 				return PS_NOMEM;
-			dx[j].description = NULL;
+			dx[j].description = dx_text(tok);
 			(*ndx)++;
 		}
 		ptr[k++] = (unsigned char)(j + 1);
