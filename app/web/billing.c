@@ -423,7 +423,7 @@ h_pay(struct ctx *c)
 	struct bill_pay_result r;
 	struct billing_who w;
 	struct bill_card *cards = NULL;
-	char card_text[96], amt[32], msg[300];
+	char card_text[96], amt[32], msg[400];
 	const char *choice, *token;
 	int64_t amount = 0, card_id = 0, chosen = 0;
 	size_t n = 0, i;
@@ -578,12 +578,16 @@ h_pay(struct ctx *c)
 	case BILL_UNAVAILABLE:
 	default:
 		/* Nothing was charged: the form again, with a new key. */
-		snprintf(msg, sizeof(msg), "%s",
+		snprintf(msg, sizeof(msg), "%s%s",
 		    r.message[0] != '\0' ? r.message
 		    : r.outcome == BILL_UNAVAILABLE
 		        ? "The card processor could not be reached. "
 		          "Nothing was charged. Please try again."
-		        : "Your card was declined.");
+		        : "Your card was declined.",
+		    r.outcome == BILL_REQUIRES_ACTION
+		        ? " Nothing was charged. Please use another card, or "
+		          "contact your clinician's office."
+		        : "");
 		if (chosen == -1)
 			add_err(c, "card", msg);
 		pay_form(c, &t, chosen, msg);
