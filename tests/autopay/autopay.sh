@@ -278,10 +278,14 @@ else
 	not_ok "two runners started together charge each client once" "rc=$rc1/$rc2" \
 		"$(cat "$tmp/r1.out" "$tmp/r1.err" "$tmp/r2.out" "$tmp/r2.err")" "$(charged 2001 2040 | awk '$2 != 1')"
 fi
-if [ "$runners" = 2 ]; then
-	ok "both runners took part of the work (SKIP LOCKED shares it)"
+s1=$(sed -n 's/.* due, \([0-9]*\) succeeded .*/\1/p' "$tmp/r1.out")
+s2=$(sed -n 's/.* due, \([0-9]*\) succeeded .*/\1/p' "$tmp/r2.out")
+if [ "$runners" = 2 ] && [ $((s1 + s2)) = 40 ] &&
+    [ "$(sql "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'autopay.%' AND action <> 'autopay.succeeded' AND detail LIKE '%night=2026-03-14%'")" = 0 ]; then
+	ok "both runners took part of the work and neither touched a charge the other held (SKIP LOCKED)"
 else
-	not_ok "both runners took part of the work" "runners=$runners" "$(cat "$tmp/r1.out" "$tmp/r2.out")"
+	not_ok "both runners took part of the work, apart" "runners=$runners s1=$s1 s2=$s2" "$(cat "$tmp/r1.out" "$tmp/r2.out")" \
+		"$(sql "SELECT action, detail FROM audit_log WHERE action LIKE 'autopay.%' AND detail LIKE '%night=2026-03-14%' AND action <> 'autopay.succeeded'")"
 fi
 
 # ---- SIGKILL midway, then a new run and reconcile ----
@@ -323,6 +327,44 @@ else
 	not_ok "after SIGKILL, a new run and reconcile: each charged once, nothing pending" "rc=$rc2/$rc3" \
 		"$(cat "$tmp/k2.out" "$tmp/k2.err" "$tmp/rec.out")" "$(charged 3001 3060 | awk '$2 != 1')" \
 		"$(sql "SELECT id, client_id, status FROM payment_attempts WHERE status IN ('pending','unknown')")"
+fi
+
+# ---- a crash between the attempt's commit and the processor call ----
+# 6001: the night's attempt and charge row committed, never sent (the
+# runner died in between): the next run sends it under the same key.
+# 6002: an earlier night's attempt left unknown: no new key until it is
+# reconciled.
+seed --first-id 6001 --count 2 || bail "seed: $(cat "$tmp/seed.err")"
+for c in 6001:20260327:2026-03-27 6002:20260326:2026-03-26; do
+	IFS=: read -r cl k night <<<"$c"
+	st=pending
+	[ "$cl" = 6002 ] && st=unknown
+	sql "INSERT INTO payment_attempts (practice_id, client_id, idempotency_key, target, amount, currency, plugin, source, payment_method_id, off_session, status, created_at, updated_at) SELECT $pid, $cl, 'portal-demo-ap-$cl-$k', 'balance', 12000, 'USD', 'sandbox', 'card', id, 1, '$st', UNIX_TIMESTAMP() - 600, UNIX_TIMESTAMP() - 600 FROM payment_methods WHERE client_id = $cl" >/dev/null
+	sql "INSERT INTO autopay_charges (practice_id, client_id, run_on, attempt_id, amount, through_invoice_id, runner, created_at) SELECT $pid, $cl, '$night', id, 12000, $cl, 'crashed', UNIX_TIMESTAMP() - 600 FROM payment_attempts WHERE idempotency_key = 'portal-demo-ap-$cl-$k'" >/dev/null
+done
+pc autopay run --practice demo --date 2026-03-27 >"$tmp/out" 2>"$tmp/err"
+if [ "$(ledger | grep -c -- '^portal-demo-ap-6001-20260327 succeeded 12000$')" = 1 ] &&
+    [ "$(ledger | grep -c -- '-ap-6001-')" = 1 ] &&
+    [ "$(sql "SELECT status FROM payment_attempts WHERE client_id = 6001")" = succeeded ] &&
+    [ "$(sql "SELECT COUNT(*) FROM payments WHERE client_id = 6001")" = 1 ]; then
+	ok "an attempt committed but never sent is sent by the next run under the same key, once"
+else
+	not_ok "an attempt committed but never sent is sent by the next run" "$(cat "$tmp/out" "$tmp/err")" "$(ledger | grep -- -ap-600)"
+fi
+if ! ledger | grep -q -- '-ap-6002-' &&
+    [ "$(sql "SELECT COUNT(*) FROM payment_attempts WHERE client_id = 6002")" = 1 ]; then
+	ok "a client with an unknown attempt is not charged under a new key while it is unresolved"
+else
+	not_ok "an unknown attempt blocks a new key" "$(ledger | grep -- -ap-6002-)"
+fi
+pc payments reconcile --practice demo --min-age 0 >"$tmp/out" 2>&1
+pc autopay run --practice demo --date 2026-03-28 >"$tmp/out2" 2>&1
+if grep -q 'NOT_FOUND -> failed' "$tmp/out" &&
+    [ "$(ledger | grep -c -- '^portal-demo-ap-6002-20260328 succeeded 12000$')" = 1 ] &&
+    [ "$(ledger | grep -c -- '-ap-6002-')" = 1 ]; then
+	ok "once reconcile settles it (never reached the processor), the next night charges once"
+else
+	not_ok "after reconcile the next night charges once" "$(cat "$tmp/out" "$tmp/out2")" "$(ledger | grep -- -ap-6002-)"
 fi
 
 # ---- declines: three failed nights turn AutoPay off ----
