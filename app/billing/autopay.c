@@ -1042,16 +1042,20 @@ draw(struct batch *b, double t0, int final)
 	double left = rate > 0 ? (double)(n - done) / rate : 0;
 	int width = 30, fill = n ? (int)((double)done * width / (double)n) : 0;
 	int64_t ok, dec;
+	char eta[16] = "--:--";
 
 	pthread_mutex_lock(&b->lock);
 	ok = b->sum->succeeded;
 	dec = b->sum->declined;
 	pthread_mutex_unlock(&b->lock);
+	if (rate > 0)
+		snprintf(eta, sizeof(eta), "%02d:%02d", (int)left / 60 % 100,
+		    (int)left % 60);
 	fprintf(f,
 	    "\r[%.*s%*s] %zu/%zu  %" PRId64 " paid  %" PRId64
-	    " declined  %.1f/s  %s%02d:%02d left ",
+	    " declined  %.1f/s  %s left ",
 	    fill, "##############################", width - fill, "", done, n,
-	    ok, dec, rate, "", (int)left / 60, (int)left % 60);
+	    ok, dec, rate, eta);
 	if (final)
 		fputc('\n', f);
 	fflush(f);

@@ -387,6 +387,9 @@ run_one(struct actx *c, const struct practice_conf *pc, const char *date,
 	o.runner = runner;
 	o.out = stdout;
 	o.progress = !dry && isatty(STDERR_FILENO) ? stderr : NULL;
+	/* On a terminal the bar, not a log line per request. */
+	if (o.progress != NULL && c->conf->log_level < LOG_LVL_WARN)
+		log_set_level(LOG_LVL_WARN);
 	st = autopay_run(c->db, pc, pid, gw, &o, &s, err, sizeof(err));
 	if (st != PS_OK) {
 		fail(c, "%s", err);
