@@ -899,9 +899,16 @@ one_client(struct worker *wk, const struct job *j)
 		return;
 	}
 	if (t.kind == S1_DONE || t.kind == S1_SKIP) {
-		log_debug("event=autopay_skip practice_id=%" PRId64
-		          " client_id=%" PRId64 " reason=\"%s\"",
-		    pid, cid, t.reason);
+		/* Nothing due is the ordinary case; the others are worth a
+		 * line (a card missing, an attempt waiting for reconcile). */
+		log_kv(t.kind == S1_DONE ||
+		               strcmp(t.reason, "nothing due") == 0 ||
+		               strncmp(t.reason, "no invoice", 10) == 0
+		           ? LOG_LVL_DEBUG
+		           : LOG_LVL_INFO,
+		    "event=autopay_skip practice_id=%" PRId64
+		    " client_id=%" PRId64 " email=%s night=%s reason=\"%s\"",
+		    pid, cid, j->email, b->run_on, t.reason);
 		db_rollback(wk->lk);
 		ADD(skipped, 1);
 		return;
