@@ -16,3 +16,7 @@ dist_noinst_SCRIPTS += tests/integration/billing.sh
 ### (tests/lib/stack.sh: nginx, portald, MariaDB, the sandbox simulator).
 TESTS += tests/payments/crash.sh
 dist_noinst_SCRIPTS += tests/payments/crash.sh
+
+### The processor webhook route through the whole stack.
+TESTS += tests/payments/webhook.sh
+dist_noinst_SCRIPTS += tests/payments/webhook.sh

@@ -47,6 +47,9 @@ struct ctx {
 #define R_AUTH      0x1u /* needs a session; else 303 to /login */
 #define R_CSRF      0x2u /* POST: session CSRF token required */
 #define R_ANON_CSRF 0x4u /* POST: pre-session CSRF token required */
+#define R_RAW                                                \
+	0x8u /* machine endpoint: no session, no CSRF token, \
+	        no cookies set (webhooks: signed bodies) */
 
 typedef void (*web_handler)(struct ctx *);
 
@@ -105,6 +108,7 @@ void h_card_default(struct ctx *);
 /* pages.c */
 void h_billing_documents(struct ctx *);
 void h_history(struct ctx *);
+void h_webhook(struct ctx *);
 /* docs.c: Billing Documents (list, Download, Print), Payment History. */
 void h_docs_list(struct ctx *);
 void h_docs_pdf(struct ctx *);

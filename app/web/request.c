@@ -80,6 +80,27 @@ static const struct http_param p_documents_card[] = {
     {"card_last4", HP_FORM, 0, 8, http_valid_text, NULL},
 };
 /* Billing documents (app/web/docs.c): a document number; a date range. */
+/* A practice slug or plugin name as in the configuration: [a-z0-9_-]. */
+static int
+valid_name(struct str v, char *err, size_t errsz)
+{
+	size_t i;
+
+	for (i = 0; i < v.n; i++) {
+		char ch = v.p[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		        ch == '-' || ch == '_')) {
+			errbuf_set(err, errsz, "Not a valid name.");
+			return 0;
+		}
+	}
+	return 1;
+}
+static const struct http_param p_webhook[] = {
+    {"practice", HP_PATH, 1, 64, valid_name, NULL},
+    {"plugin", HP_PATH, 1, 64, valid_name, NULL},
+};
 static const struct http_param p_doc[] = {
     {"id", HP_PATH, 1, 32, http_valid_text, NULL},
 };
@@ -121,6 +142,8 @@ static const struct http_route routes[] = {
      * route to edit or remove one (anything else here is 404/405). */
     ROUTE(HTTP_POST, "/billing/payment-methods/:id/default", p_card_default,
         NP(p_card_default), R_AUTH | R_CSRF, h_card_default),
+    ROUTE(HTTP_POST, "/webhooks/:practice/:plugin", p_webhook, NP(p_webhook),
+        R_RAW, h_webhook),
     ROUTE(HTTP_GET, "/billing/documents", NULL, 0, R_AUTH, h_docs_list),
     ROUTE(HTTP_GET, "/billing/documents/:id/pdf", p_doc, NP(p_doc), R_AUTH,
         h_docs_pdf),
@@ -340,6 +363,17 @@ web_dispatch(void *tv, const struct http_request *req,
 
 	if (web_db(&c) == NULL) {
 		web_error(&c, 503);
+		return;
+	}
+	if (c.route->flags & R_RAW) {
+		/* Signed machine requests: their own proof, no cookies. */
+		st = http_params_validate(
+		    c.a, c.route, c.req, &c.params, c.errs, &c.nerrs);
+		if (st != PS_OK) {
+			web_error(&c, st == PS_NOMEM ? 500 : 404);
+			return;
+		}
+		((web_handler)c.route->handler)(&c);
 		return;
 	}
 	auth_load_session(&c);

@@ -266,6 +266,7 @@ _stack_practices() {
 	local src=$1 f out line re_base re_env
 	re_base='^([[:space:]]+api_base:[[:space:]]*)"?http://(127\.0\.0\.1|localhost):[0-9]+/?"?[[:space:]]*(#.*)?$'
 	re_env='^([[:space:]]+)secret_key_env:[[:space:]]*"?SANDBOX_SECRET_KEY"?[[:space:]]*(#.*)?$'
+	re_plugin='^([[:space:]]+)plugin:[[:space:]]*"?sandbox"?[[:space:]]*(#.*)?$'
 	rm -rf "$STACK_DIR/clinicians"
 	mkdir -p "$STACK_DIR/clinicians" || return 1
 	chmod 0755 "$STACK_DIR/clinicians"
@@ -277,6 +278,9 @@ _stack_practices() {
 				line="${BASH_REMATCH[1]}$SIM_URL"
 			elif [[ $line =~ $re_env ]]; then
 				line="${BASH_REMATCH[1]}secret_key_file: $STACK_DIR/sandbox-secret.key"
+			elif [[ $line =~ $re_plugin ]]; then
+				# The simulator signs its webhooks with this.
+				line="$line"$'\n'"${BASH_REMATCH[1]}webhook_secret_file: $STACK_DIR/sandbox-webhook.key"
 			fi
 			printf '%s\n' "$line"
 		done <"$f" >"$out" || return 1
@@ -305,6 +309,7 @@ _stack_sim_start() {
 	local out=$STACK_DIR/run/sandbox-sim.out _ simport=
 	: >"$out"
 	SANDBOX_SECRET_KEY=$(cat "$STACK_DIR/sandbox-secret.key") \
+	SANDBOX_WEBHOOK_SECRET=$(cat "$STACK_DIR/sandbox-webhook.key") \
 	    "$NODE" "$top_srcdir/tests/sim/sandbox-sim.mjs" --host 127.0.0.1 \
 	    --port "${STACK_SIM_PORT:-0}" \
 	    --frame-ancestors "$STACK_URL http://localhost:$STACK_PORT" \
@@ -409,6 +414,11 @@ stack_start() {
 		    >"$STACK_DIR/sandbox-secret.key") || return 1
 	fi
 	chmod 0600 "$STACK_DIR/sandbox-secret.key"
+	if [ ! -s "$STACK_DIR/sandbox-webhook.key" ]; then
+		(umask 077 && printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+		    >"$STACK_DIR/sandbox-webhook.key") || return 1
+	fi
+	chmod 0600 "$STACK_DIR/sandbox-webhook.key"
 
 	if ! mariadb_start "$STACK_DIR/db"; then
 		_stack_log "MariaDB did not start in $STACK_DIR/db"
