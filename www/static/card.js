@@ -16,6 +16,24 @@
       if (!window.SandboxTokenizer) return null;
       var w = window.SandboxTokenizer.mount(el, { publishableKey: key });
       return { tokenize: function () { return w.tokenize(); } };
+    },
+    // Stripe.js: the Card Element, then a PaymentMethod id as the token.
+    stripe: function (el, key) {
+      if (!window.Stripe) return null;
+      var stripe = window.Stripe(key);
+      var card = stripe.elements().create('card');
+      card.mount(el);
+      return {
+        tokenize: function () {
+          return stripe.createPaymentMethod({ type: 'card', card: card }).then(function (r) {
+            if (r.error) throw new Error(r.error.message);
+            return {
+              token: r.paymentMethod.id,
+              card: { brand: r.paymentMethod.card.brand, last4: r.paymentMethod.card.last4 }
+            };
+          });
+        }
+      };
     }
   };
 
