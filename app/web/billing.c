@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "billing/autopay.h"
 #include "billing/billing.h"
 #include "web/extern.h"
 
@@ -204,6 +205,7 @@ h_billing(struct ctx *c)
 	struct tmpl_val *d = web_page_data(c, "Billing & Payments", "billing");
 	struct billing_who w;
 	struct bill_summary s;
+	struct autopay_status ap;
 	struct tmpl_val *list;
 	const char *cur = c->practice->currency;
 	const char *v;
@@ -228,6 +230,14 @@ h_billing(struct ctx *c)
 	tv_str(d, "practice", c->practice->name);
 	if ((v = param(c, "paid")) != NULL && strcmp(v, "1") == 0)
 		tv_str(d, "notice", "Thank you. Your payment was received.");
+	/* AutoPay is the clinician's to switch on; the client sees it. */
+	if (autopay_client_status(c->t->db, c->sess.practice_id,
+	        c->sess.client_id, cur, &ap) == PS_OK) {
+		if (ap.notice[0] != '\0')
+			tv_str(d, "autopay_notice", ap.notice);
+		if (ap.action_required && ap.action[0] != '\0')
+			tv_str(d, "autopay_action", ap.action);
+	}
 	if ((list = tv_list(d, "invoices")) != NULL)
 		for (i = 0; i < s.nunpaid; i++) {
 			const struct bill_invoice *in = &s.unpaid[i];
