@@ -11,68 +11,15 @@
 #include <time.h>
 
 #include "billing/autopay.h"
+#include "billing/billing_int.h"
 #include "db/db_autopay.h"
 #include "db/db_billing.h"
 #include "gw/gw.h"
 
-/* Longest idempotency key made here (Square allows 45 characters). */
-#define AP_KEY_MAX 45
 /* Tries of a charge the processor did not take (RETRYABLE), same key. */
 #define AP_TRIES 3
 
-static const char MSG_DECLINED[] = "Your card was declined.";
-static const char MSG_ACTION[] = "Your bank needs you to confirm this payment.";
-
 /* ---- small helpers ---- */
-
-static void
-copy(char *dst, size_t dstsz, const char *src)
-{
-	size_t n = src != NULL ? strlen(src) : 0;
-
-	if (dstsz == 0)
-		return;
-	if (n >= dstsz)
-		n = dstsz - 1;
-	if (n > 0)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static int
-is_open(const char *status)
-{
-	return strcmp(status, "pending") == 0 || strcmp(status, "unknown") == 0;
-}
-
-static const char *
-currency_of(const struct practice_conf *pc)
-{
-	return pc != NULL && pc->currency != NULL ? pc->currency : "USD";
-}
-
-/* 1 when d is a real YYYY-MM-DD date. */
-static int
-date_ok(const char *d)
-{
-	static const int mdays[] = {
-	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int i, y, m, day, leap;
-
-	if (d == NULL || strlen(d) != 10)
-		return 0;
-	for (i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? d[i] != '-'
-		                     : !isdigit((unsigned char)d[i]))
-			return 0;
-	y = atoi(d);
-	m = atoi(d + 5);
-	day = atoi(d + 8);
-	if (y < 1900 || y > 9999 || m < 1 || m > 12)
-		return 0;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return day >= 1 && day <= mdays[m - 1] + (m == 2 && leap);
-}
 
 /* The display form of a card brand ("visa" -> "Visa"). */
 static void
@@ -89,10 +36,10 @@ brand_name(const char *b, char *out, size_t outsz)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcasecmp(b, names[i].id) == 0) {
-			copy(out, outsz, names[i].name);
+			billing_copy(out, outsz, names[i].name);
 			return;
 		}
-	copy(out, outsz, b[0] ? b : "Card");
+	billing_copy(out, outsz, b[0] ? b : "Card");
 	if (out[0] != '\0')
 		out[0] = (char)toupper((unsigned char)out[0]);
 }
@@ -280,14 +227,17 @@ autopay_client_status(struct db *db, int64_t practice_id, int64_t client_id,
 		out->has_card = 1;
 		brand_name(
 		    cp.k.brand, out->card_brand, sizeof(out->card_brand));
-		copy(out->card_last4, sizeof(out->card_last4), cp.k.last4);
+		billing_copy(
+		    out->card_last4, sizeof(out->card_last4), cp.k.last4);
 	}
 	st = dba_last_charge(db, practice_id, client_id, &lc);
 	if (st != PS_OK && st != PS_NOTFOUND)
 		return PS_ERROR;
 	if (st == PS_OK) {
-		copy(out->last_run_on, sizeof(out->last_run_on), lc.c.run_on);
-		copy(out->last_status, sizeof(out->last_status), lc.status);
+		billing_copy(
+		    out->last_run_on, sizeof(out->last_run_on), lc.c.run_on);
+		billing_copy(
+		    out->last_status, sizeof(out->last_status), lc.status);
 		if (strcmp(lc.status, "requires_action") == 0 &&
 		    lc.paid_after == 0) {
 			if (owed(db, practice_id, client_id, &ow) != PS_OK)
@@ -433,7 +383,8 @@ job_add(void *arg, const struct dba_due *r)
 {
 	struct batch *b = arg;
 	struct job *nu;
-	int open_tonight = r->tonight != 0 && is_open(r->tonight_status);
+	int open_tonight =
+	    r->tonight != 0 && billing_is_open(r->tonight_status);
 
 	if (r->tonight != 0 && !open_tonight)
 		return 0; /* the night's charge is settled */
@@ -448,31 +399,10 @@ job_add(void *arg, const struct dba_due *r)
 		b->jobs = nu;
 	}
 	b->jobs[b->njobs].client_id = r->client_id;
-	copy(
+	billing_copy(
 	    b->jobs[b->njobs].email, sizeof(b->jobs[b->njobs].email), r->email);
 	b->njobs++;
 	return 0;
-}
-
-/* The night's key: "portal-<slug>-ap-<client>-<YYYYMMDD>", the slug
- * shortened to fit AP_KEY_MAX. */
-static void
-night_key(const struct batch *b, int64_t client_id, char *out, size_t outsz)
-{
-	struct buf k = {NULL, 0, 0};
-	char tail[64];
-	int n, room;
-
-	n = snprintf(
-	    tail, sizeof(tail), "-ap-%" PRId64 "-%s", client_id, b->compact);
-	room = AP_KEY_MAX - (int)strlen("portal-") - n;
-	if (room < 1)
-		buf_printf(&k, "portal%s", tail);
-	else
-		buf_printf(&k, "portal-%.*s%s", room,
-		    b->pc->slug ? b->pc->slug : "practice", tail);
-	copy(out, outsz, k.p != NULL ? k.p : "portal-ap-key");
-	buf_free(&k);
 }
 
 /* ---- step 1: check under the client's lock and commit the attempt ---- */
@@ -501,11 +431,9 @@ step1_fn(struct db *db, void *arg)
 {
 	struct step1 *t = arg;
 	const struct batch *b = t->b;
-	int64_t pid = b->practice_id, cid = t->client_id, open = 0, through = 0,
-	        id = 0;
+	int64_t pid = b->practice_id, cid = t->client_id, open = 0, through = 0;
 	struct card_pick cp;
 	struct owed ow;
-	char key[AP_KEY_MAX + 1];
 	enum pstatus st;
 
 	t->kind = S1_SKIP;
@@ -520,7 +448,7 @@ step1_fn(struct db *db, void *arg)
 		if ((st = dbb_attempt_get(
 		         db, pid, t->ch.attempt_id, 0, &t->a)) != PS_OK)
 			return st;
-		if (!is_open(t->a.status)) {
+		if (!billing_is_open(t->a.status)) {
 			t->kind = S1_DONE;
 			t->reason = "charged already this night";
 			return PS_OK;
@@ -569,230 +497,31 @@ step1_fn(struct db *db, void *arg)
 	t->kind = S1_NEW;
 	t->a.practice_id = pid;
 	t->a.client_id = cid;
-	copy(t->a.target, sizeof(t->a.target), "balance");
+	billing_copy(t->a.target, sizeof(t->a.target), "balance");
 	t->a.amount = ow.due;
-	copy(t->a.currency, sizeof(t->a.currency), currency_of(b->pc));
-	copy(t->a.plugin, sizeof(t->a.plugin), b->plugin);
-	copy(t->a.source, sizeof(t->a.source), "card");
+	billing_copy(
+	    t->a.currency, sizeof(t->a.currency), billing_currency(b->pc));
+	billing_copy(t->a.plugin, sizeof(t->a.plugin), b->plugin);
+	billing_copy(t->a.source, sizeof(t->a.source), "card");
 	t->a.payment_method_id = cp.k.id;
 	t->a.off_session = 1;
 	if (t->dry)
 		return PS_OK;
-	if ((st = dbb_attempt_insert(db, &t->a, b->now, &id)) != PS_OK)
+	/* The night's key: "portal-<slug>-ap-<client>-<YYYYMMDD>". */
+	if ((st = billing_attempt_insert(
+	         db, b->pc, &t->a, "ap", cid, b->compact, b->now)) != PS_OK)
 		return st;
-	night_key(b, cid, key, sizeof(key));
-	if ((st = dbb_attempt_set_key(db, id, key)) != PS_OK)
-		return st;
-	t->a.id = id;
-	copy(t->a.idempotency_key, sizeof(t->a.idempotency_key), key);
-	copy(t->a.status, sizeof(t->a.status), "pending");
 	t->ch.client_id = cid;
-	copy(t->ch.run_on, sizeof(t->ch.run_on), b->run_on);
-	t->ch.attempt_id = id;
+	billing_copy(t->ch.run_on, sizeof(t->ch.run_on), b->run_on);
+	t->ch.attempt_id = t->a.id;
 	t->ch.amount = ow.due;
 	t->ch.through_invoice_id = ow.max_invoice;
-	copy(t->ch.runner, sizeof(t->ch.runner),
+	billing_copy(t->ch.runner, sizeof(t->ch.runner),
 	    b->o->runner ? b->o->runner : "");
 	return dba_charge_insert(db, pid, &t->ch, b->now);
 }
 
-/* ---- step 3: record the outcome (as billing_pay's step 3) ---- */
-
-struct apply {
-	const struct batch *b;
-	int64_t client_id, attempt_id;
-	int32_t gs; /* the processor's word */
-	const struct pgw_payment *pay;
-	const char *code, *message;
-	int resumed;
-	/* out */
-	struct dbb_attempt a;
-	char receipt[DBB_NUMBER_MAX + 1];
-};
-
-/* Applies amount of payment_id to the client's unpaid invoices, oldest
- * first (billing.c allocates a balance payment so). */
-struct alloc_ctx {
-	struct {
-		int64_t id, due;
-	} * inv;
-	size_t n, cap;
-	int nomem;
-};
-
-static int
-alloc_row(void *arg, const struct dbb_invoice *r)
-{
-	struct alloc_ctx *x = arg;
-	void *nu;
-
-	if (r->total - r->paid <= 0)
-		return 0;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? 2 * x->cap : 16;
-		if ((nu = realloc(x->inv, x->cap * sizeof(*x->inv))) == NULL) {
-			x->nomem = 1;
-			return 1;
-		}
-		x->inv = nu;
-	}
-	x->inv[x->n].id = r->id;
-	x->inv[x->n].due = r->total - r->paid;
-	x->n++;
-	return 0;
-}
-
-static enum pstatus
-allocate(
-    struct db *db, int64_t pid, int64_t cid, int64_t payment_id, int64_t amount)
-{
-	struct alloc_ctx x = {NULL, 0, 0, 0};
-	int64_t left = amount, part;
-	size_t i;
-	enum pstatus st;
-
-	st = dbb_invoice_list(db, pid, cid, 0, alloc_row, &x);
-	if (st == PS_OK && x.nomem)
-		st = PS_NOMEM;
-	for (i = 0; st == PS_OK && i < x.n && left > 0; i++) {
-		part = x.inv[i].due < left ? x.inv[i].due : left;
-		st = dbb_allocation_insert(
-		    db, pid, cid, payment_id, x.inv[i].id, part);
-		left -= part;
-	}
-	if (st == PS_OK && left > 0)
-		log_warn("event=payment_unapplied practice_id=%" PRId64
-		         " client_id=%" PRId64 " payment_id=%" PRId64
-		         " unapplied=%" PRId64,
-		    pid, cid, payment_id, left);
-	free(x.inv);
-	return st;
-}
-
-static enum pstatus
-record_payment(struct db *db, struct apply *t)
-{
-	const struct pgw_payment *pay = t->pay;
-	struct dbb_payment p;
-	struct dbb_card card;
-	int64_t pid = t->b->practice_id, pay_id = 0, seq = 0;
-	const char *brand = "", *last4 = "";
-	enum pstatus st;
-
-	memset(&card, 0, sizeof(card));
-	if (t->a.payment_method_id != 0 &&
-	    dbb_card_get(db, pid, t->client_id, t->a.payment_method_id,
-	        &card) == PS_OK) {
-		brand = card.brand;
-		last4 = card.last4;
-	}
-	if (pay != NULL && pay->amount != 0 && pay->amount != t->a.amount)
-		log_error("event=payment_amount_mismatch attempt_id=%" PRId64
-		          " expected=%" PRId64 " processor=%" PRId64,
-		    t->a.id, t->a.amount, pay->amount);
-	memset(&p, 0, sizeof(p));
-	p.practice_id = pid;
-	p.client_id = t->client_id;
-	p.attempt_id = t->a.id;
-	p.amount = t->a.amount;
-	p.currency = t->a.currency;
-	p.processor_ref = pay != NULL && pay->ref[0] ? pay->ref
-	                  : t->a.processor_ref[0]    ? t->a.processor_ref
-	                                             : t->a.idempotency_key;
-	p.payment_method_id = t->a.payment_method_id;
-	p.card_brand = brand;
-	p.card_last4 = last4;
-	p.paid_at = t->b->now;
-	if ((st = dbb_payment_insert(db, &p, &pay_id)) != PS_OK)
-		return st;
-	if ((st = allocate(db, pid, t->client_id, pay_id, t->a.amount)) !=
-	    PS_OK)
-		return st;
-	if ((st = dbb_next_number(db, pid, "receipt", &seq)) != PS_OK)
-		return st;
-	snprintf(t->receipt, sizeof(t->receipt), "RCT-%06" PRId64, seq);
-	if ((st = dbb_receipt_insert(db, pid, t->client_id, pay_id, t->receipt,
-	         t->b->now)) != PS_OK)
-		return st;
-	return dbb_attempt_set_outcome(db, t->a.id, "succeeded",
-	    pay != NULL && pay->ref[0] ? pay->ref : NULL, NULL, NULL,
-	    t->b->now);
-}
-
-static enum pstatus
-apply_fn(struct db *db, void *arg)
-{
-	struct apply *t = arg;
-	int64_t pid = t->b->practice_id;
-	const char *ref = t->pay != NULL && t->pay->ref[0] ? t->pay->ref : NULL;
-	const char *status = NULL, *code = NULL, *msg = NULL;
-	enum pstatus st;
-
-	t->receipt[0] = '\0';
-	if ((st = dbb_client_lock(db, pid, t->client_id)) != PS_OK)
-		return st;
-	if ((st = dbb_attempt_get(db, pid, t->attempt_id, 1, &t->a)) != PS_OK)
-		return st;
-	if (strcmp(t->a.status, "succeeded") == 0)
-		return PS_OK; /* recorded already (reconcile, a webhook) */
-	if (t->gs == PGW_SUCCEEDED) {
-		if (!is_open(t->a.status))
-			log_error(
-			    "event=payment_late_success attempt_id=%" PRId64
-			    " was=%s: the processor charged after the "
-			    "attempt was settled; recording the payment",
-			    t->a.id, t->a.status);
-		if ((st = record_payment(db, t)) != PS_OK)
-			return st;
-		return dbb_attempt_get(db, pid, t->a.id, 0, &t->a);
-	}
-	if (!is_open(t->a.status))
-		return PS_OK; /* settled already: keep that outcome */
-	switch (t->gs) {
-	case PGW_DECLINED:
-		status = "declined";
-		code = t->code[0] ? t->code : "declined";
-		msg = t->message[0] ? t->message : MSG_DECLINED;
-		break;
-	case PGW_REQUIRES_ACTION:
-		status = "requires_action";
-		code = t->code[0] ? t->code : "requires_action";
-		msg = MSG_ACTION;
-		break;
-	case PGW_PENDING:
-		status = "pending";
-		break;
-	case PGW_UNKNOWN:
-		status = "unknown";
-		break;
-	default:
-		/* RETRYABLE or ERROR: this request did nothing. A resumed
-		 * attempt's first request may have, so it stays open. */
-		if (t->resumed) {
-			status = "unknown";
-			break;
-		}
-		status = "failed";
-		code = t->code[0] ? t->code : "not_processed";
-		msg = "Nothing was charged.";
-		break;
-	}
-	st = dbb_attempt_set_outcome(
-	    db, t->a.id, status, ref, code, msg, t->b->now);
-	if (st == PS_OK)
-		st = dbb_attempt_get(db, pid, t->a.id, 0, &t->a);
-	return st;
-}
-
 /* ---- one client ---- */
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 /* Asks the processor: a new attempt is charged; a resumed one is looked
  * up first and charged again under its own key only when the processor
@@ -832,7 +561,7 @@ charge(const struct batch *b, const struct step1 *t, int resume,
 	cr.description = b->desc;
 	for (i = 0; i < AP_TRIES; i++) {
 		if (i > 0)
-			sleep_ms(500L * i * i);
+			billing_sleep_ms(500L * i * i);
 		memset(pay, 0, sizeof(*pay));
 		gs = gw_charge(b->gw, &cr, pay, gr, err, errsz);
 		if (gs != PGW_RETRYABLE)
@@ -863,7 +592,10 @@ one_client(struct worker *wk, const struct job *j)
 	struct batch *b = wk->b;
 	int64_t pid = b->practice_id, cid = j->client_id, failed = 0;
 	struct step1 t;
-	struct apply ap;
+	struct bill_gw_outcome oc;
+	struct dbb_attempt end;
+	char receipt[DBB_NUMBER_MAX + 1] = "";
+	int recorded = 0;
 	struct pgw_payment pay;
 	struct pgw_result gr;
 	struct dba_enrollment e;
@@ -928,16 +660,17 @@ one_client(struct worker *wk, const struct job *j)
 		    t.a.id, gw_status_str(gs), gr.code, resume, err);
 
 	/* Step 3: record it. */
-	memset(&ap, 0, sizeof(ap));
-	ap.b = b;
-	ap.client_id = cid;
-	ap.attempt_id = t.a.id;
-	ap.gs = gs == PGW_NOT_FOUND ? PGW_ERROR : gs;
-	ap.pay = &pay;
-	ap.code = pay.decline_code[0] ? pay.decline_code : gr.code;
-	ap.message = gr.message;
-	ap.resumed = resume;
-	if ((st = db_tx(wk->db, apply_fn, &ap)) != PS_OK) {
+	memset(&oc, 0, sizeof(oc));
+	oc.gs = gs == PGW_NOT_FOUND ? PGW_ERROR : gs;
+	oc.pay = &pay;
+	oc.code = pay.decline_code[0] ? pay.decline_code : gr.code;
+	/* The client was not there to confirm: the attempt keeps the
+	 * fixed confirmation text, not the processor's. */
+	oc.message = gs == PGW_REQUIRES_ACTION ? "" : gr.message;
+	oc.resumed = resume;
+	oc.stored_card = 1;
+	if ((st = billing_apply_outcome(wk->db, &t.a, &oc, b->now, &end,
+	         receipt, &recorded)) != PS_OK) {
 		/* The attempt stays open: a later run or reconcile
 		 * settles it. */
 		log_error("event=autopay_step3_failed attempt_id=%" PRId64
@@ -948,34 +681,35 @@ one_client(struct worker *wk, const struct job *j)
 		ADD(unknown_amount, t.a.amount);
 		return;
 	}
-	money_format(ap.a.amount, ap.a.currency, amt, sizeof(amt));
-	if (strcmp(ap.a.status, "succeeded") == 0) {
+	if (!recorded)
+		receipt[0] = '\0'; /* recorded by a webhook or reconcile */
+	money_format(end.amount, end.currency, amt, sizeof(amt));
+	if (strcmp(end.status, "succeeded") == 0) {
 		ADD(succeeded, 1);
-		ADD(succeeded_amount, ap.a.amount);
-	} else if (strcmp(ap.a.status, "declined") == 0) {
+		ADD(succeeded_amount, end.amount);
+	} else if (strcmp(end.status, "declined") == 0) {
 		ADD(declined, 1);
-		ADD(declined_amount, ap.a.amount);
-	} else if (strcmp(ap.a.status, "requires_action") == 0) {
+		ADD(declined_amount, end.amount);
+	} else if (strcmp(end.status, "requires_action") == 0) {
 		ADD(action_required, 1);
-		ADD(action_amount, ap.a.amount);
-	} else if (is_open(ap.a.status)) {
+		ADD(action_amount, end.amount);
+	} else if (billing_is_open(end.status)) {
 		ADD(unknown, 1);
-		ADD(unknown_amount, ap.a.amount);
+		ADD(unknown_amount, end.amount);
 	} else {
 		ADD(not_sent, 1);
 	}
 	audit(wk->db, pid, cid, DB_ACTOR_SYSTEM,
-	    strcmp(ap.a.status, "succeeded") == 0  ? "autopay.succeeded"
-	    : strcmp(ap.a.status, "declined") == 0 ? "autopay.declined"
-	    : strcmp(ap.a.status, "requires_action") == 0
+	    strcmp(end.status, "succeeded") == 0  ? "autopay.succeeded"
+	    : strcmp(end.status, "declined") == 0 ? "autopay.declined"
+	    : strcmp(end.status, "requires_action") == 0
 	        ? "autopay.requires_action"
-	    : is_open(ap.a.status) ? "autopay.unknown"
-	                           : "autopay.not_sent",
+	    : billing_is_open(end.status) ? "autopay.unknown"
+	                                  : "autopay.not_sent",
 	    "attempt=%" PRId64 " amount=%" PRId64 " night=%s status=%s "
 	    "code=%s%s%s%s",
-	    ap.a.id, ap.a.amount, b->run_on, ap.a.status, ap.a.decline_code,
-	    ap.receipt[0] ? " receipt=" : "", ap.receipt,
-	    resume ? " resumed=1" : "");
+	    end.id, end.amount, b->run_on, end.status, end.decline_code,
+	    receipt[0] ? " receipt=" : "", receipt, resume ? " resumed=1" : "");
 
 	/* The failed nights in a row, from the charges themselves. */
 	memset(&e, 0, sizeof(e));
@@ -1001,11 +735,11 @@ one_client(struct worker *wk, const struct job *j)
 			audit(wk->lk, pid, cid, DB_ACTOR_SYSTEM,
 			    "autopay.turned_off",
 			    "failed_nights=%" PRId64 " night=%s last=%s",
-			    failed, b->run_on, ap.a.status);
+			    failed, b->run_on, end.status);
 		}
 	}
-	if (dba_enrollment_note(wk->lk, pid, cid, b->run_on, ap.a.status,
-	        failed, b->now) != PS_OK ||
+	if (dba_enrollment_note(wk->lk, pid, cid, b->run_on, end.status, failed,
+	        b->now) != PS_OK ||
 	    db_commit(wk->lk) != PS_OK) {
 		log_error("event=autopay_note_failed practice_id=%" PRId64
 		          " client_id=%" PRId64 " error=\"%s\"",
@@ -1169,21 +903,22 @@ autopay_run(struct db *db, const struct practice_conf *pc, int64_t practice_id,
 	pl = gw_instance_plugin(gw);
 	b.plugin = pl->name;
 	if (o->run_on != NULL) {
-		if (!date_ok(o->run_on)) {
+		if (!billing_date_ok(o->run_on)) {
 			errbuf_set(err, errsz,
 			    "--date \"%s\" is not a YYYY-MM-DD date",
 			    o->run_on);
 			st = PS_INVALID;
 			goto out;
 		}
-		copy(b.run_on, sizeof(b.run_on), o->run_on);
+		billing_copy(b.run_on, sizeof(b.run_on), o->run_on);
 	} else {
 		st = autopay_window(db, pc, practice_id, b.now, &inside,
 		    b.run_on, &start, &end, err, errsz);
 		if (st != PS_OK)
 			goto out;
 		if (!inside && !o->force) {
-			copy(sum->run_on, sizeof(sum->run_on), b.run_on);
+			billing_copy(
+			    sum->run_on, sizeof(sum->run_on), b.run_on);
 			sum->outside_window = 1;
 			log_info("event=autopay_outside_window practice=%s "
 			         "window=%02d:%02d-%02d:%02d tz=%s",
@@ -1194,7 +929,7 @@ autopay_run(struct db *db, const struct practice_conf *pc, int64_t practice_id,
 			goto out;
 		}
 	}
-	copy(sum->run_on, sizeof(sum->run_on), b.run_on);
+	billing_copy(sum->run_on, sizeof(sum->run_on), b.run_on);
 	snprintf(b.compact, sizeof(b.compact), "%.4s%.2s%.2s", b.run_on,
 	    b.run_on + 5, b.run_on + 8);
 	snprintf(b.desc, sizeof(b.desc), "%s AutoPay balance",
@@ -1218,8 +953,9 @@ autopay_run(struct db *db, const struct practice_conf *pc, int64_t practice_id,
 		goto out;
 	}
 	sum->due = (int64_t)b.njobs;
-	copy(run.run_on, sizeof(run.run_on), b.run_on);
-	copy(run.runner, sizeof(run.runner), o->runner ? o->runner : "");
+	billing_copy(run.run_on, sizeof(run.run_on), b.run_on);
+	billing_copy(
+	    run.runner, sizeof(run.runner), o->runner ? o->runner : "");
 	run.dry_run = o->dry_run;
 	if (dba_run_insert(db, practice_id, &run, b.now) != PS_OK) {
 		errbuf_set(err, errsz, "run row: %s", db_errmsg(db));
@@ -1284,7 +1020,7 @@ autopay_run(struct db *db, const struct practice_conf *pc, int64_t practice_id,
 		while (atomic_load(&b.running) > 0) {
 			if (o->progress != NULL)
 				draw(&b, t0, 0);
-			sleep_ms(o->progress != NULL ? 200 : 50);
+			billing_sleep_ms(o->progress != NULL ? 200 : 50);
 		}
 		for (i = 0; i < nw; i++)
 			if (w[i].started)
@@ -1317,16 +1053,16 @@ autopay_run(struct db *db, const struct practice_conf *pc, int64_t practice_id,
 out:
 	sum->seconds = mono() - t0;
 	if (st == PS_OK && !sum->outside_window) {
-		money_format(sum->succeeded_amount, currency_of(pc), amt[0],
-		    sizeof(amt[0]));
-		money_format(sum->declined_amount, currency_of(pc), amt[1],
+		money_format(sum->succeeded_amount, billing_currency(pc),
+		    amt[0], sizeof(amt[0]));
+		money_format(sum->declined_amount, billing_currency(pc), amt[1],
 		    sizeof(amt[1]));
-		money_format(sum->action_amount, currency_of(pc), amt[2],
+		money_format(sum->action_amount, billing_currency(pc), amt[2],
 		    sizeof(amt[2]));
-		money_format(sum->unknown_amount, currency_of(pc), amt[3],
+		money_format(sum->unknown_amount, billing_currency(pc), amt[3],
 		    sizeof(amt[3]));
-		money_format(
-		    sum->would_amount, currency_of(pc), amt[4], sizeof(amt[4]));
+		money_format(sum->would_amount, billing_currency(pc), amt[4],
+		    sizeof(amt[4]));
 		log_info(
 		    "event=autopay_run practice=%s night=%s run_id=%" PRId64
 		    " dry_run=%d due=%" PRId64 " succeeded=%" PRId64
@@ -1380,14 +1116,14 @@ night_row(void *arg, const struct dba_night *r)
 	char amt[64];
 
 	if (strcmp(x->night, r->run_on) != 0) {
-		copy(x->night, sizeof(x->night), r->run_on);
+		billing_copy(x->night, sizeof(x->night), r->run_on);
 		x->nights++;
 		fprintf(x->out, "night %s\n", r->run_on);
 	}
-	money_format(r->amount, currency_of(x->pc), amt, sizeof(amt));
+	money_format(r->amount, billing_currency(x->pc), amt, sizeof(amt));
 	fprintf(x->out, "  %-16s %6" PRId64 " %14s%s\n",
 	    status_label(r->status), r->count, amt,
-	    is_open(r->status) ? "  (left to payments reconcile)" : "");
+	    billing_is_open(r->status) ? "  (left to payments reconcile)" : "");
 	return 0;
 }
 
@@ -1396,7 +1132,7 @@ run_row(void *arg, const struct dba_run *r)
 {
 	struct report_ctx *x = arg;
 	char a[4][64];
-	const char *cur = currency_of(x->pc);
+	const char *cur = billing_currency(x->pc);
 
 	money_format(r->succeeded_amount, cur, a[0], sizeof(a[0]));
 	money_format(r->declined_amount, cur, a[1], sizeof(a[1]));
@@ -1441,7 +1177,7 @@ night_collect(void *arg, const struct dba_night *r)
 		return 0;
 	if (l->n == 7)
 		return 1;
-	copy(l->v[l->n], AUTOPAY_DATE_SIZE, r->run_on);
+	billing_copy(l->v[l->n], AUTOPAY_DATE_SIZE, r->run_on);
 	l->n++;
 	return 0;
 }

@@ -9,12 +9,10 @@
 #include <time.h>
 
 #include "billing/billing.h"
+#include "billing/billing_int.h"
 #include "crypto/crypto.h"
 #include "db/db_billing.h"
 #include "gw/gw.h"
-
-/* Longest idempotency key made here (Square allows 45 characters). */
-#define BILL_KEY_MAX 45
 
 /* How long a resubmitted form waits for its first submission's charge. */
 #define REPLAY_WAIT_MS 3000
@@ -84,9 +82,9 @@ token_ok(const char *t)
 	return 1;
 }
 
-/* 1 when d is a real YYYY-MM-DD date. */
-static int
-date_ok(const char *d)
+/* 1 when d is a real YYYY-MM-DD date (billing_int.h). */
+int
+billing_date_ok(const char *d)
 {
 	static const int mdays[] = {
 	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -107,9 +105,10 @@ date_ok(const char *d)
 	return day >= 1 && day <= mdays[m - 1] + (m == 2 && leap);
 }
 
-/* Copies src (NULL = "") into dst[dstsz], truncated, NUL-terminated. */
-static void
-copy(char *dst, size_t dstsz, const char *src)
+/* Copies src (NULL = "") into dst[dstsz], truncated, NUL-terminated
+ * (billing_int.h). */
+void
+billing_copy(char *dst, size_t dstsz, const char *src)
 {
 	size_t n = src != NULL ? strlen(src) : 0;
 
@@ -122,8 +121,9 @@ copy(char *dst, size_t dstsz, const char *src)
 	dst[n] = '\0';
 }
 
-static const char *
-currency_of(const struct practice_conf *pc)
+/* The practice's currency (billing_int.h). */
+const char *
+billing_currency(const struct practice_conf *pc)
 {
 	return pc != NULL && pc->currency != NULL ? pc->currency : "USD";
 }
@@ -191,7 +191,7 @@ make_key(char *out, size_t outsz, const char *slug, const char *what,
 		buf_printf(&b, "portal%s", tail);
 	else
 		buf_printf(&b, "portal-%.*s%s", room, slug, tail);
-	copy(out, outsz, b.p != NULL ? b.p : "portal-key");
+	billing_copy(out, outsz, b.p != NULL ? b.p : "portal-key");
 	buf_free(&b);
 }
 
@@ -208,10 +208,10 @@ to_invoice(const struct dbb_invoice *r, struct bill_invoice *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = r->id;
-	copy(v->number, sizeof(v->number), r->number);
-	copy(v->issued_on, sizeof(v->issued_on), r->issued_on);
-	copy(v->due_on, sizeof(v->due_on), r->due_on);
-	copy(v->description, sizeof(v->description), r->description);
+	billing_copy(v->number, sizeof(v->number), r->number);
+	billing_copy(v->issued_on, sizeof(v->issued_on), r->issued_on);
+	billing_copy(v->due_on, sizeof(v->due_on), r->due_on);
+	billing_copy(v->description, sizeof(v->description), r->description);
 	v->total = r->total;
 	v->paid = r->paid;
 	v->due = r->total - r->paid > 0 ? r->total - r->paid : 0;
@@ -364,7 +364,8 @@ billing_invoice_create(const struct billing_who *w, const char *issued_on,
 		errbuf_set(msg, msgsz, "an invoice needs 1 to 100 lines");
 		return PS_INVALID;
 	}
-	if (!date_ok(issued_on) || (due_on != NULL && !date_ok(due_on))) {
+	if (!billing_date_ok(issued_on) ||
+	    (due_on != NULL && !billing_date_ok(due_on))) {
 		errbuf_set(msg, msgsz, "dates are YYYY-MM-DD");
 		return PS_INVALID;
 	}
@@ -376,7 +377,7 @@ billing_invoice_create(const struct billing_who *w, const char *issued_on,
 		const struct bill_line *l = &lines[i];
 		int64_t q = l->quantity > 0 ? l->quantity : 1;
 
-		if (!date_ok(l->date_of_service)) {
+		if (!billing_date_ok(l->date_of_service)) {
 			errbuf_set(msg, msgsz,
 			    "line %zu: the date of service is not "
 			    "YYYY-MM-DD",
@@ -420,7 +421,7 @@ billing_invoice_create(const struct billing_who *w, const char *issued_on,
 	}
 	*id = t.id;
 	if (number != NULL)
-		copy(number, BILL_NUMBER_MAX, t.number);
+		billing_copy(number, BILL_NUMBER_MAX, t.number);
 	audit(w, "invoice.create", "invoice=%s id=%" PRId64 " total=%" PRId64,
 	    t.number, t.id, total);
 	return PS_OK;
@@ -433,8 +434,8 @@ to_card(const struct dbb_card *k, struct bill_card *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = k->id;
-	copy(c->brand, sizeof(c->brand), k->brand);
-	copy(c->last4, sizeof(c->last4), k->last4);
+	billing_copy(c->brand, sizeof(c->brand), k->brand);
+	billing_copy(c->last4, sizeof(c->last4), k->last4);
 	c->exp_month = (int)k->exp_month;
 	c->exp_year = (int)k->exp_year;
 	c->is_default = k->is_default != 0;
@@ -663,11 +664,12 @@ billing_card_save(const struct billing_who *w, const char *token,
 		return PS_ERROR;
 	}
 	memset(&k, 0, sizeof(k));
-	copy(k.plugin, sizeof(k.plugin), pl->name);
-	copy(k.customer_ref, sizeof(k.customer_ref), ref);
-	copy(k.processor_pm, sizeof(k.processor_pm), card.payment_method);
-	copy(k.brand, sizeof(k.brand), card.brand);
-	copy(k.last4, sizeof(k.last4), card.last4);
+	billing_copy(k.plugin, sizeof(k.plugin), pl->name);
+	billing_copy(k.customer_ref, sizeof(k.customer_ref), ref);
+	billing_copy(
+	    k.processor_pm, sizeof(k.processor_pm), card.payment_method);
+	billing_copy(k.brand, sizeof(k.brand), card.brand);
+	billing_copy(k.last4, sizeof(k.last4), card.last4);
 	k.exp_month = card.exp_month;
 	k.exp_year = card.exp_year;
 	memset(&t, 0, sizeof(t));
@@ -742,12 +744,13 @@ billing_card_disable(const struct billing_who *w, int64_t card_id)
 
 /* ---- payments: applying an outcome (step 3, and reconcile) ---- */
 
+/* The client's unpaid invoices, oldest first. */
 struct alloc_ctx {
-	int64_t first; /* invoice to pay first, or 0 */
 	struct {
 		int64_t id, due;
-	} inv[256];
-	size_t n;
+	} * inv;
+	size_t n, cap;
+	int nomem;
 };
 
 static int
@@ -755,9 +758,18 @@ alloc_row(void *arg, const struct dbb_invoice *r)
 {
 	struct alloc_ctx *x = arg;
 	int64_t due = r->total - r->paid;
+	void *nu;
 
-	if (due <= 0 || x->n == sizeof(x->inv) / sizeof(x->inv[0]))
+	if (due <= 0)
 		return 0;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		if ((nu = realloc(x->inv, x->cap * sizeof(*x->inv))) == NULL) {
+			x->nomem = 1;
+			return 1;
+		}
+		x->inv = nu;
+	}
 	x->inv[x->n].id = r->id;
 	x->inv[x->n].due = due;
 	x->n++;
@@ -771,26 +783,25 @@ static enum pstatus
 allocate(struct db *db, int64_t practice_id, int64_t client_id,
     int64_t payment_id, int64_t first, int64_t amount)
 {
-	struct alloc_ctx *x;
+	struct alloc_ctx x = {NULL, 0, 0, 0};
 	int64_t left = amount, part;
 	size_t i;
 	int pass;
 	enum pstatus st;
 
-	if ((x = calloc(1, sizeof(*x))) == NULL)
-		return PS_NOMEM;
-	x->first = first;
-	st = dbb_invoice_list(db, practice_id, client_id, 0, alloc_row, x);
+	st = dbb_invoice_list(db, practice_id, client_id, 0, alloc_row, &x);
+	if (st == PS_OK && x.nomem)
+		st = PS_NOMEM;
 	for (pass = 0; st == PS_OK && pass < 2 && left > 0; pass++) {
-		for (i = 0; st == PS_OK && i < x->n && left > 0; i++) {
-			if ((pass == 0) != (x->inv[i].id == first))
+		for (i = 0; st == PS_OK && i < x.n && left > 0; i++) {
+			if ((pass == 0) != (x.inv[i].id == first))
 				continue;
-			part = x->inv[i].due < left ? x->inv[i].due : left;
+			part = x.inv[i].due < left ? x.inv[i].due : left;
 			if (part <= 0)
 				continue;
 			st = dbb_allocation_insert(db, practice_id, client_id,
-			    payment_id, x->inv[i].id, part);
-			x->inv[i].due -= part;
+			    payment_id, x.inv[i].id, part);
+			x.inv[i].due -= part;
 			left -= part;
 		}
 	}
@@ -799,22 +810,13 @@ allocate(struct db *db, int64_t practice_id, int64_t client_id,
 		         " client_id=%" PRId64 " payment_id=%" PRId64
 		         " unapplied=%" PRId64,
 		    practice_id, client_id, payment_id, left);
-	free(x);
+	free(x.inv);
 	return st;
 }
 
-/* The gateway's word on one attempt, to record. */
-struct outcome {
-	int32_t gs; /* enum pgw_status; PGW_NOT_FOUND from lookup */
-	const struct pgw_payment *pay; /* may be NULL */
-	const char *code;              /* decline code or "" */
-	const char *message;           /* client-safe text or "" */
-};
-
 struct apply_tx {
-	const struct practice_conf *pc;
 	int64_t practice_id, client_id, attempt_id;
-	const struct outcome *o;
+	const struct bill_gw_outcome *o;
 	int64_t now;
 	/* out */
 	struct dbb_attempt a; /* the attempt as it ends */
@@ -838,22 +840,22 @@ record_payment(struct db *db, struct apply_tx *t)
 		brand = card.brand;
 		last4 = card.last4;
 	}
-	if (pay != NULL && pay->card.last4[0] != '\0') {
+	if (!t->o->stored_card && pay != NULL && pay->card.last4[0] != '\0') {
 		brand = pay->card.brand;
 		last4 = pay->card.last4;
 	}
 	if (t->a.save_card && pay != NULL &&
 	    pay->card.payment_method[0] != '\0') {
 		memset(&k, 0, sizeof(k));
-		copy(k.plugin, sizeof(k.plugin), t->a.plugin);
+		billing_copy(k.plugin, sizeof(k.plugin), t->a.plugin);
 		st = dbb_customer_get(db, t->practice_id, t->client_id,
 		    t->a.plugin, k.customer_ref);
 		if (st != PS_OK && st != PS_NOTFOUND)
 			return st;
-		copy(k.processor_pm, sizeof(k.processor_pm),
+		billing_copy(k.processor_pm, sizeof(k.processor_pm),
 		    pay->card.payment_method);
-		copy(k.brand, sizeof(k.brand), pay->card.brand);
-		copy(k.last4, sizeof(k.last4), pay->card.last4);
+		billing_copy(k.brand, sizeof(k.brand), pay->card.brand);
+		billing_copy(k.last4, sizeof(k.last4), pay->card.last4);
 		k.exp_month = pay->card.exp_month;
 		k.exp_year = pay->card.exp_year;
 		st = store_card(db, t->practice_id, t->client_id, &k,
@@ -898,8 +900,9 @@ record_payment(struct db *db, struct apply_tx *t)
 	return st;
 }
 
-static int
-is_open(const char *status)
+/* 1 when an attempt's status is open (billing_int.h). */
+int
+billing_is_open(const char *status)
 {
 	return strcmp(status, "pending") == 0 || strcmp(status, "unknown") == 0;
 }
@@ -908,7 +911,7 @@ static enum pstatus
 apply_fn(struct db *db, void *arg)
 {
 	struct apply_tx *t = arg;
-	const struct outcome *o = t->o;
+	const struct bill_gw_outcome *o = t->o;
 	const char *ref = o->pay != NULL && o->pay->ref[0] ? o->pay->ref : NULL;
 	const char *status = NULL, *msg = NULL, *code = NULL;
 	enum pstatus st;
@@ -926,7 +929,7 @@ apply_fn(struct db *db, void *arg)
 		return PS_OK;
 	}
 	if (o->gs == PGW_SUCCEEDED) {
-		if (!is_open(t->a.status))
+		if (!billing_is_open(t->a.status))
 			log_error(
 			    "event=payment_late_success attempt_id=%" PRId64
 			    " was=%s: the processor charged after the "
@@ -936,7 +939,7 @@ apply_fn(struct db *db, void *arg)
 			return st;
 		return dbb_attempt_get(db, t->practice_id, t->a.id, 0, &t->a);
 	}
-	if (!is_open(t->a.status))
+	if (!billing_is_open(t->a.status))
 		return PS_OK; /* settled already; keep that outcome */
 	switch (o->gs) {
 	case PGW_DECLINED:
@@ -960,7 +963,12 @@ apply_fn(struct db *db, void *arg)
 		code = "not_found";
 		msg = "Nothing was charged.";
 		break;
-	default: /* RETRYABLE, ERROR: the processor did nothing */
+	default: /* RETRYABLE, ERROR: this request did nothing */
+		if (o->resumed) {
+			/* The attempt's earlier request may have charged. */
+			status = "unknown";
+			break;
+		}
 		status = "failed";
 		code = o->code[0] ? o->code : "not_processed";
 		msg = "Nothing was charged.";
@@ -986,13 +994,13 @@ result_of(struct db *db, const struct dbb_attempt *a, const char *receipt,
 	if (strcmp(a->status, "succeeded") == 0) {
 		res->outcome = BILL_PAID;
 		if (receipt != NULL && receipt[0] != '\0')
-			copy(res->receipt_number, sizeof(res->receipt_number),
-			    receipt);
+			billing_copy(res->receipt_number,
+			    sizeof(res->receipt_number), receipt);
 		else {
 			char r[DBB_NUMBER_MAX + 1];
 
 			if (dbb_receipt_by_attempt(db, a->id, r) == PS_OK)
-				copy(res->receipt_number,
+				billing_copy(res->receipt_number,
 				    sizeof(res->receipt_number), r);
 		}
 		money_format(a->amount, a->currency, amt, sizeof(amt));
@@ -1000,34 +1008,33 @@ result_of(struct db *db, const struct dbb_attempt *a, const char *receipt,
 		    "Payment of %s received. Thank you.", amt);
 	} else if (strcmp(a->status, "declined") == 0) {
 		res->outcome = BILL_DECLINED;
-		copy(res->message, sizeof(res->message),
+		billing_copy(res->message, sizeof(res->message),
 		    a->message[0] ? a->message : MSG_DECLINED);
 	} else if (strcmp(a->status, "requires_action") == 0) {
 		res->outcome = BILL_REQUIRES_ACTION;
-		copy(res->message, sizeof(res->message),
+		billing_copy(res->message, sizeof(res->message),
 		    a->message[0] ? a->message : MSG_ACTION);
 	} else if (strcmp(a->status, "failed") == 0) {
 		res->outcome = BILL_UNAVAILABLE;
-		copy(res->message, sizeof(res->message), MSG_UNAVAILABLE);
+		billing_copy(
+		    res->message, sizeof(res->message), MSG_UNAVAILABLE);
 	} else {
 		res->outcome = BILL_PROCESSING;
-		copy(res->message, sizeof(res->message), MSG_PROCESSING);
+		billing_copy(
+		    res->message, sizeof(res->message), MSG_PROCESSING);
 	}
 }
 
-/* Records outcome o of attempt a (step 3) in one transaction. On PS_OK
- * *end is the attempt as stored after it and receipt its receipt number
- * ("" when none). */
-static enum pstatus
-apply_outcome(struct db *db, const struct practice_conf *pc,
-    const struct dbb_attempt *a, const struct outcome *o, int64_t now,
-    struct dbb_attempt *end, char receipt[DBB_NUMBER_MAX + 1], int *recorded)
+/* Step 3: records the processor's word on an attempt (billing_int.h). */
+enum pstatus
+billing_apply_outcome(struct db *db, const struct dbb_attempt *a,
+    const struct bill_gw_outcome *o, int64_t now, struct dbb_attempt *end,
+    char receipt[DBB_NUMBER_MAX + 1], int *recorded)
 {
 	struct apply_tx t;
 	enum pstatus st;
 
 	memset(&t, 0, sizeof(t));
-	t.pc = pc;
 	t.practice_id = a->practice_id;
 	t.client_id = a->client_id;
 	t.attempt_id = a->id;
@@ -1036,7 +1043,7 @@ apply_outcome(struct db *db, const struct practice_conf *pc,
 	st = db_tx(db, apply_fn, &t);
 	if (st == PS_OK) {
 		*end = t.a;
-		copy(receipt, DBB_NUMBER_MAX + 1, t.receipt);
+		billing_copy(receipt, DBB_NUMBER_MAX + 1, t.receipt);
 		if (recorded != NULL)
 			*recorded = t.recorded;
 	}
@@ -1073,7 +1080,7 @@ due_row(void *arg, const struct dbb_invoice *r)
 	if (r->total > r->paid)
 		x->due += r->total - r->paid;
 	x->found = 1;
-	copy(x->number, sizeof(x->number), r->number);
+	billing_copy(x->number, sizeof(x->number), r->number);
 	return 0;
 }
 
@@ -1084,8 +1091,7 @@ pay_fn(struct db *db, void *arg)
 	const struct billing_who *w = t->w;
 	const struct bill_pay_req *r = t->req;
 	struct due_ctx d;
-	int64_t open = 0, id = 0;
-	char key[BILL_KEY_MAX + 1];
+	int64_t open = 0;
 	enum pstatus st;
 
 	t->replay = t->busy = 0;
@@ -1118,7 +1124,8 @@ pay_fn(struct db *db, void *arg)
 	if (r->target == BILL_INVOICE && !d.found)
 		return PS_NOTFOUND;
 	if (r->target == BILL_INVOICE)
-		copy(t->invoice_number, sizeof(t->invoice_number), d.number);
+		billing_copy(
+		    t->invoice_number, sizeof(t->invoice_number), d.number);
 	t->due = d.due;
 	if (d.due <= 0 || r->amount != d.due)
 		return PS_INVALID;
@@ -1135,33 +1142,51 @@ pay_fn(struct db *db, void *arg)
 	t->a.practice_id = w->practice_id;
 	t->a.client_id = w->client_id;
 	t->a.user_id = w->user_id;
-	copy(t->a.form_key, sizeof(t->a.form_key),
+	billing_copy(t->a.form_key, sizeof(t->a.form_key),
 	    r->form_key ? r->form_key : "");
-	copy(t->a.target, sizeof(t->a.target),
+	billing_copy(t->a.target, sizeof(t->a.target),
 	    r->target == BILL_INVOICE ? "invoice" : "balance");
 	t->a.invoice_id = r->target == BILL_INVOICE ? r->invoice_id : 0;
 	t->a.amount = r->amount;
-	copy(t->a.currency, sizeof(t->a.currency), currency_of(w->practice));
-	copy(t->a.plugin, sizeof(t->a.plugin), t->plugin);
-	copy(t->a.source, sizeof(t->a.source), r->card_id ? "card" : "token");
+	billing_copy(t->a.currency, sizeof(t->a.currency),
+	    billing_currency(w->practice));
+	billing_copy(t->a.plugin, sizeof(t->a.plugin), t->plugin);
+	billing_copy(
+	    t->a.source, sizeof(t->a.source), r->card_id ? "card" : "token");
 	t->a.payment_method_id = r->card_id;
 	t->a.save_card = r->card_id == 0 && r->save_card;
 	t->a.make_default = t->a.save_card && r->make_default;
 	t->a.off_session = r->off_session != 0;
-	if ((st = dbb_attempt_insert(db, &t->a, w->now, &id)) != PS_OK)
+	return billing_attempt_insert(
+	    db, w->practice, &t->a, "att", 0, t->rnd, w->now);
+}
+
+/* Step 1's insert of an attempt and its key (billing_int.h). */
+enum pstatus
+billing_attempt_insert(struct db *db, const struct practice_conf *pc,
+    struct dbb_attempt *a, const char *what, int64_t key_id, const char *rnd,
+    int64_t now)
+{
+	char key[BILL_KEY_MAX + 1];
+	int64_t id = 0;
+	enum pstatus st;
+
+	if ((st = dbb_attempt_insert(db, a, now, &id)) != PS_OK)
 		return st;
-	make_key(key, sizeof(key), slug_of(w->practice), "att", id, t->rnd);
+	make_key(
+	    key, sizeof(key), slug_of(pc), what, key_id ? key_id : id, rnd);
 	if ((st = dbb_attempt_set_key(db, id, key)) != PS_OK)
 		return st;
-	t->a.id = id;
-	copy(t->a.idempotency_key, sizeof(t->a.idempotency_key), key);
-	copy(t->a.status, sizeof(t->a.status), "pending");
-	t->a.created_at = t->a.updated_at = w->now;
+	a->id = id;
+	billing_copy(a->idempotency_key, sizeof(a->idempotency_key), key);
+	billing_copy(a->status, sizeof(a->status), "pending");
+	a->created_at = a->updated_at = now;
 	return PS_OK;
 }
 
-static void
-sleep_ms(long ms)
+/* Sleeps ms milliseconds (billing_int.h). */
+void
+billing_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
@@ -1177,7 +1202,7 @@ replay(const struct billing_who *w, const struct bill_pay_req *req,
 	long waited = 0;
 
 	while (strcmp(a->status, "pending") == 0 && waited < REPLAY_WAIT_MS) {
-		sleep_ms(REPLAY_STEP_MS);
+		billing_sleep_ms(REPLAY_STEP_MS);
 		waited += REPLAY_STEP_MS;
 		if (dbb_attempt_by_form(w->db, w->practice_id, w->client_id,
 		        req->form_key, a) != PS_OK)
@@ -1199,7 +1224,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	struct pgw_charge_req cr;
 	struct pgw_payment pay;
 	struct pgw_result gr;
-	struct outcome o;
+	struct bill_gw_outcome o;
 	struct dbb_attempt end;
 	char rnd[17], ref[DBB_REF_MAX + 1] = "", desc[256], amt[64],
 	                                receipt[DBB_NUMBER_MAX + 1] = "",
@@ -1212,7 +1237,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	memset(&t, 0, sizeof(t));
 	if (w->gw == NULL || w->practice == NULL ||
 	    !w->practice->online_payments) {
-		copy(res->message, sizeof(res->message), MSG_OFF);
+		billing_copy(res->message, sizeof(res->message), MSG_OFF);
 		audit(w, "payment.denied", "online payments are off");
 		return PS_DENIED;
 	}
@@ -1222,7 +1247,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	    (req->target != BILL_BALANCE && req->target != BILL_INVOICE) ||
 	    (req->target == BILL_INVOICE && req->invoice_id <= 0) ||
 	    req->amount <= 0) {
-		copy(res->message, sizeof(res->message),
+		billing_copy(res->message, sizeof(res->message),
 		    "The payment request was not understood. Please start "
 		    "again from Billing & Payments.");
 		audit(w, "payment.refused", "malformed request");
@@ -1234,7 +1259,8 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	if (has_token && req->save_card &&
 	    (st = ensure_customer(w, pl->name, ref)) != PS_OK) {
 		res->outcome = BILL_UNAVAILABLE;
-		copy(res->message, sizeof(res->message), MSG_UNAVAILABLE);
+		billing_copy(
+		    res->message, sizeof(res->message), MSG_UNAVAILABLE);
 		audit(
 		    w, "payment.unavailable", "customer: %s", pstatus_str(st));
 		return PS_OK;
@@ -1259,13 +1285,13 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	if (st != PS_OK) {
 		switch (st) {
 		case PS_CONFLICT:
-			copy(res->message, sizeof(res->message),
+			billing_copy(res->message, sizeof(res->message),
 			    "Another payment is being processed. Please wait "
 			    "a moment before paying again.");
 			audit(w, "payment.refused", "another attempt is open");
 			return PS_CONFLICT;
 		case PS_NOTFOUND:
-			copy(res->message, sizeof(res->message),
+			billing_copy(res->message, sizeof(res->message),
 			    "That invoice or card was not found.");
 			audit(w, "payment.refused",
 			    "invoice=%" PRId64 " card=%" PRId64
@@ -1274,11 +1300,12 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 			return PS_NOTFOUND;
 		case PS_INVALID:
 			if (t.due <= 0)
-				copy(res->message, sizeof(res->message),
+				billing_copy(res->message, sizeof(res->message),
 				    "Nothing is due.");
 			else {
-				money_format(t.due, currency_of(w->practice),
-				    amt, sizeof(amt));
+				money_format(t.due,
+				    billing_currency(w->practice), amt,
+				    sizeof(amt));
 				snprintf(res->message, sizeof(res->message),
 				    "The amount must be the full amount due, "
 				    "%s. Partial payments are not accepted.",
@@ -1293,7 +1320,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 			    "event=payment_step1_failed practice_id=%" PRId64
 			    " client_id=%" PRId64 " error=\"%s\"",
 			    w->practice_id, w->client_id, db_errmsg(w->db));
-			copy(res->message, sizeof(res->message),
+			billing_copy(res->message, sizeof(res->message),
 			    "The payment could not be started. Nothing was "
 			    "charged. Please try again.");
 			return PS_ERROR;
@@ -1345,8 +1372,8 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	o.pay = &pay;
 	o.code = gr.code;
 	o.message = gr.message;
-	st = apply_outcome(
-	    w->db, w->practice, &t.a, &o, w->now, &end, receipt, NULL);
+	st =
+	    billing_apply_outcome(w->db, &t.a, &o, w->now, &end, receipt, NULL);
 	if (st != PS_OK) {
 		/* The attempt stays 'pending': reconcile settles it. */
 		log_error("event=payment_step3_failed attempt_id=%" PRId64
@@ -1355,7 +1382,8 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 		res->outcome = BILL_PROCESSING;
 		res->attempt_id = t.a.id;
 		res->amount = t.a.amount;
-		copy(res->message, sizeof(res->message), MSG_PROCESSING);
+		billing_copy(
+		    res->message, sizeof(res->message), MSG_PROCESSING);
 		audit(w, "payment.processing",
 		    "attempt=%" PRId64 " gateway=%s not recorded", t.a.id,
 		    gw_status_str(gs));
@@ -1429,14 +1457,14 @@ billing_reconcile(struct db *db, const struct practice_conf *practice,
 		struct pgw_lookup_req lr;
 		struct pgw_payment pay;
 		struct pgw_result gr;
-		struct outcome o;
+		struct bill_gw_outcome o;
 		char err[512] = "", receipt[DBB_NUMBER_MAX + 1] = "", amt[64];
 		int32_t gs;
 		int recorded = 0;
 		struct billing_who w;
 
 		if (dbb_attempt_get(db, practice_id, x.v[i], 0, &a) != PS_OK ||
-		    !is_open(a.status))
+		    !billing_is_open(a.status))
 			continue;
 		money_format(a.amount, a.currency, amt, sizeof(amt));
 		if (pl == NULL || strcmp(pl->name, a.plugin) != 0) {
@@ -1471,8 +1499,8 @@ billing_reconcile(struct db *db, const struct practice_conf *practice,
 		o.pay = &pay;
 		o.code = pay.decline_code[0] ? pay.decline_code : gr.code;
 		o.message = gr.message;
-		st = apply_outcome(
-		    db, practice, &a, &o, now, &end, receipt, &recorded);
+		st = billing_apply_outcome(
+		    db, &a, &o, now, &end, receipt, &recorded);
 		if (st != PS_OK) {
 			nleft++;
 			if (report != NULL)
@@ -1483,7 +1511,7 @@ billing_reconcile(struct db *db, const struct practice_conf *practice,
 				    db_errmsg(db));
 			continue;
 		}
-		if (is_open(end.status))
+		if (billing_is_open(end.status))
 			nleft++;
 		else
 			nres++;
@@ -1529,7 +1557,7 @@ billing_webhook(struct db *db, const struct practice_conf *practice,
 	struct pgw_payment pay;
 	struct pgw_result gr;
 	struct dbb_attempt a, end;
-	struct outcome o;
+	struct bill_gw_outcome o;
 	struct billing_who w;
 	char err[512] = "", receipt[DBB_NUMBER_MAX + 1] = "";
 	int32_t gs;
@@ -1603,7 +1631,7 @@ billing_webhook(struct db *db, const struct practice_conf *practice,
 			o.code =
 			    pay.decline_code[0] ? pay.decline_code : gr.code;
 			o.message = gr.message;
-			if (apply_outcome(db, practice, &a, &o, now, &end,
+			if (billing_apply_outcome(db, &a, &o, now, &end,
 			        receipt, NULL) != PS_OK) {
 				log_error(
 				    "event=webhook_apply_failed attempt_id=%" PRId64
