@@ -2,7 +2,7 @@
 ### balances (app/billing/autopay.h; its SQL in app/db/autopay.c, the table
 ### in sql/0006_autopay.sql; the commands in app/cmd/portalctl_autopay.c).
 libportal_a_SOURCES += app/billing/autopay.h app/billing/autopay.c \
-	app/db/db_autopay.h app/db/autopay.c
+	app/db/db_autopay.h app/db/autopay_sql.h app/db/autopay.c
 
 ### Tests against a real MariaDB and the sandbox simulator (the simulator's
 ### ledger is the oracle); the benchmark is `make bench-autopay` (not a test).

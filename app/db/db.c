@@ -26,13 +26,15 @@
 /* How many times db_tx runs its function. */
 #define TX_TRIES 5
 
-/* The statement table: SQL text and whether the statement may be run again
+/* The statement table: SQL text, whether the statement may be run again
  * after the connection was lost once it had been sent (reads and
- * idempotent writes). Indexed by enum stmt_id. */
+ * idempotent writes), and which further server errors are PS_INVALID
+ * (DB_INVAL_* of db_int.h). Indexed by enum stmt_id. */
 static const struct stmt_def {
 	const char *name;
 	const char *sql;
 	int safe;
+	unsigned int inval;
 } stmts[S__COUNT] = {
     [S_PING] = {"ping", "SELECT 1", 1},
     [S_BEGIN] = {"begin", "START TRANSACTION", 1},
@@ -156,6 +158,8 @@ static const struct stmt_def {
         " ORDER BY id DESC LIMIT ?",
         1},
 #include "db/billing_sql.h"
+#include "db/docs_sql.h"
+#include "db/autopay_sql.h"
 };
 
 /* ---- connection ---- */
@@ -543,6 +547,10 @@ again:
 	if (e == ER_DUP_ENTRY)
 		return PS_CONFLICT;
 	if (e == ER_TRUNCATED_WRONG_VALUE || e == 1366 /* incorrect value */)
+		return PS_INVALID;
+	if ((e == 4025 /* CHECK constraint */ &&
+	        (stmts[q->id].inval & DB_INVAL_CHECK)) ||
+	    (e == 1406 /* too long */ && (stmts[q->id].inval & DB_INVAL_LONG)))
 		return PS_INVALID;
 	return PS_ERROR;
 

@@ -80,6 +80,52 @@ enum stmt_id {
 	S_BILL_ATT_BY_KEY,
 	S_BILL_EVT_HAS,
 	S_BILL_EVT_INS,
+	/* billing documents (app/db/docs.c; SQL in app/db/docs_sql.h) */
+	S_DOC_PROVIDER_PUT,
+	S_DOC_PROVIDER_DEFAULT,
+	S_DOC_PROVIDER_GET,
+	S_DOC_PROVIDER_BY_NPI,
+	S_DOC_PROFILE_PUT,
+	S_DOC_PROFILE_GET,
+	S_DOC_INVOICE_BY_NUMBER,
+	S_DOC_INVOICE_SHARE,
+	S_DOC_INVOICE_UNSHARE,
+	S_DOC_INVOICE_IS_SHARED,
+	S_DOC_INVOICE_LIST,
+	S_DOC_INVOICE_LINES,
+	S_DOC_LINES_ON_DATE,
+	S_DOC_SUPERBILL_LINES,
+	S_DOC_LINE_FIND,
+	S_DOC_CODE_PUT,
+	S_DOC_DOCUMENT_INSERT,
+	S_DOC_DOCUMENT_GET,
+	S_DOC_DOCUMENT_LIST,
+	S_DOC_DOCUMENT_SHARE,
+	S_DOC_SUPERBILL_ADD,
+	S_DOC_RECEIPT_LIST,
+	S_DOC_PAYMENT_APPLIED,
+	S_DOC_LEDGER,
+	S_DOC_BALANCE_BEFORE,
+	/* AutoPay (app/db/autopay.c; SQL in app/db/autopay_sql.h) */
+	S_AP_ENROLL_GET,
+	S_AP_ENROLL_LIST,
+	S_AP_ENROLL_OFF_LIST,
+	S_AP_ENROLL_UPSERT,
+	S_AP_ENROLL_OFF,
+	S_AP_ENROLL_CLAIM,
+	S_AP_ENROLL_NOTE,
+	S_AP_WINDOW_GET,
+	S_AP_WINDOW_SET,
+	S_AP_DUE_LIST,
+	S_AP_CHARGE_INS,
+	S_AP_CHARGE_GET,
+	S_AP_CHARGE_THROUGH,
+	S_AP_CHARGE_RECENT,
+	S_AP_CHARGE_LAST,
+	S_AP_RUN_INS,
+	S_AP_RUN_FINISH,
+	S_AP_RUN_LIST,
+	S_AP_NIGHT_TOTALS,
 	S__COUNT
 };
 
@@ -115,6 +161,12 @@ struct col {
 	size_t sz;
 };
 
+/* Server errors a statement of the table maps to PS_INVALID besides the
+ * usual bad value (1292, 1366): the fourth field of a statement table entry
+ * (db.c and the *_sql.h files it includes). */
+#define DB_INVAL_CHECK 0x1 /* a CHECK constraint failed (4025) */
+#define DB_INVAL_LONG  0x2 /* a value too long for its column (1406) */
+
 #define Q_MAXARGS 32
 #define Q_MAXCOLS 32
 
@@ -135,7 +187,8 @@ struct q {
 };
 
 /* Runs q on db with the reconnect, re-prepare and deadlock rules described
- * in db.h. Returns a status as described there; db->err says why. */
+ * in db.h: q's statement is prepared once per connection from the shared
+ * table and kept. Returns a status as described there; db->err says why. */
 enum pstatus db_run(struct db *db, struct q *q);
 
 /* Returns 1 if s is NULL or at most max bytes long; else sets db's error
