@@ -83,19 +83,7 @@ dba_enrollment_get(struct db *db, int64_t practice_id, int64_t client_id,
 	return st;
 }
 
-struct enroll_ctx {
-	struct dba_enrollment row;
-	int (*fn)(void *, const struct dba_enrollment *);
-	void *arg;
-};
-
-static int
-enroll_row(void *p)
-{
-	struct enroll_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(enroll, struct dba_enrollment);
 
 static enum pstatus
 enroll_each(struct db *db, enum stmt_id id, struct arg *a, size_t na,
@@ -197,19 +185,7 @@ dba_window_set(
 
 /* ---- due ---- */
 
-struct due_ctx {
-	struct dba_due row;
-	int (*fn)(void *, const struct dba_due *);
-	void *arg;
-};
-
-static int
-due_row(void *p)
-{
-	struct due_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(due, struct dba_due);
 
 enum pstatus
 dba_due_list(struct db *db, int64_t practice_id, const char *run_on,
@@ -388,19 +364,7 @@ dba_run_finish(
 	return db_run(db, &q);
 }
 
-struct run_ctx {
-	struct dba_run row;
-	int (*fn)(void *, const struct dba_run *);
-	void *arg;
-};
-
-static int
-run_row(void *p)
-{
-	struct run_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(run, struct dba_run);
 
 enum pstatus
 dba_run_list(struct db *db, int64_t practice_id, const char *run_on, int limit,
@@ -434,19 +398,7 @@ dba_run_list(struct db *db, int64_t practice_id, const char *run_on, int limit,
 	return db_run(db, &q);
 }
 
-struct night_ctx {
-	struct dba_night row;
-	int (*fn)(void *, const struct dba_night *);
-	void *arg;
-};
-
-static int
-night_row(void *p)
-{
-	struct night_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(night, struct dba_night);
 
 enum pstatus
 dba_night_totals(struct db *db, int64_t practice_id, const char *run_on,

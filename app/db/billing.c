@@ -116,19 +116,7 @@ dbb_line_insert(struct db *db, int64_t practice_id, int64_t client_id,
 	return db_run(db, &q);
 }
 
-struct inv_ctx {
-	struct dbb_invoice row;
-	int (*fn)(void *, const struct dbb_invoice *);
-	void *arg;
-};
-
-static int
-inv_row(void *p)
-{
-	struct inv_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(inv, struct dbb_invoice);
 
 enum pstatus
 dbb_invoice_list(struct db *db, int64_t practice_id, int64_t client_id,
@@ -267,19 +255,7 @@ dbb_card_get(struct db *db, int64_t practice_id, int64_t client_id,
 	return st;
 }
 
-struct card_ctx {
-	struct dbb_card row;
-	int (*fn)(void *, const struct dbb_card *);
-	void *arg;
-};
-
-static int
-card_row(void *p)
-{
-	struct card_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(card, struct dbb_card);
 
 enum pstatus
 dbb_card_list(struct db *db, int64_t practice_id, int64_t client_id,
@@ -555,19 +531,7 @@ dbb_attempt_stale(struct db *db, int64_t practice_id, int64_t before,
 	return db_run(db, &q);
 }
 
-struct alist_ctx {
-	struct dbb_attempt_row row;
-	int (*fn)(void *, const struct dbb_attempt_row *);
-	void *arg;
-};
-
-static int
-alist_row(void *p)
-{
-	struct alist_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(alist, struct dbb_attempt_row);
 
 enum pstatus
 dbb_attempt_list(struct db *db, int64_t practice_id, int64_t client_id,

@@ -26,15 +26,14 @@
 /* How many times db_tx runs its function. */
 #define TX_TRIES 5
 
-/* The statement table: SQL text, whether the statement may be run again
- * after the connection was lost once it had been sent (reads and
- * idempotent writes), and which further server errors are PS_INVALID
- * (DB_INVAL_* of db_int.h). Indexed by enum stmt_id. */
+/* The statement table: SQL text and flags (DB_* of db_int.h): DB_SAFE (1)
+ * if the statement may be run again after the connection was lost once it
+ * had been sent (reads and idempotent writes), DB_INVAL_* for further
+ * server errors that are PS_INVALID. Indexed by enum stmt_id. */
 static const struct stmt_def {
 	const char *name;
 	const char *sql;
-	int safe;
-	unsigned int inval;
+	unsigned int flags;
 } stmts[S__COUNT] = {
     [S_PING] = {"ping", "SELECT 1", 1},
     [S_BEGIN] = {"begin", "START TRANSACTION", 1},
@@ -549,8 +548,8 @@ again:
 	if (e == ER_TRUNCATED_WRONG_VALUE || e == 1366 /* incorrect value */)
 		return PS_INVALID;
 	if ((e == 4025 /* CHECK constraint */ &&
-	        (stmts[q->id].inval & DB_INVAL_CHECK)) ||
-	    (e == 1406 /* too long */ && (stmts[q->id].inval & DB_INVAL_LONG)))
+	        (stmts[q->id].flags & DB_INVAL_CHECK)) ||
+	    (e == 1406 /* too long */ && (stmts[q->id].flags & DB_INVAL_LONG)))
 		return PS_INVALID;
 	return PS_ERROR;
 
@@ -573,8 +572,8 @@ lost_sent:
 	if (lost_once++ > 0)
 		return PS_ERROR;
 	if ((st = reconnect(db)) != PS_OK)
-		return stmts[q->id].safe ? st : PS_UNKNOWN;
-	if (stmts[q->id].safe)
+		return (stmts[q->id].flags & DB_SAFE) ? st : PS_UNKNOWN;
+	if (stmts[q->id].flags & DB_SAFE)
 		goto again;
 	db_set_err(db,
 	    "%s: connection lost after the statement was sent; "

@@ -161,11 +161,14 @@ struct col {
 	size_t sz;
 };
 
-/* Server errors a statement of the table maps to PS_INVALID besides the
- * usual bad value (1292, 1366): the fourth field of a statement table entry
- * (db.c and the *_sql.h files it includes). */
-#define DB_INVAL_CHECK 0x1 /* a CHECK constraint failed (4025) */
-#define DB_INVAL_LONG  0x2 /* a value too long for its column (1406) */
+/* The flags of a statement table entry (the third field, in db.c and the
+ * *_sql.h files it includes; a plain 1 or 0 there is DB_SAFE or none).
+ * DB_SAFE: may run again after the connection was lost once the statement
+ * had been sent. DB_INVAL_*: server errors that are PS_INVALID besides the
+ * usual bad value (1292, 1366). */
+#define DB_SAFE        0x1
+#define DB_INVAL_CHECK 0x2 /* a CHECK constraint failed (4025) */
+#define DB_INVAL_LONG  0x4 /* a value too long for its column (1406) */
 
 #define Q_MAXARGS 32
 #define Q_MAXCOLS 32
@@ -185,6 +188,26 @@ struct q {
 	int64_t affected;  /* out: affected (matched) rows */
 	int64_t insert_id; /* out: AUTO_INCREMENT value of an insert */
 };
+
+/* Defines the usual row callback of a list: struct NAME_ctx holds the row
+ * (of type T, which the columns of the struct q point into) and the
+ * caller's fn and arg; static NAME_row(rowarg), for struct q's row with a
+ * struct NAME_ctx as rowarg, hands each fetched row to fn and returns what
+ * fn returns (non-zero stops the list). Use at file scope, followed by a
+ * semicolon. */
+#define DB_ROW_FORWARD(NAME, T)                \
+	struct NAME##_ctx {                    \
+		T row;                         \
+		int (*fn)(void *, const T *);  \
+		void *arg;                     \
+	};                                     \
+	static int NAME##_row(void *p)         \
+	{                                      \
+		struct NAME##_ctx *x = p;      \
+                                               \
+		return x->fn(x->arg, &x->row); \
+	}                                      \
+	struct NAME##_ctx
 
 /* Runs q on db with the reconnect, re-prepare and deadlock rules described
  * in db.h: q's statement is prepared once per connection from the shared

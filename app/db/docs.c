@@ -179,19 +179,7 @@ dbd_invoice_is_shared(struct db *db, int64_t practice_id, int64_t client_id,
 	return st;
 }
 
-struct inv_ctx {
-	struct dbd_invoice row;
-	int (*fn)(void *, const struct dbd_invoice *);
-	void *arg;
-};
-
-static int
-inv_row(void *p)
-{
-	struct inv_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(inv, struct dbd_invoice);
 
 enum pstatus
 dbd_invoice_list(struct db *db, int64_t practice_id, int64_t client_id,
@@ -221,19 +209,7 @@ dbd_invoice_list(struct db *db, int64_t practice_id, int64_t client_id,
 	return db_run(db, &q);
 }
 
-struct line_ctx {
-	struct dbd_line row;
-	int (*fn)(void *, const struct dbd_line *);
-	void *arg;
-};
-
-static int
-line_row(void *p)
-{
-	struct line_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(line, struct dbd_line);
 
 /* Runs one of the line queries with arguments a[0..na). */
 static enum pstatus
@@ -374,19 +350,7 @@ dbd_document_get(struct db *db, int64_t practice_id, int64_t client_id,
 	return st;
 }
 
-struct doc_ctx {
-	struct dbd_document row;
-	int (*fn)(void *, const struct dbd_document *);
-	void *arg;
-};
-
-static int
-doc_row(void *p)
-{
-	struct doc_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(doc, struct dbd_document);
 
 enum pstatus
 dbd_document_list(struct db *db, int64_t practice_id, int64_t client_id,
@@ -435,19 +399,7 @@ dbd_superbill_add(struct db *db, int64_t document_id, int64_t line_id)
 
 /* ---- receipts ---- */
 
-struct rct_ctx {
-	struct dbd_receipt row;
-	int (*fn)(void *, const struct dbd_receipt *);
-	void *arg;
-};
-
-static int
-rct_row(void *p)
-{
-	struct rct_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(rct, struct dbd_receipt);
 
 enum pstatus
 dbd_receipt_list(struct db *db, int64_t practice_id, int64_t client_id,
@@ -478,19 +430,7 @@ dbd_receipt_list(struct db *db, int64_t practice_id, int64_t client_id,
 	return db_run(db, &q);
 }
 
-struct app_ctx {
-	struct dbd_applied row;
-	int (*fn)(void *, const struct dbd_applied *);
-	void *arg;
-};
-
-static int
-app_row(void *p)
-{
-	struct app_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(app, struct dbd_applied);
 
 enum pstatus
 dbd_payment_applied(struct db *db, int64_t practice_id, int64_t client_id,
@@ -519,19 +459,7 @@ dbd_payment_applied(struct db *db, int64_t practice_id, int64_t client_id,
 
 /* ---- the ledger ---- */
 
-struct led_ctx {
-	struct dbd_entry row;
-	int (*fn)(void *, const struct dbd_entry *);
-	void *arg;
-};
-
-static int
-led_row(void *p)
-{
-	struct led_ctx *x = p;
-
-	return x->fn(x->arg, &x->row);
-}
+DB_ROW_FORWARD(led, struct dbd_entry);
 
 enum pstatus
 dbd_ledger(struct db *db, int64_t practice_id, int64_t client_id,

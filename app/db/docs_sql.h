@@ -1,7 +1,8 @@
 /* docs_sql.h: the SQL of the billing-document statements (app/db/docs.c),
  * as designated initializers of db.c's statement table; included only
- * there, inside the table. Fields: name, SQL, safe to repeat after a lost
- * connection, and the errors that are PS_INVALID beyond the usual ones (a
+ * there, inside the table. Fields: name, SQL and flags
+ * (db_int.h): DB_SAFE if it may run again after a lost connection, and
+ * DB_INVAL_* for the errors that are PS_INVALID beyond the usual ones (a
  * CHECK constraint, a value too long). */
 /* clang-format off */
 #define DOC_INV_PAID(inv)                                                     \
@@ -22,19 +23,19 @@
     " tax_id = VALUES(tax_id), licence = VALUES(licence),"
     " taxonomy = VALUES(taxonomy), updated_at = VALUES(updated_at),"
     " id = LAST_INSERT_ID(id)",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_PROVIDER_DEFAULT] = {"provider default",
     "UPDATE doc_providers SET is_default = (id = ?) WHERE practice_id = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_PROVIDER_GET] = {"provider get",
     "SELECT id, name, credentials, npi, COALESCE(org_npi, ''), tax_id,"
     " licence, taxonomy, is_default FROM doc_providers"
     " WHERE practice_id = ? AND (? = 0 OR id = ?)"
     " ORDER BY is_default DESC, id LIMIT 1",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_PROVIDER_BY_NPI] = {"provider by npi",
     "SELECT id FROM doc_providers WHERE practice_id = ? AND npi = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_PROFILE_PUT] = {"profile put",
     "INSERT INTO doc_client_profiles (practice_id, client_id,"
     " date_of_birth, address1, address2, city, region, postal_code,"
@@ -46,7 +47,7 @@
     " city = VALUES(city), region = VALUES(region),"
     " postal_code = VALUES(postal_code), insurer = VALUES(insurer),"
     " member_id = VALUES(member_id), updated_at = VALUES(updated_at)",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_PROFILE_GET] = {"profile get",
     "SELECT COALESCE(DATE_FORMAT(COALESCE(p.date_of_birth,"
     " c.date_of_birth), '%Y-%m-%d'), ''), COALESCE(p.address1, ''),"
@@ -55,24 +56,24 @@
     " COALESCE(p.insurer, ''), COALESCE(p.member_id, '')"
     " FROM clients c LEFT JOIN doc_client_profiles p ON p.client_id = c.id"
     " WHERE c.practice_id = ? AND c.id = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_INVOICE_BY_NUMBER] = {"invoice by number",
     "SELECT id, client_id FROM invoices WHERE practice_id = ? AND number = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_INVOICE_SHARE] = {"invoice share",
     "INSERT INTO doc_invoice_shares (invoice_id, practice_id, client_id,"
     " shared_at) SELECT id, practice_id, client_id, ? FROM invoices"
     " WHERE practice_id = ? AND client_id = ? AND id = ?"
     " ON DUPLICATE KEY UPDATE shared_at = shared_at",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_INVOICE_UNSHARE] = {"invoice unshare",
     "DELETE FROM doc_invoice_shares WHERE practice_id = ? AND client_id = ?"
     " AND invoice_id = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_INVOICE_IS_SHARED] = {"invoice shared",
     "SELECT COUNT(*) FROM doc_invoice_shares WHERE practice_id = ?"
     " AND client_id = ? AND invoice_id = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_INVOICE_LIST] = {"invoice list",
     "SELECT i.id, i.number, DATE_FORMAT(i.issued_on, '%Y-%m-%d'),"
     " COALESCE(DATE_FORMAT(i.due_on, '%Y-%m-%d'), ''),"
@@ -84,7 +85,7 @@
     " WHERE i.practice_id = ? AND i.client_id = ? AND (? = 0 OR i.id = ?)"
     " AND (? = 0 OR s.invoice_id IS NOT NULL)"
     " ORDER BY i.issued_on DESC, i.id DESC",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 #define DOC_LINE_COLS                                                         \
 	"SELECT l.id, l.invoice_id, i.number, l.line_no,"                     \
 	" DATE_FORMAT(l.date_of_service, '%Y-%m-%d'), l.description,"         \
@@ -102,23 +103,23 @@
 [S_DOC_INVOICE_LINES] = {"invoice lines",
     DOC_LINE_COLS "WHERE l.practice_id = ? AND l.client_id = ?"
     " AND l.invoice_id = ? ORDER BY l.line_no",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_LINES_ON_DATE] = {"lines on date",
     DOC_LINE_COLS "WHERE l.practice_id = ? AND l.client_id = ?"
     " AND l.date_of_service = ? ORDER BY i.issued_on, i.id,"
     " l.line_no",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_SUPERBILL_LINES] = {"superbill lines",
     DOC_LINE_COLS "JOIN doc_superbill_lines s ON s.invoice_line_id = l.id"
     " WHERE l.practice_id = ? AND l.client_id = ?"
     " AND s.document_id = ?"
     " ORDER BY l.date_of_service, i.id, l.line_no",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_LINE_FIND] = {"line find",
     "SELECT l.id, l.client_id FROM invoice_lines l JOIN invoices i"
     " ON i.id = l.invoice_id WHERE i.practice_id = ? AND i.number = ?"
     " AND l.line_no = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_CODE_PUT] = {"code put",
     "INSERT INTO doc_line_codes (invoice_line_id, practice_id, client_id,"
     " pos, cpt, modifiers, icd, units, updated_at)"
@@ -126,7 +127,7 @@
     " ON DUPLICATE KEY UPDATE pos = VALUES(pos), cpt = VALUES(cpt),"
     " modifiers = VALUES(modifiers), icd = VALUES(icd),"
     " units = VALUES(units), updated_at = VALUES(updated_at)",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 #define DOC_DOC_COLS                                                          \
 	"SELECT id, client_id, kind, number,"                                 \
 	" DATE_FORMAT(issued_on, '%Y-%m-%d'),"                                \
@@ -137,24 +138,24 @@
     "INSERT INTO doc_documents (practice_id, client_id, kind, number,"
     " issued_on, period_start, period_end, provider_id, created_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    0, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_DOCUMENT_GET] = {"document get",
     DOC_DOC_COLS "WHERE practice_id = ? AND (? = 0 OR client_id = ?)"
     " AND number = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_DOCUMENT_LIST] = {"document list",
     DOC_DOC_COLS "WHERE practice_id = ? AND client_id = ?"
     " AND (? = 0 OR shared_at IS NOT NULL)"
     " ORDER BY issued_on DESC, id DESC",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_DOCUMENT_SHARE] = {"document share",
     "UPDATE doc_documents SET shared_at = IF(? = 1,"
     " COALESCE(shared_at, ?), NULL) WHERE practice_id = ? AND id = ?",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_SUPERBILL_ADD] = {"superbill add",
     "INSERT INTO doc_superbill_lines (document_id, invoice_line_id)"
     " VALUES (?, ?) ON DUPLICATE KEY UPDATE document_id = document_id",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_RECEIPT_LIST] = {"receipt list",
     "SELECT r.id, r.payment_id, r.number, r.issued_at, p.amount, p.paid_at,"
     " p.card_brand, p.card_last4, p.processor_ref FROM receipts r"
@@ -162,13 +163,13 @@
     " WHERE r.practice_id = ? AND r.client_id = ? AND p.client_id = ?"
     " AND (? IS NULL OR r.number = ?)"
     " ORDER BY r.issued_at DESC, r.id DESC",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_PAYMENT_APPLIED] = {"payment applied",
     "SELECT i.number, DATE_FORMAT(i.issued_on, '%Y-%m-%d'), a.amount"
     " FROM allocations a JOIN invoices i ON i.id = a.invoice_id"
     " WHERE a.practice_id = ? AND a.client_id = ? AND a.payment_id = ?"
     " ORDER BY i.issued_on, i.id",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_LEDGER] = {"ledger",
     "SELECT 0, DATE_FORMAT(i.issued_on, '%Y-%m-%d'), i.number,"
     " COALESCE((SELECT l.description FROM invoice_lines l"
@@ -195,7 +196,7 @@
     " AND f.status = 'succeeded' AND f.updated_at >= UNIX_TIMESTAMP(?)"
     " AND f.updated_at < UNIX_TIMESTAMP(DATE_ADD(?, INTERVAL 1 DAY))"
     " ORDER BY 2, 1, 9",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_BALANCE_BEFORE] = {"balance before",
     "SELECT CAST(COALESCE((SELECT SUM(l.amount) FROM invoice_lines l"
     " JOIN invoices i ON i.id = l.invoice_id WHERE i.practice_id = ?"
@@ -206,7 +207,7 @@
     " + COALESCE((SELECT SUM(f.amount) FROM refunds f"
     " WHERE f.practice_id = ? AND f.client_id = ? AND f.status = 'succeeded'"
     " AND f.updated_at < UNIX_TIMESTAMP(?)), 0) AS SIGNED)",
-    1, DB_INVAL_CHECK | DB_INVAL_LONG},
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 #undef DOC_INV_PAID
 #undef DOC_INV_TOTAL
 #undef DOC_LINE_COLS
