@@ -55,8 +55,10 @@ tests_gateway_check_loader_CFLAGS = $(UNIT_CFLAGS)
 tests_gateway_check_loader_LDADD = $(UNIT_LDADD)
 
 TESTS += tests/gateway/check_loader tests/gateway/run.sh \
-	tests/gateway/example.sh tests/sim/sim.sh tests/sim/tokenizer.sh
+	tests/gateway/example.sh tests/gateway/example-portald.sh \
+	tests/sim/sim.sh tests/sim/tokenizer.sh
 dist_noinst_SCRIPTS += tests/gateway/run.sh tests/gateway/example.sh \
+	tests/gateway/example-portald.sh \
 	tests/sim/sim.sh tests/sim/tokenizer.sh
 dist_noinst_DATA += tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs \
 	tests/sim/check-sim.mjs tests/sim/check-tokenizer.mjs \
