@@ -435,7 +435,11 @@ const TOKENIZER_JS = `// Sandbox card tokenizer: the card form lives in an ifram
     frame.src = ORIGIN + '/tokenizer/frame?pk=' + encodeURIComponent(opts.publishableKey || '') +
       '&parent=' + encodeURIComponent(window.location.origin);
     frame.title = 'Card details';
-    frame.setAttribute('style', 'border:0;width:100%;height:' + (opts.height || 190) + 'px');
+    // CSSOM, not a style attribute: a page with a strict CSP
+    // (style-src 'self') refuses inline style attributes.
+    frame.style.border = '0';
+    frame.style.width = '100%';
+    frame.style.height = (opts.height || 190) + 'px';
     el.appendChild(frame);
     var seq = 0, pending = {};
     function onMessage(ev) {
