@@ -1,6 +1,7 @@
 ### app/billing/autopay.mk: AutoPay, the nightly charge of enrolled clients'
-### balances (app/billing/autopay.h; its SQL in app/db/autopay.c, the table
-### in sql/0006_autopay.sql; the commands in app/cmd/portalctl_autopay.c).
+### balances (app/billing/autopay.h; its SQL text in app/db/autopay_sql.h, run
+### by app/db/autopay.c; the table in sql/0006_autopay.sql; the commands in
+### app/cmd/portalctl_autopay.c).
 libportal_a_SOURCES += app/billing/autopay.h app/billing/autopay.c \
 	app/db/db_autopay.h app/db/autopay_sql.h app/db/autopay.c
 
