@@ -367,32 +367,22 @@ range_bad(struct bind_ctx *c, const struct conf_node *n, const char *key,
     const struct conf_key *k, int64_t v)
 {
 	char a[32], b[32], d[32];
+	int dur = k->type == CT_DURATION;
+	const char *u = dur ? dur_units : size_units;
+	const int64_t *m = dur ? dur_mult : size_mult;
+	size_t nu = dur ? sizeof(dur_units) - 1 : sizeof(size_units) - 1;
+	const char *base = dur ? "s" : "";
 
-	switch (k->type) {
-	case CT_DURATION:
+	if (k->type == CT_DURATION || k->type == CT_SIZE)
 		conf_diag_node(c->diag, n, 0,
 		    "%s: %s is out of range (%s to %s)", key,
-		    fmt_scaled(v, dur_units, dur_mult, 4, "s", d, sizeof(d)),
-		    fmt_scaled(
-		        k->min, dur_units, dur_mult, 4, "s", a, sizeof(a)),
-		    fmt_scaled(
-		        k->max, dur_units, dur_mult, 4, "s", b, sizeof(b)));
-		break;
-	case CT_SIZE:
-		conf_diag_node(c->diag, n, 0,
-		    "%s: %s is out of range (%s to %s)", key,
-		    fmt_scaled(v, size_units, size_mult, 3, "", d, sizeof(d)),
-		    fmt_scaled(
-		        k->min, size_units, size_mult, 3, "", a, sizeof(a)),
-		    fmt_scaled(
-		        k->max, size_units, size_mult, 3, "", b, sizeof(b)));
-		break;
-	default:
+		    fmt_scaled(v, u, m, nu, base, d, sizeof(d)),
+		    fmt_scaled(k->min, u, m, nu, base, a, sizeof(a)),
+		    fmt_scaled(k->max, u, m, nu, base, b, sizeof(b)));
+	else
 		conf_diag_node(c->diag, n, 0,
 		    "%s: %lld is out of range (%lld to %lld)", key,
 		    (long long)v, (long long)k->min, (long long)k->max);
-		break;
-	}
 	c->invalid = 1;
 }
 
@@ -476,13 +466,11 @@ bind_value(struct bind_ctx *c, const struct conf_key *k,
 		}
 		goto range;
 	case CT_DURATION:
-		if (parse_scaled(v, dur_units, dur_mult, &num) != 0) {
-			bind_bad(c, n, key, k);
-			return;
-		}
-		goto range;
 	case CT_SIZE:
-		if (parse_scaled(v, size_units, size_mult, &num) != 0) {
+		if (parse_scaled(v,
+		        k->type == CT_DURATION ? dur_units : size_units,
+		        k->type == CT_DURATION ? dur_mult : size_mult,
+		        &num) != 0) {
 			bind_bad(c, n, key, k);
 			return;
 		}

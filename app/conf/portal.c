@@ -608,8 +608,10 @@ practice_bind(struct practice_conf *p, struct conf_diag *diag)
 	return rc;
 }
 
-enum pstatus
-conf_practice_load_buf(const char *buf, size_t n, const char *name,
+/* Loads one practice into p: read from the file name when from_file, else
+ * parsed from buf[0..n) shown as name; problems go to diag. */
+static enum pstatus
+practice_load(int from_file, const char *buf, size_t n, const char *name,
     struct practice_conf *p, struct conf_diag *diag)
 {
 	enum pstatus rc, brc;
@@ -617,7 +619,10 @@ conf_practice_load_buf(const char *buf, size_t n, const char *name,
 	memset(p, 0, sizeof(*p));
 	if ((rc = practice_names(name, p, diag)) == PS_NOMEM)
 		return rc;
-	brc = conf_parse_buf(buf, n, name, &p->tree, diag);
+	if (from_file)
+		brc = conf_parse_file(name, &p->tree, diag);
+	else
+		brc = conf_parse_buf(buf, n, name, &p->tree, diag);
 	if (brc == PS_NOMEM)
 		return brc;
 	if (brc != PS_OK)
@@ -628,22 +633,17 @@ conf_practice_load_buf(const char *buf, size_t n, const char *name,
 }
 
 enum pstatus
+conf_practice_load_buf(const char *buf, size_t n, const char *name,
+    struct practice_conf *p, struct conf_diag *diag)
+{
+	return practice_load(0, buf, n, name, p, diag);
+}
+
+enum pstatus
 conf_practice_load(
     const char *path, struct practice_conf *p, struct conf_diag *diag)
 {
-	enum pstatus rc, brc;
-
-	memset(p, 0, sizeof(*p));
-	if ((rc = practice_names(path, p, diag)) == PS_NOMEM)
-		return rc;
-	brc = conf_parse_file(path, &p->tree, diag);
-	if (brc == PS_NOMEM)
-		return brc;
-	if (brc != PS_OK)
-		rc = PS_INVALID;
-	if ((brc = practice_bind(p, diag)) != PS_OK)
-		rc = brc == PS_NOMEM ? brc : PS_INVALID;
-	return rc;
+	return practice_load(1, NULL, 0, path, p, diag);
 }
 
 static int
@@ -777,6 +777,28 @@ node_or(const struct conf_node *n, const struct conf_node *fallback)
 	return n != NULL ? n : fallback;
 }
 
+/* Checks that mapping m (the section named sec, or root when it is
+ * absent) gives exactly one of keys a and b: none is a problem at m saying
+ * hint, both a problem at b. va and vb are the bound values of a and b. */
+static enum pstatus
+one_of(const struct conf_node *m, const struct conf_node *root, const char *sec,
+    const char *a, const char *b, const void *va, const void *vb,
+    const char *hint, struct conf_diag *diag)
+{
+	enum pstatus rc = PS_OK;
+
+	if (m != root && m->kind == CN_MAP && conf_node_get(m, a) == NULL &&
+	    conf_node_get(m, b) == NULL) {
+		conf_diag_node(diag, m, 1, "%s: %s", sec, hint);
+		rc = PS_INVALID;
+	} else if (va != NULL && vb != NULL) {
+		conf_diag_node(diag, conf_node_get(m, b), 1,
+		    "%s: give only one of %s and %s", sec, a, b);
+		rc = PS_INVALID;
+	}
+	return rc;
+}
+
 /* Cross-checks of portal.yaml that a table cannot express. */
 static enum pstatus
 portal_checks(
@@ -791,35 +813,22 @@ portal_checks(
 	db = node_or(conf_node_get(root, "database"), root);
 	ss = node_or(conf_node_get(root, "session"), root);
 	/* A key given but invalid has been reported already. */
-	if (ln != root && ln->kind == CN_MAP &&
-	    conf_node_get(ln, "socket") == NULL &&
-	    conf_node_get(ln, "tcp") == NULL) {
-		conf_diag_node(diag, ln, 1,
-		    "listen: give socket: PATH (a unix socket for nginx) or "
-		    "tcp: HOST:PORT");
+	if (one_of(ln, root, "listen", "socket", "tcp", c->listen.socket,
+	        c->listen.tcp,
+	        "give socket: PATH (a unix socket for nginx) or "
+	        "tcp: HOST:PORT",
+	        diag) != PS_OK)
 		rc = PS_INVALID;
-	} else if (c->listen.socket != NULL && c->listen.tcp != NULL) {
-		conf_diag_node(diag, conf_node_get(ln, "tcp"), 1,
-		    "listen: give only one of socket and tcp");
-		rc = PS_INVALID;
-	}
 	if (c->listen.tcp != NULL &&
 	    conf_node_get(ln, "socket_group") != NULL) {
 		conf_diag_node(diag, conf_node_get(ln, "socket_group"), 1,
 		    "listen: socket_group applies only to a unix socket");
 		rc = PS_INVALID;
 	}
-	if (db != root && db->kind == CN_MAP &&
-	    conf_node_get(db, "socket") == NULL &&
-	    conf_node_get(db, "host") == NULL) {
-		conf_diag_node(diag, db, 1,
-		    "database: give socket: PATH or host: NAME (with port:)");
+	if (one_of(db, root, "database", "socket", "host", c->database.socket,
+	        c->database.host,
+	        "give socket: PATH or host: NAME (with port:)", diag) != PS_OK)
 		rc = PS_INVALID;
-	} else if (c->database.socket != NULL && c->database.host != NULL) {
-		conf_diag_node(diag, conf_node_get(db, "host"), 1,
-		    "database: give only one of socket and host");
-		rc = PS_INVALID;
-	}
 	if (c->session.idle_timeout > c->session.absolute_timeout &&
 	    c->session.absolute_timeout > 0) {
 		at = node_or(conf_node_get(ss, "idle_timeout"), ss);

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,19 +278,48 @@ load_practice(const char *name, enum pstatus want, struct practice_conf *p,
 	ck_assert_int_eq(rc, want);
 }
 
+#define ANY_COUNT ((size_t)-1)
+
+/* Loads practice fixture name expecting PS_INVALID, then asserts that d
+ * holds count problems (unless ANY_COUNT) and, for each of the
+ * NULL-terminated messages that follow, one ending with it. Leaves p and
+ * d for the caller to check further and release with practice_done(). */
+static void
+expect_practice(const char *name, struct practice_conf *p, struct conf_diag *d,
+    size_t count, ...)
+{
+	va_list ap;
+	const char *want;
+
+	load_practice(name, PS_INVALID, p, d);
+	if (count != ANY_COUNT)
+		ck_assert_uint_eq(conf_diag_count(d), count);
+	va_start(ap, count);
+	while ((want = va_arg(ap, const char *)) != NULL)
+		ck_assert(has(d, want));
+	va_end(ap);
+}
+
+/* Releases what load_practice() or expect_practice() left. */
+static void
+practice_done(struct practice_conf *p, struct conf_diag *d)
+{
+	conf_practice_free(p);
+	conf_diag_free(d);
+}
+
 START_TEST(test_misspelt_key)
 {
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("typo.yaml", PS_INVALID, &p, &d);
 	/* One problem: the "did you mean" stands in for "missing currency". */
-	ck_assert_uint_eq(conf_diag_count(&d), 1);
-	ck_assert(has(&d, "/practice/typo.yaml:5:1: unknown key \"curency\" "
-	                  "(did you mean \"currency\"?)"));
+	expect_practice("typo.yaml", &p, &d, 1,
+	    "/practice/typo.yaml:5:1: unknown key \"curency\" "
+	    "(did you mean \"currency\"?)",
+	    NULL);
 	ck_assert_str_eq(p.slug, "typo");
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 
 	/* A key of a nested mapping written at the top level. */
 	{
@@ -304,8 +334,7 @@ START_TEST(test_misspelt_key)
 		ck_assert(has(&d, "/c/misplaced.yaml:1:1: missing required key "
 		                  "\"address\" (a mapping of line1, city, "
 		                  "region, postal_code, country)"));
-		conf_practice_free(&p);
-		conf_diag_free(&d);
+		practice_done(&p, &d);
 	}
 }
 END_TEST
@@ -315,14 +344,13 @@ START_TEST(test_duplicate_key)
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("dupkey.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 1);
-	ck_assert(has(&d, "/practice/dupkey.yaml:8:1: duplicate key \"name\" "
-	                  "(first defined at line 1, column 1)"));
+	expect_practice("dupkey.yaml", &p, &d, 1,
+	    "/practice/dupkey.yaml:8:1: duplicate key \"name\" "
+	    "(first defined at line 1, column 1)",
+	    NULL);
 	/* The first definition is kept. */
 	ck_assert_str_eq(p.name, "First Name");
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 }
 END_TEST
 
@@ -331,17 +359,16 @@ START_TEST(test_wrong_type)
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("wrongtype.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 3);
-	ck_assert(has(&d, "wrongtype.yaml:2:10: address: expected a mapping of "
-	                  "line1, city, region, postal_code, country, got "
-	                  "\"1 Main St, Springfield\""));
-	ck_assert(has(&d, "wrongtype.yaml:7:18: online_payments: expected on "
-	                  "or off (true/false, yes/no), got \"maybe\""));
-	ck_assert(has(&d, "wrongtype.yaml:8:6: npi: expected a 10-digit NPI, "
-	                  "got a sequence"));
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	expect_practice("wrongtype.yaml", &p, &d, 3,
+	    "wrongtype.yaml:2:10: address: expected a mapping of "
+	    "line1, city, region, postal_code, country, got "
+	    "\"1 Main St, Springfield\"",
+	    "wrongtype.yaml:7:18: online_payments: expected on "
+	    "or off (true/false, yes/no), got \"maybe\"",
+	    "wrongtype.yaml:8:6: npi: expected a 10-digit NPI, "
+	    "got a sequence",
+	    NULL);
+	practice_done(&p, &d);
 }
 END_TEST
 
@@ -350,14 +377,13 @@ START_TEST(test_bad_currency)
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("badcurrency.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 1);
-	ck_assert(has(&d, "badcurrency.yaml:5:11: currency: \"usd\" is not an "
-	                  "ISO 4217 currency code (three upper-case letters "
-	                  "such as USD, EUR, CAD)"));
+	expect_practice("badcurrency.yaml", &p, &d, 1,
+	    "badcurrency.yaml:5:11: currency: \"usd\" is not an "
+	    "ISO 4217 currency code (three upper-case letters "
+	    "such as USD, EUR, CAD)",
+	    NULL);
 	ck_assert_ptr_null(p.currency);
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 }
 END_TEST
 
@@ -367,14 +393,13 @@ START_TEST(test_bad_npi)
 	struct conf_diag d;
 	char err[128];
 
-	load_practice("badnpi.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 2);
-	ck_assert(has(&d, "badnpi.yaml:7:6: npi: 1234567890 is not a valid NPI "
-	                  "(its check digit is wrong)"));
-	ck_assert(has(&d, "badnpi.yaml:8:9: tax_id: expected an EIN written "
-	                  "NN-NNNNNNN (nine digits)"));
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	expect_practice("badnpi.yaml", &p, &d, 2,
+	    "badnpi.yaml:7:6: npi: 1234567890 is not a valid NPI "
+	    "(its check digit is wrong)",
+	    "badnpi.yaml:8:9: tax_id: expected an EIN written "
+	    "NN-NNNNNNN (nine digits)",
+	    NULL);
+	practice_done(&p, &d);
 
 	/* CMS's published example and a few hand-checked ones. */
 	ck_assert_int_eq(conf_valid_npi("1234567893", err, sizeof(err)), PS_OK);
@@ -405,15 +430,14 @@ START_TEST(test_missing_required)
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("missing.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 2);
 	/* Inside a mapping: at the mapping's key. At the top: at 1:1. */
-	ck_assert(has(&d, "missing.yaml:2:1: missing required key \"region\" "
-	                  "in address (a state, province or region)"));
-	ck_assert(has(&d, "missing.yaml:1:1: missing required key \"currency\" "
-	                  "(an ISO 4217 currency code such as USD)"));
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	expect_practice("missing.yaml", &p, &d, 2,
+	    "missing.yaml:2:1: missing required key \"region\" "
+	    "in address (a state, province or region)",
+	    "missing.yaml:1:1: missing required key \"currency\" "
+	    "(an ISO 4217 currency code such as USD)",
+	    NULL);
+	practice_done(&p, &d);
 }
 END_TEST
 
@@ -422,25 +446,24 @@ START_TEST(test_several_collected)
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("several.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 5);
-	ck_assert(has(&d, "several.yaml:2:91: country: expected an ISO 3166 "
-	                  "two-letter country code such as US"));
-	ck_assert(has(&d, "several.yaml:3:8: phone: expected a phone number "
-	                  "such as (555) 010-0199 or +1 555 010 0199"));
-	ck_assert(has(&d, "several.yaml:5:11: currency: \"XYZ\" is not an ISO "
-	                  "4217 currency code (three upper-case letters such "
-	                  "as USD, EUR, CAD)"));
-	ck_assert(has(&d, "several.yaml:6:11: timezone: unknown time zone "
-	                  "\"Mars/Olympus_Mons\" (expected UTC or a name under "
-	                  "/usr/share/zoneinfo such as America/New_York)"));
-	ck_assert(has(&d, "several.yaml:7:1: unknown key \"onlin_payments\" "
-	                  "(did you mean \"online_payments\"?)"));
+	expect_practice("several.yaml", &p, &d, 5,
+	    "several.yaml:2:91: country: expected an ISO 3166 "
+	    "two-letter country code such as US",
+	    "several.yaml:3:8: phone: expected a phone number "
+	    "such as (555) 010-0199 or +1 555 010 0199",
+	    "several.yaml:5:11: currency: \"XYZ\" is not an ISO "
+	    "4217 currency code (three upper-case letters such "
+	    "as USD, EUR, CAD)",
+	    "several.yaml:6:11: timezone: unknown time zone "
+	    "\"Mars/Olympus_Mons\" (expected UTC or a name under "
+	    "/usr/share/zoneinfo such as America/New_York)",
+	    "several.yaml:7:1: unknown key \"onlin_payments\" "
+	    "(did you mean \"online_payments\"?)",
+	    NULL);
 	/* Values that were fine are still bound. */
 	ck_assert_str_eq(p.name, "Several Problems");
 	ck_assert_str_eq(p.email, "a@several.example");
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 }
 END_TEST
 
@@ -494,16 +517,15 @@ START_TEST(test_bad_slug)
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("Bad_Slug.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 1);
-	ck_assert(has(&d, "Bad_Slug.yaml: bad practice file name "
-	                  "\"Bad_Slug.yaml\": a practice slug is 1 to 64 "
-	                  "characters from a-z, 0-9 and -; the file name "
-	                  "without .yaml is the practice's slug in URLs"));
+	expect_practice("Bad_Slug.yaml", &p, &d, 1,
+	    "Bad_Slug.yaml: bad practice file name "
+	    "\"Bad_Slug.yaml\": a practice slug is 1 to 64 "
+	    "characters from a-z, 0-9 and -; the file name "
+	    "without .yaml is the practice's slug in URLs",
+	    NULL);
 	/* The rest of the file is still checked (and fine). */
 	ck_assert_str_eq(p.name, "Bad Slug");
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 	ck_assert_int_eq(conf_valid_slug("lakeside-2", NULL, 0), PS_OK);
 	ck_assert_int_eq(conf_valid_slug("", NULL, 0), PS_INVALID);
 	ck_assert_int_eq(conf_valid_slug("a b", NULL, 0), PS_INVALID);
@@ -541,17 +563,15 @@ START_TEST(test_gateway_retained)
 	ck_assert_uint_eq(n->nchildren, 2);
 	ck_assert_str_eq(n->children[1]->value, "two");
 	ck_assert_ptr_eq(n->children[1]->parent, n);
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 
 	/* online_payments: on needs a gateway. */
-	load_practice("nogateway.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 1);
-	ck_assert(has(&d, "nogateway.yaml:7:1: online_payments is on but the "
-	                  "practice has no gateway: mapping naming its card "
-	                  "processor plugin"));
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	expect_practice("nogateway.yaml", &p, &d, 1,
+	    "nogateway.yaml:7:1: online_payments is on but the "
+	    "practice has no gateway: mapping naming its card "
+	    "processor plugin",
+	    NULL);
+	practice_done(&p, &d);
 }
 END_TEST
 
@@ -560,27 +580,24 @@ START_TEST(test_yaml_rejects)
 	struct practice_conf p;
 	struct conf_diag d;
 
-	load_practice("alias.yaml", PS_INVALID, &p, &d);
-	ck_assert(has(&d, "alias.yaml:1:7: anchors (n) are not supported"));
-	ck_assert(has(&d, "alias.yaml:5:11: tags (tag:yaml.org,2002:str) are "
-	                  "not supported"));
-	ck_assert(has(&d, "alias.yaml:6:11: aliases (n) are not supported"));
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	expect_practice("alias.yaml", &p, &d, ANY_COUNT,
+	    "alias.yaml:1:7: anchors (n) are not supported",
+	    "alias.yaml:5:11: tags (tag:yaml.org,2002:str) are "
+	    "not supported",
+	    "alias.yaml:6:11: aliases (n) are not supported", NULL);
+	practice_done(&p, &d);
 
-	load_practice("multidoc.yaml", PS_INVALID, &p, &d);
-	ck_assert(has(&d, "multidoc.yaml:2:1: only one YAML document is "
-	                  "allowed in a configuration file"));
+	expect_practice("multidoc.yaml", &p, &d, ANY_COUNT,
+	    "multidoc.yaml:2:1: only one YAML document is "
+	    "allowed in a configuration file",
+	    NULL);
 	ck_assert_ptr_null(p.tree);
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 
-	load_practice("syntax.yaml", PS_INVALID, &p, &d);
-	ck_assert_uint_eq(conf_diag_count(&d), 1);
+	expect_practice("syntax.yaml", &p, &d, 1, NULL);
 	ck_assert_ptr_nonnull(strstr(d.msgs[0], "syntax.yaml:4:1: YAML syntax "
 	                                        "error: "));
-	conf_practice_free(&p);
-	conf_diag_free(&d);
+	practice_done(&p, &d);
 }
 END_TEST
 
