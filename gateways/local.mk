@@ -4,12 +4,24 @@ include_HEADERS += gateways/gateway.h
 pkgconfig_DATA += gateways/portal-gateway.pc
 EXTRA_DIST += gateways/portal-gateway.pc.in
 
+### The helpers the in-tree plugins share (sandbox, stripe, square; not the
+### out-of-tree example): a PIC convenience library with hidden symbols,
+### linked into each plugin, which still exports only the entry symbol.
+noinst_LTLIBRARIES = gateways/common/libpgwcommon.la
+gateways_common_libpgwcommon_la_SOURCES = gateways/common/pgw_common.c \
+	gateways/common/pgw_common.h
+gateways_common_libpgwcommon_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+PGW_COMMON_CFLAGS = -I$(srcdir)/gateways/common
+PGW_COMMON_LIBADD = gateways/common/libpgwcommon.la
+
 ### The sandbox plugin: a module exporting only the entry symbol.
 pkglib_LTLIBRARIES += gateways/sandbox/sandbox.la
 gateways_sandbox_sandbox_la_SOURCES = gateways/sandbox/sandbox.c
-gateways_sandbox_sandbox_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
-	$(OPENSSL_CFLAGS)
-gateways_sandbox_sandbox_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
+gateways_sandbox_sandbox_la_CFLAGS = $(AM_CFLAGS) $(PGW_COMMON_CFLAGS) \
+	$(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+gateways_sandbox_sandbox_la_LIBADD = $(PGW_COMMON_LIBADD) $(JANSSON_LIBS) \
+	$(OPENSSL_LIBS)
 gateways_sandbox_sandbox_la_LDFLAGS = -module -avoid-version -shared \
 	-export-symbols-regex '^portal_gateway_entry$$'
 

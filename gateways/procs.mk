@@ -7,16 +7,18 @@ PROCS_PLUGIN_LDFLAGS = -module -avoid-version -shared \
 
 pkglib_LTLIBRARIES += gateways/stripe/stripe.la
 gateways_stripe_stripe_la_SOURCES = gateways/stripe/stripe.c
-gateways_stripe_stripe_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
-	$(OPENSSL_CFLAGS)
-gateways_stripe_stripe_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
+gateways_stripe_stripe_la_CFLAGS = $(AM_CFLAGS) $(PGW_COMMON_CFLAGS) \
+	$(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+gateways_stripe_stripe_la_LIBADD = $(PGW_COMMON_LIBADD) $(JANSSON_LIBS) \
+	$(OPENSSL_LIBS)
 gateways_stripe_stripe_la_LDFLAGS = $(PROCS_PLUGIN_LDFLAGS)
-	$(OPENSSL_CFLAGS)
+
 pkglib_LTLIBRARIES += gateways/square/square.la
 gateways_square_square_la_SOURCES = gateways/square/square.c
-gateways_square_square_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
-	$(OPENSSL_CFLAGS)
-gateways_square_square_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
+gateways_square_square_la_CFLAGS = $(AM_CFLAGS) $(PGW_COMMON_CFLAGS) \
+	$(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+gateways_square_square_la_LIBADD = $(PGW_COMMON_LIBADD) $(JANSSON_LIBS) \
+	$(OPENSSL_LIBS)
 gateways_square_square_la_LDFLAGS = $(PROCS_PLUGIN_LDFLAGS)
 
 ### Tests: each plugin through the conformance suite against its simulator,

@@ -2,18 +2,16 @@
  * host's services, as a real plugin does) to the sandbox processor
  * simulator, tests/sim/sandbox-sim.mjs, whose API it follows. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "gateway.h"
+#include "pgw_common.h"
 
 #define DEFAULT_TIMEOUT_MS 20000
 #define WEBHOOK_TOLERANCE  300 /* seconds, as Stripe */
@@ -44,44 +42,6 @@ static const struct pgw_conf_key sb_config[] = {
         "milliseconds to wait for the processor (default 20000)"},
 };
 
-/* Writes printf text into res->err. */
-static void seterr(struct pgw_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-seterr(struct pgw_result *res, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (res->err == NULL || res->errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(res->err, res->errsz, fmt, ap);
-	va_end(ap);
-}
-
-static void
-copy(char *dst, size_t dstsz, const char *src)
-{
-	snprintf(dst, dstsz, "%s", src != NULL ? src : "");
-}
-
-static int32_t
-done(struct pgw_result *res, int32_t status)
-{
-	res->status = status;
-	return status;
-}
-
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
-
 static void
 sb_fini(void *p)
 {
@@ -90,9 +50,9 @@ sb_fini(void *p)
 	if (c == NULL)
 		return;
 	free(c->api_base);
-	wipe_free(c->secret);
+	pgwc_wipe_free(c->secret);
 	free(c->publishable);
-	wipe_free(c->whsec);
+	pgwc_wipe_free(c->whsec);
 	free(c);
 }
 
@@ -101,16 +61,12 @@ sb_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
     void **ctx, char *err, size_t errsz)
 {
 	struct sb *c;
-	size_t i, len;
+	size_t i;
 	int nsecret = 0;
-	const char *p, *e;
 
 	*ctx = NULL;
-	if (host == NULL || host->size < sizeof(struct pgw_host) ||
-	    host->abi_major != PGW_ABI_MAJOR) {
-		snprintf(err, errsz, "sandbox: incompatible host services");
+	if (pgwc_host_ok(host, "sandbox", err, errsz) != 0)
 		return PGW_ERROR;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errsz, "sandbox: out of memory");
 		return PGW_ERROR;
@@ -132,15 +88,9 @@ sb_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		else if (strcmp(k, "webhook_secret_file") == 0)
 			dst = &c->whsec;
 		else if (strcmp(k, "timeout_ms") == 0) {
-			long long t = strtoll(v, NULL, 10);
-
-			if (t < 100 || t > 120000) {
-				snprintf(err, errsz,
-				    "%s: timeout_ms must be 100 to 120000",
-				    kv[i].where);
+			if (pgwc_conf_timeout(v, kv[i].where, &c->timeout_ms,
+			        err, errsz) != 0)
 				goto err;
-			}
-			c->timeout_ms = (uint32_t)t;
 			continue;
 		}
 		if (dst == NULL)
@@ -164,19 +114,12 @@ sb_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		    "secret_key_file or secret_key_env");
 		goto err;
 	}
-	len = strlen(c->api_base);
-	while (len > 0 && c->api_base[len - 1] == '/')
-		c->api_base[--len] = '\0';
+	pgwc_trim_slash(c->api_base);
 	/* The widget's origin: scheme://host[:port] of api_base. */
-	p = strstr(c->api_base, "://");
-	e = p != NULL ? strchr(p + 3, '/') : NULL;
-	len = e != NULL ? (size_t)(e - c->api_base) : strlen(c->api_base);
-	if (p == NULL || len >= 480) {
+	if (pgwc_origin(c->api_base, c->origin, 480) != 0) {
 		snprintf(err, errsz, "sandbox: bad api_base");
 		goto err;
 	}
-	memcpy(c->origin, c->api_base, len);
-	c->origin[len] = '\0';
 	*ctx = c;
 	return PGW_SUCCEEDED;
 err:
@@ -204,20 +147,6 @@ urlenc(const char *s, char *out, size_t outsz)
 		}
 	}
 	out[o] = '\0';
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
-static int64_t
-jint(json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
 }
 
 /* The client-safe text for a decline code (never the processor's own). */
@@ -252,23 +181,22 @@ call(struct sb *c, const char *method, const char *path, json_t *body,
 	struct pgw_http_header h[3];
 	struct pgw_http_request req;
 	struct pgw_http_response resp;
-	char url[PGW_URL_MAX * 2], auth[4200], herr[512];
+	char url[PGW_URL_MAX * 2], auth[4200];
 	char *text = NULL;
 	json_t *j = NULL, *e;
 	json_error_t jerr;
 	int32_t o, st = PGW_ERROR;
 	int is_get = strcmp(method, "GET") == 0;
-	size_t nh = 0, i;
+	size_t nh = 0;
 
 	*out = NULL;
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	resp.size = sizeof(resp);
-	herr[0] = '\0';
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->api_base, path) >=
 	    sizeof(url)) {
-		seterr(res, "sandbox: URL too long");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "sandbox: URL too long");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	snprintf(auth, sizeof(auth), "Bearer %s", c->secret);
 	h[nh].name = "Authorization";
@@ -282,8 +210,8 @@ call(struct sb *c, const char *method, const char *path, json_t *body,
 	if (body != NULL &&
 	    (text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		OPENSSL_cleanse(auth, sizeof(auth));
-		seterr(res, "sandbox: out of memory");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "sandbox: out of memory");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	req.size = sizeof(req);
 	req.method = method;
@@ -293,69 +221,48 @@ call(struct sb *c, const char *method, const char *path, json_t *body,
 	req.body = text;
 	req.body_len = text != NULL ? strlen(text) : 0;
 	req.timeout_ms = c->timeout_ms;
-	o = c->host->http(c->host, &req, &resp, herr, sizeof(herr));
+	o = pgwc_http(c->host, "sandbox", &req, path, &resp, res, &st);
 	OPENSSL_cleanse(auth, sizeof(auth));
-	res->http_status = resp.status;
-	if (o == PGW_HTTP_NOT_SENT) {
-		copy(res->code, sizeof(res->code), "network_error");
-		seterr(res, "sandbox: %s %s: %s", method, path, herr);
-		st = PGW_RETRYABLE;
+	if (!o)
 		goto out;
-	}
-	if (o == PGW_HTTP_NO_ANSWER) {
-		copy(res->code, sizeof(res->code), "no_answer");
-		seterr(res, "sandbox: %s %s: %s", method, path, herr);
-		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
-		goto out;
-	}
-	if (o != PGW_HTTP_OK) {
-		seterr(res, "sandbox: %s %s: %s", method, path, herr);
-		st = PGW_ERROR;
-		goto out;
-	}
 	j = json_loadb(resp.body, resp.body_len, 0, &jerr);
 	e = json_object_get(j, "error");
 	if (resp.status == 429) {
-		for (i = 0; i < resp.nheaders; i++)
-			if (strcasecmp(resp.headers[i].name, "Retry-After") ==
-			    0)
-				res->retry_after_ms =
-				    (uint32_t)strtoul(
-				        resp.headers[i].value, NULL, 10) *
-				    1000;
-		copy(res->code, sizeof(res->code), "rate_limited");
-		seterr(res, "sandbox: %s %s: rate limited (429)", method, path);
+		pgwc_rate_limited("sandbox", method, path, &resp, res);
+		pgwc_copy(res->code, sizeof(res->code), "rate_limited");
 		st = PGW_RETRYABLE;
 		goto out;
 	}
 	if (resp.status >= 500 || resp.status == 409 ||
 	    (resp.status < 300 && !json_is_object(j)) || resp.status < 200) {
-		copy(res->code, sizeof(res->code),
-		    e != NULL ? jstr(e, "code") : "bad_answer");
-		seterr(res, "sandbox: %s %s: HTTP %d%s%s", method, path,
+		pgwc_copy(res->code, sizeof(res->code),
+		    e != NULL ? pgwc_jstr(e, "code") : "bad_answer");
+		pgwc_seterr(res, "sandbox: %s %s: HTTP %d%s%s", method, path,
 		    (int)resp.status, e != NULL ? ": " : "",
-		    e != NULL ? jstr(e, "message") : "");
+		    e != NULL ? pgwc_jstr(e, "message") : "");
 		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
 		goto out;
 	}
 	if (resp.status == 402 && e != NULL &&
-	    strcmp(jstr(e, "type"), "card_error") == 0) {
-		const char *code = jstr(e, "code");
-		const char *dc = jstr(e, "decline_code");
+	    strcmp(pgwc_jstr(e, "type"), "card_error") == 0) {
+		const char *code = pgwc_jstr(e, "code");
+		const char *dc = pgwc_jstr(e, "decline_code");
 
 		if (strcmp(code, "authentication_required") == 0) {
-			copy(res->code, sizeof(res->code), code);
-			copy(res->message, sizeof(res->message), AUTH_MESSAGE);
-			seterr(res, "sandbox: %s %s: authentication required",
-			    method, path);
+			pgwc_copy(res->code, sizeof(res->code), code);
+			pgwc_copy(
+			    res->message, sizeof(res->message), AUTH_MESSAGE);
+			pgwc_seterr(res,
+			    "sandbox: %s %s: authentication required", method,
+			    path);
 			st = PGW_REQUIRES_ACTION;
 		} else {
-			copy(res->code, sizeof(res->code),
+			pgwc_copy(res->code, sizeof(res->code),
 			    dc[0] != '\0' ? dc : code);
-			copy(res->message, sizeof(res->message),
+			pgwc_copy(res->message, sizeof(res->message),
 			    decline_message(dc[0] != '\0' ? dc : code));
-			seterr(res, "sandbox: %s %s: declined (%s)", method,
-			    path, res->code);
+			pgwc_seterr(res, "sandbox: %s %s: declined (%s)",
+			    method, path, res->code);
 			st = PGW_DECLINED;
 		}
 		*out = j;
@@ -363,11 +270,11 @@ call(struct sb *c, const char *method, const char *path, json_t *body,
 		goto out;
 	}
 	if (resp.status >= 400) {
-		copy(res->code, sizeof(res->code),
-		    e != NULL ? jstr(e, "code") : "http_error");
-		seterr(res, "sandbox: %s %s: HTTP %d: %s", method, path,
+		pgwc_copy(res->code, sizeof(res->code),
+		    e != NULL ? pgwc_jstr(e, "code") : "http_error");
+		pgwc_seterr(res, "sandbox: %s %s: HTTP %d: %s", method, path,
 		    (int)resp.status,
-		    e != NULL ? jstr(e, "message") : "no error body");
+		    e != NULL ? pgwc_jstr(e, "message") : "no error body");
 		st = PGW_ERROR;
 		*out = j;
 		j = NULL;
@@ -380,7 +287,7 @@ out:
 	json_decref(j);
 	free(text);
 	c->host->http_free(c->host, &resp);
-	return done(res, st);
+	return pgwc_done(res, st);
 }
 
 static int32_t
@@ -401,10 +308,10 @@ sb_create_customer(void *p, const struct pgw_customer_req *req,
 		json_object_set_new(b, "email", json_string(req->email));
 	st = call(c, "POST", "/v1/customers", b, req->idempotency_key, &j, res);
 	if (st == PGW_SUCCEEDED) {
-		copy(out->id, sizeof(out->id), jstr(j, "id"));
+		pgwc_copy(out->id, sizeof(out->id), pgwc_jstr(j, "id"));
 		if (out->id[0] == '\0') {
-			seterr(res, "sandbox: customer without an id");
-			st = done(res, PGW_ERROR);
+			pgwc_seterr(res, "sandbox: customer without an id");
+			st = pgwc_done(res, PGW_ERROR);
 		}
 	}
 	json_decref(j);
@@ -419,22 +326,22 @@ sb_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
 
 	if ((size_t)snprintf(out->script_url, sizeof(out->script_url),
 	        "%.480s/tokenizer.js", c->origin) >= sizeof(out->script_url)) {
-		seterr(res, "sandbox: api_base too long");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "sandbox: api_base too long");
+		return pgwc_done(res, PGW_ERROR);
 	}
-	copy(out->origin, sizeof(out->origin), c->origin);
-	copy(out->public_key, sizeof(out->public_key), c->publishable);
-	copy(out->mode, sizeof(out->mode), "test");
-	return done(res, PGW_SUCCEEDED);
+	pgwc_copy(out->origin, sizeof(out->origin), c->origin);
+	pgwc_copy(out->public_key, sizeof(out->public_key), c->publishable);
+	pgwc_copy(out->mode, sizeof(out->mode), "test");
+	return pgwc_done(res, PGW_SUCCEEDED);
 }
 
 static void
 fill_card(json_t *card, struct pgw_card *out)
 {
-	copy(out->brand, sizeof(out->brand), jstr(card, "brand"));
-	copy(out->last4, sizeof(out->last4), jstr(card, "last4"));
-	out->exp_month = (int32_t)jint(card, "exp_month");
-	out->exp_year = (int32_t)jint(card, "exp_year");
+	pgwc_copy(out->brand, sizeof(out->brand), pgwc_jstr(card, "brand"));
+	pgwc_copy(out->last4, sizeof(out->last4), pgwc_jstr(card, "last4"));
+	out->exp_month = (int32_t)pgwc_jint(card, "exp_month");
+	out->exp_year = (int32_t)pgwc_jint(card, "exp_year");
 }
 
 static int32_t
@@ -446,16 +353,17 @@ sb_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	int32_t st;
 
 	if (req->customer_id == NULL || req->token == NULL) {
-		seterr(res, "sandbox: save_card needs a customer and a token");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(
+		    res, "sandbox: save_card needs a customer and a token");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	b = json_pack(
 	    "{s:s, s:s}", "customer", req->customer_id, "token", req->token);
 	st = call(
 	    c, "POST", "/v1/payment_methods", b, req->idempotency_key, &j, res);
 	if (st == PGW_SUCCEEDED) {
-		copy(out->payment_method, sizeof(out->payment_method),
-		    jstr(j, "id"));
+		pgwc_copy(out->payment_method, sizeof(out->payment_method),
+		    pgwc_jstr(j, "id"));
 		fill_card(json_object_get(j, "card"), out);
 	}
 	json_decref(j);
@@ -479,26 +387,27 @@ charge_status(const char *s)
 static void
 fill_payment(json_t *ch, struct pgw_payment *out)
 {
-	const char *cur = jstr(ch, "currency");
-	const char *pm = jstr(ch, "saved_payment_method");
+	const char *cur = pgwc_jstr(ch, "currency");
+	const char *pm = pgwc_jstr(ch, "saved_payment_method");
 	size_t i;
 
-	copy(out->ref, sizeof(out->ref), jstr(ch, "id"));
-	out->status = charge_status(jstr(ch, "status"));
-	out->amount = jint(ch, "amount");
+	pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(ch, "id"));
+	out->status = charge_status(pgwc_jstr(ch, "status"));
+	out->amount = pgwc_jint(ch, "amount");
 	for (i = 0; cur[i] != '\0' && i + 1 < sizeof(out->currency); i++)
 		out->currency[i] = (char)toupper((unsigned char)cur[i]);
 	out->currency[i] = '\0';
-	out->amount_refunded = jint(ch, "amount_refunded");
-	copy(out->idempotency_key, sizeof(out->idempotency_key),
-	    jstr(ch, "idempotency_key"));
+	out->amount_refunded = pgwc_jint(ch, "amount_refunded");
+	pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
+	    pgwc_jstr(ch, "idempotency_key"));
 	fill_card(json_object_get(ch, "card"), &out->card);
 	if (pm[0] == '\0')
-		pm = jstr(ch, "payment_method");
-	copy(out->card.payment_method, sizeof(out->card.payment_method), pm);
-	copy(out->decline_code, sizeof(out->decline_code),
-	    jstr(ch, "decline_code"));
-	out->created_ms = jint(ch, "created") * 1000;
+		pm = pgwc_jstr(ch, "payment_method");
+	pgwc_copy(
+	    out->card.payment_method, sizeof(out->card.payment_method), pm);
+	pgwc_copy(out->decline_code, sizeof(out->decline_code),
+	    pgwc_jstr(ch, "decline_code"));
+	out->created_ms = pgwc_jint(ch, "created") * 1000;
 }
 
 static int32_t
@@ -512,8 +421,8 @@ sb_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	size_t i;
 
 	if (req->currency == NULL || strlen(req->currency) != 3) {
-		seterr(res, "sandbox: currency must be 3 letters");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "sandbox: currency must be 3 letters");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	for (i = 0; i < 4; i++)
 		cur[i] = (char)tolower((unsigned char)req->currency[i]);
@@ -531,26 +440,28 @@ sb_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	if (req->description != NULL)
 		json_object_set_new(
 		    b, "description", json_string(req->description));
-	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
 	    req->idempotency_key);
 	out->amount = req->amount;
-	copy(out->currency, sizeof(out->currency), req->currency);
+	pgwc_copy(out->currency, sizeof(out->currency), req->currency);
 	st = call(c, "POST", "/v1/charges", b, req->idempotency_key, &j, res);
 	if (st == PGW_SUCCEEDED) {
 		fill_payment(j, out);
 		st = out->status;
 		if (st == PGW_REQUIRES_ACTION) {
-			copy(res->code, sizeof(res->code),
+			pgwc_copy(res->code, sizeof(res->code),
 			    "authentication_required");
-			copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+			pgwc_copy(
+			    res->message, sizeof(res->message), AUTH_MESSAGE);
 		}
-		done(res, st);
+		pgwc_done(res, st);
 	} else if (st == PGW_DECLINED || st == PGW_REQUIRES_ACTION) {
 		json_t *e = json_object_get(j, "error");
 
-		copy(out->ref, sizeof(out->ref), jstr(e, "charge"));
+		pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(e, "charge"));
 		out->status = st;
-		copy(out->decline_code, sizeof(out->decline_code), res->code);
+		pgwc_copy(
+		    out->decline_code, sizeof(out->decline_code), res->code);
 	}
 	json_decref(j);
 	json_decref(b);
@@ -570,14 +481,14 @@ sb_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 		json_object_set_new(
 		    b, "amount", json_integer((json_int_t)req->amount));
 	st = call(c, "POST", "/v1/refunds", b, req->idempotency_key, &j, res);
-	copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
+	pgwc_copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
 	if (st == PGW_SUCCEEDED) {
-		copy(out->ref, sizeof(out->ref), jstr(j, "id"));
-		out->amount = jint(j, "amount");
-		out->status = strcmp(jstr(j, "status"), "succeeded") == 0
+		pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(j, "id"));
+		out->amount = pgwc_jint(j, "amount");
+		out->status = strcmp(pgwc_jstr(j, "status"), "succeeded") == 0
 		                  ? PGW_SUCCEEDED
 		                  : PGW_PENDING;
-		done(res, out->status);
+		pgwc_done(res, out->status);
 		st = out->status;
 	}
 	json_decref(j);
@@ -604,9 +515,9 @@ sb_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
 	}
 	st = call(c, "GET", path, NULL, NULL, &j, res);
 	if (st == PGW_ERROR && strcmp(res->code, "resource_missing") == 0) {
-		seterr(res, "sandbox: no charge %s",
+		pgwc_seterr(res, "sandbox: no charge %s",
 		    req->payment_ref != NULL ? req->payment_ref : "");
-		st = done(res, PGW_NOT_FOUND);
+		st = pgwc_done(res, PGW_NOT_FOUND);
 		goto out;
 	}
 	if (st != PGW_SUCCEEDED)
@@ -618,22 +529,22 @@ sb_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
 		size_t n = json_array_size(data);
 
 		if (n == 0) {
-			seterr(res, "sandbox: no charge under that key");
-			st = done(res, PGW_NOT_FOUND);
+			pgwc_seterr(res, "sandbox: no charge under that key");
+			st = pgwc_done(res, PGW_NOT_FOUND);
 			goto out;
 		}
 		ch = json_array_get(data, n - 1);
 	}
 	fill_payment(ch, out);
-	st = done(res, out->status);
+	st = pgwc_done(res, out->status);
 	if (st == PGW_DECLINED) {
-		copy(res->code, sizeof(res->code), out->decline_code);
-		copy(res->message, sizeof(res->message),
+		pgwc_copy(res->code, sizeof(res->code), out->decline_code);
+		pgwc_copy(res->message, sizeof(res->message),
 		    strcmp(out->decline_code, "authentication_required") == 0
 		        ? AUTH_MESSAGE
 		        : decline_message(out->decline_code));
 		if (strcmp(out->decline_code, "authentication_required") == 0)
-			st = done(res, out->status = PGW_REQUIRES_ACTION);
+			st = pgwc_done(res, out->status = PGW_REQUIRES_ACTION);
 	}
 out:
 	json_decref(j);
@@ -660,20 +571,19 @@ sb_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 	json_t *j = NULL, *obj;
 	json_error_t jerr;
 	int ok = 0;
-	size_t i;
 	const char *type;
 
 	if (c->whsec == NULL) {
-		seterr(res, "sandbox: webhook_secret_file is not configured");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(
+		    res, "sandbox: webhook_secret_file is not configured");
+		return pgwc_done(res, PGW_ERROR);
 	}
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, "Sandbox-Signature") == 0)
-			sig = req->headers[i].value;
-	copy(res->code, sizeof(res->code), "signature_invalid");
+	sig = pgwc_header(req->headers, req->nheaders, "Sandbox-Signature");
+	pgwc_copy(res->code, sizeof(res->code), "signature_invalid");
 	if (sig == NULL) {
-		seterr(res, "sandbox: webhook without a Sandbox-Signature");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(
+		    res, "sandbox: webhook without a Sandbox-Signature");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	/* t=<unix>,v1=<hex>[,v1=<hex>...] */
 	for (s = sig; *s != '\0';) {
@@ -690,33 +600,23 @@ sb_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 			s++;
 	}
 	if (t < 0) {
-		seterr(res, "sandbox: webhook signature without a timestamp");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(
+		    res, "sandbox: webhook signature without a timestamp");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	now = (long long)(c->host->clock_ms(c->host) / 1000);
 	if (now - t > WEBHOOK_TOLERANCE || t - now > WEBHOOK_TOLERANCE) {
-		copy(res->code, sizeof(res->code), "signature_stale");
-		seterr(res, "sandbox: webhook timestamp %llds away from now",
-		    now - t);
-		return done(res, PGW_ERROR);
+		pgwc_copy(res->code, sizeof(res->code), "signature_stale");
+		pgwc_seterr(res,
+		    "sandbox: webhook timestamp %llds away from now", now - t);
+		return pgwc_done(res, PGW_ERROR);
 	}
-	{
-		char *msg;
-		size_t tl = strlen(tbuf);
-
-		if ((msg = malloc(tl + 1 + req->body_len)) == NULL) {
-			seterr(res, "sandbox: out of memory");
-			return done(res, PGW_ERROR);
-		}
-		memcpy(msg, tbuf, tl);
-		msg[tl] = '.';
-		memcpy(msg + tl + 1, req->body, req->body_len);
-		HMAC(EVP_sha256(), c->whsec, (int)strlen(c->whsec),
-		    (unsigned char *)msg, tl + 1 + req->body_len, mac, &maclen);
-		free(msg);
+	if (pgwc_hmac_sha256(c->whsec, tbuf, strlen(tbuf), ".", 1, req->body,
+	        req->body_len, mac, &maclen) != 0) {
+		pgwc_seterr(res, "sandbox: out of memory");
+		return pgwc_done(res, PGW_ERROR);
 	}
-	for (i = 0; i < maclen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	pgwc_hex(mac, maclen, hex);
 	for (s = sig; *s != '\0';) {
 		size_t len = strcspn(s, ",");
 
@@ -729,25 +629,26 @@ sb_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 			s++;
 	}
 	if (!ok) {
-		seterr(res, "sandbox: webhook signature does not verify");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "sandbox: webhook signature does not verify");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	res->code[0] = '\0';
 	if ((j = json_loadb(req->body, req->body_len, 0, &jerr)) == NULL ||
 	    !json_is_object(j)) {
-		copy(res->code, sizeof(res->code), "bad_payload");
-		seterr(res, "sandbox: webhook body is not a JSON object");
+		pgwc_copy(res->code, sizeof(res->code), "bad_payload");
+		pgwc_seterr(res, "sandbox: webhook body is not a JSON object");
 		json_decref(j);
-		return done(res, PGW_ERROR);
+		return pgwc_done(res, PGW_ERROR);
 	}
-	copy(out->id, sizeof(out->id), jstr(j, "id"));
-	type = jstr(j, "type");
-	copy(out->type_name, sizeof(out->type_name), type);
-	out->created_ms = jint(j, "created") * 1000;
+	pgwc_copy(out->id, sizeof(out->id), pgwc_jstr(j, "id"));
+	type = pgwc_jstr(j, "type");
+	pgwc_copy(out->type_name, sizeof(out->type_name), type);
+	out->created_ms = pgwc_jint(j, "created") * 1000;
 	obj = json_object_get(json_object_get(j, "data"), "object");
-	copy(out->payment_ref, sizeof(out->payment_ref), jstr(obj, "id"));
-	out->amount = jint(obj, "amount");
-	out->status = charge_status(jstr(obj, "status"));
+	pgwc_copy(
+	    out->payment_ref, sizeof(out->payment_ref), pgwc_jstr(obj, "id"));
+	out->amount = pgwc_jint(obj, "amount");
+	out->status = charge_status(pgwc_jstr(obj, "status"));
 	if (strcmp(type, "charge.succeeded") == 0)
 		out->type = PGW_EVENT_PAYMENT_SUCCEEDED;
 	else if (strcmp(type, "charge.failed") == 0)
@@ -756,16 +657,16 @@ sb_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 		out->type = PGW_EVENT_PAYMENT_PENDING;
 	else if (strcmp(type, "charge.refunded") == 0) {
 		out->type = PGW_EVENT_REFUND_SUCCEEDED;
-		out->amount = jint(obj, "amount_refunded");
+		out->amount = pgwc_jint(obj, "amount_refunded");
 	} else
 		out->type = PGW_EVENT_OTHER;
 	json_decref(j);
 	if (out->id[0] == '\0') {
-		copy(res->code, sizeof(res->code), "bad_payload");
-		seterr(res, "sandbox: webhook event without an id");
-		return done(res, PGW_ERROR);
+		pgwc_copy(res->code, sizeof(res->code), "bad_payload");
+		pgwc_seterr(res, "sandbox: webhook event without an id");
+		return pgwc_done(res, PGW_ERROR);
 	}
-	return done(res, PGW_SUCCEEDED);
+	return pgwc_done(res, PGW_SUCCEEDED);
 }
 
 static const struct pgw_plugin sandbox_plugin = {

@@ -3,20 +3,18 @@
  * (https://developer.squareup.com/reference/square), through the host's
  * HTTP service. See gateways/square/README. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include "gateway.h"
+#include "pgw_common.h"
 
 #define DEFAULT_API_BASE   "https://connect.squareup.com"
 #define DEFAULT_VERSION    "2025-01-23"
@@ -84,27 +82,6 @@ static const struct pgw_conf_key sq_config[] = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void seterr(struct pgw_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-seterr(struct pgw_result *res, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (res->err == NULL || res->errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(res->err, res->errsz, fmt, ap);
-	va_end(ap);
-}
-
-static void
-copy(char *dst, size_t dstsz, const char *src)
-{
-	snprintf(dst, dstsz, "%s", src != NULL ? src : "");
-}
-
 /* Copies src lower-cased (Square's codes are upper-case). */
 static void
 copy_lower(char *dst, size_t dstsz, const char *src)
@@ -115,36 +92,6 @@ copy_lower(char *dst, size_t dstsz, const char *src)
 		dst[i] = (char)tolower((unsigned char)src[i]);
 	if (dstsz > 0)
 		dst[i] = '\0';
-}
-
-static int32_t
-done(struct pgw_result *res, int32_t status)
-{
-	res->status = status;
-	return status;
-}
-
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
-static int64_t
-jint(json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
 }
 
 /* Milliseconds since the epoch of an RFC 3339 UTC time, or 0. */
@@ -178,7 +125,7 @@ sq_key(const char *prefix, const char *key, char out[SQ_KEY_MAX + 1])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char buf[PGW_KEY_MAX + 16];
-	size_t i, n;
+	size_t n;
 
 	snprintf(buf, sizeof(buf), "%s%s", prefix, key);
 	n = strlen(buf);
@@ -188,23 +135,7 @@ sq_key(const char *prefix, const char *key, char out[SQ_KEY_MAX + 1])
 	}
 	SHA256((const unsigned char *)buf, n, md);
 	memcpy(out, "k:", 2);
-	for (i = 0; i < 19; i++)
-		snprintf(out + 2 + 2 * i, 3, "%02x", md[i]);
-}
-
-/* A fresh random idempotency key for requests the caller gave none. */
-static int
-random_key(struct sq *c, char out[SQ_KEY_MAX + 1])
-{
-	unsigned char r[16];
-	size_t i;
-
-	if (c->host->random(c->host, r, sizeof(r)) != 0)
-		return -1;
-	memcpy(out, "pgw-", 4);
-	for (i = 0; i < sizeof(r); i++)
-		snprintf(out + 4 + 2 * i, 3, "%02x", r[i]);
-	return 0;
+	pgwc_hex(md, 19, out + 2);
 }
 
 /* ---- init / fini -------------------------------------------------------- */
@@ -217,11 +148,11 @@ sq_fini(void *p)
 	if (c == NULL)
 		return;
 	free(c->api_base);
-	wipe_free(c->token);
+	pgwc_wipe_free(c->token);
 	free(c->app_id);
 	free(c->location);
 	free(c->version);
-	wipe_free(c->sigkey);
+	pgwc_wipe_free(c->sigkey);
 	free(c->notify_url);
 	free(c->js_url);
 	free(c);
@@ -232,16 +163,13 @@ sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
     void **ctx, char *err, size_t errsz)
 {
 	struct sq *c;
-	size_t i, len;
+	size_t i;
 	int ntok = 0, nsig = 0;
-	const char *p, *e, *js;
+	const char *js;
 
 	*ctx = NULL;
-	if (host == NULL || host->size < sizeof(struct pgw_host) ||
-	    host->abi_major != PGW_ABI_MAJOR) {
-		snprintf(err, errsz, "square: incompatible host services");
+	if (pgwc_host_ok(host, "square", err, errsz) != 0)
 		return PGW_ERROR;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errsz, "square: out of memory");
 		return PGW_ERROR;
@@ -298,15 +226,9 @@ sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		else if (strcmp(k, "js_url") == 0)
 			dst = &c->js_url;
 		else if (strcmp(k, "timeout_ms") == 0) {
-			long long t = strtoll(v, NULL, 10);
-
-			if (t < 100 || t > 120000) {
-				snprintf(err, errsz,
-				    "%s: timeout_ms must be 100 to 120000",
-				    kv[i].where);
+			if (pgwc_conf_timeout(v, kv[i].where, &c->timeout_ms,
+			        err, errsz) != 0)
 				goto err;
-			}
-			c->timeout_ms = (uint32_t)t;
 		} else if (strcmp(k, "lookup_window_hours") == 0) {
 			long long h = strtoll(v, NULL, 10);
 
@@ -347,19 +269,12 @@ sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		snprintf(err, errsz, "square: out of memory");
 		goto err;
 	}
-	len = strlen(c->api_base);
-	while (len > 0 && c->api_base[len - 1] == '/')
-		c->api_base[--len] = '\0';
-	p = strstr(c->js_url, "://");
-	e = p != NULL ? strchr(p + 3, '/') : NULL;
-	len = e != NULL ? (size_t)(e - c->js_url) : strlen(c->js_url);
-	if (p == NULL || len >= sizeof(c->origin) ||
-	    strlen(c->js_url) >= PGW_URL_MAX) {
+	pgwc_trim_slash(c->api_base);
+	if (strlen(c->js_url) >= PGW_URL_MAX ||
+	    pgwc_origin(c->js_url, c->origin, sizeof(c->origin)) != 0) {
 		snprintf(err, errsz, "square: bad js_url");
 		goto err;
 	}
-	memcpy(c->origin, c->js_url, len);
-	c->origin[len] = '\0';
 	*ctx = c;
 	return PGW_SUCCEEDED;
 err:
@@ -399,14 +314,15 @@ decline_message(const char *code)
 static int32_t
 card_error(json_t *e, struct pgw_result *res)
 {
-	copy_lower(res->code, sizeof(res->code), jstr(e, "code"));
+	copy_lower(res->code, sizeof(res->code), pgwc_jstr(e, "code"));
 	if (res->code[0] == '\0')
-		copy(res->code, sizeof(res->code), "generic_decline");
+		pgwc_copy(res->code, sizeof(res->code), "generic_decline");
 	if (strcmp(res->code, "card_declined_verification_required") == 0) {
-		copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		pgwc_copy(res->message, sizeof(res->message), AUTH_MESSAGE);
 		return PGW_REQUIRES_ACTION;
 	}
-	copy(res->message, sizeof(res->message), decline_message(res->code));
+	pgwc_copy(
+	    res->message, sizeof(res->message), decline_message(res->code));
 	return PGW_DECLINED;
 }
 
@@ -427,28 +343,27 @@ call(struct sq *c, const char *method, const char *path, json_t *body,
 	struct pgw_http_header h[4];
 	struct pgw_http_request req;
 	struct pgw_http_response resp;
-	char url[PGW_URL_MAX * 2], auth[4200], herr[512];
+	char url[PGW_URL_MAX * 2], auth[4200];
 	char *text = NULL;
 	json_t *j = NULL, *e;
 	json_error_t jerr;
 	int32_t o, st = PGW_ERROR;
 	int is_get = strcmp(method, "GET") == 0;
-	size_t nh = 0, i;
+	size_t nh = 0;
 
 	*out = NULL;
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	resp.size = sizeof(resp);
-	herr[0] = '\0';
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->api_base, path) >=
 	    sizeof(url)) {
-		seterr(res, "square: URL too long");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "square: URL too long");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	if (body != NULL &&
 	    (text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		seterr(res, "square: out of memory");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "square: out of memory");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	snprintf(auth, sizeof(auth), "Bearer %s", c->token);
 	h[nh].name = "Authorization";
@@ -469,38 +384,15 @@ call(struct sq *c, const char *method, const char *path, json_t *body,
 	req.body = text;
 	req.body_len = text != NULL ? strlen(text) : 0;
 	req.timeout_ms = c->timeout_ms;
-	o = c->host->http(c->host, &req, &resp, herr, sizeof(herr));
+	o = pgwc_http(c->host, "square", &req, path, &resp, res, &st);
 	OPENSSL_cleanse(auth, sizeof(auth));
-	res->http_status = resp.status;
-	if (o == PGW_HTTP_NOT_SENT) {
-		copy(res->code, sizeof(res->code), "network_error");
-		seterr(res, "square: %s %s: %s", method, path, herr);
-		st = PGW_RETRYABLE;
+	if (!o)
 		goto out;
-	}
-	if (o == PGW_HTTP_NO_ANSWER) {
-		copy(res->code, sizeof(res->code), "no_answer");
-		seterr(res, "square: %s %s: %s", method, path, herr);
-		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
-		goto out;
-	}
-	if (o != PGW_HTTP_OK) {
-		seterr(res, "square: %s %s: %s", method, path, herr);
-		st = PGW_ERROR;
-		goto out;
-	}
 	j = json_loadb(resp.body, resp.body_len, 0, &jerr);
 	e = json_array_get(json_object_get(j, "errors"), 0);
 	if (resp.status == 429) {
-		for (i = 0; i < resp.nheaders; i++)
-			if (strcasecmp(resp.headers[i].name, "Retry-After") ==
-			    0)
-				res->retry_after_ms =
-				    (uint32_t)strtoul(
-				        resp.headers[i].value, NULL, 10) *
-				    1000;
-		copy(res->code, sizeof(res->code), "rate_limited");
-		seterr(res, "square: %s %s: rate limited (429)", method, path);
+		pgwc_rate_limited("square", method, path, &resp, res);
+		pgwc_copy(res->code, sizeof(res->code), "rate_limited");
 		st = PGW_RETRYABLE;
 		goto out;
 	}
@@ -508,28 +400,29 @@ call(struct sq *c, const char *method, const char *path, json_t *body,
 	    (resp.status < 300 && !json_is_object(j))) {
 		if (e != NULL)
 			copy_lower(
-			    res->code, sizeof(res->code), jstr(e, "code"));
+			    res->code, sizeof(res->code), pgwc_jstr(e, "code"));
 		else
-			copy(res->code, sizeof(res->code), "bad_answer");
-		seterr(res, "square: %s %s: HTTP %d%s%s", method, path,
+			pgwc_copy(res->code, sizeof(res->code), "bad_answer");
+		pgwc_seterr(res, "square: %s %s: HTTP %d%s%s", method, path,
 		    (int)resp.status, e != NULL ? ": " : "",
-		    e != NULL ? jstr(e, "detail") : "");
+		    e != NULL ? pgwc_jstr(e, "detail") : "");
 		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
 		goto out;
 	}
 	if (resp.status >= 400 &&
-	    strcmp(jstr(e, "category"), "PAYMENT_METHOD_ERROR") == 0) {
+	    strcmp(pgwc_jstr(e, "category"), "PAYMENT_METHOD_ERROR") == 0) {
 		st = card_error(e, res);
-		seterr(res, "square: %s %s: HTTP %d %s", method, path,
-		    (int)resp.status, jstr(e, "code"));
+		pgwc_seterr(res, "square: %s %s: HTTP %d %s", method, path,
+		    (int)resp.status, pgwc_jstr(e, "code"));
 		goto out;
 	}
 	if (resp.status >= 400) {
 		copy_lower(res->code, sizeof(res->code),
-		    e != NULL ? jstr(e, "code") : "http_error");
-		seterr(res, "square: %s %s: HTTP %d %s %s: %s", method, path,
-		    (int)resp.status, jstr(e, "category"), jstr(e, "code"),
-		    e != NULL ? jstr(e, "detail") : "no error body");
+		    e != NULL ? pgwc_jstr(e, "code") : "http_error");
+		pgwc_seterr(res, "square: %s %s: HTTP %d %s %s: %s", method,
+		    path, (int)resp.status, pgwc_jstr(e, "category"),
+		    pgwc_jstr(e, "code"),
+		    e != NULL ? pgwc_jstr(e, "detail") : "no error body");
 		st = PGW_ERROR;
 		goto out;
 	}
@@ -538,7 +431,7 @@ out:
 	*out = j;
 	free(text);
 	c->host->http_free(c->host, &resp);
-	return done(res, st);
+	return pgwc_done(res, st);
 }
 
 /* ---- operations ---------------------------------------------------------- */
@@ -554,9 +447,9 @@ sq_create_customer(void *p, const struct pgw_customer_req *req,
 
 	if (req->idempotency_key != NULL)
 		sq_key("cus:", req->idempotency_key, key);
-	else if (random_key(c, key) != 0) {
-		seterr(res, "square: no randomness for a key");
-		return done(res, PGW_ERROR);
+	else if (pgwc_random_key(c->host, key, SQ_KEY_MAX + 1) != 0) {
+		pgwc_seterr(res, "square: no randomness for a key");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	b = json_pack("{s:s}", "idempotency_key", key);
 	if (req->name != NULL) {
@@ -581,11 +474,12 @@ sq_create_customer(void *p, const struct pgw_customer_req *req,
 		    b, "reference_id", json_string(req->reference));
 	st = call(c, "POST", "/v2/customers", b, &j, res);
 	if (st == PGW_SUCCEEDED) {
-		copy(out->id, sizeof(out->id),
-		    jstr(json_object_get(j, "customer"), "id"));
+		pgwc_copy(out->id, sizeof(out->id),
+		    pgwc_jstr(json_object_get(j, "customer"), "id"));
 		if (out->id[0] == '\0') {
-			seterr(res, "square: customer answer without an id");
-			st = done(res, PGW_ERROR);
+			pgwc_seterr(
+			    res, "square: customer answer without an id");
+			st = pgwc_done(res, PGW_ERROR);
 		}
 	}
 	json_decref(j);
@@ -598,12 +492,12 @@ sq_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
 {
 	struct sq *c = p;
 
-	copy(out->script_url, sizeof(out->script_url), c->js_url);
-	copy(out->origin, sizeof(out->origin), c->origin);
-	copy(out->public_key, sizeof(out->public_key), c->app_id);
-	copy(out->mode, sizeof(out->mode),
+	pgwc_copy(out->script_url, sizeof(out->script_url), c->js_url);
+	pgwc_copy(out->origin, sizeof(out->origin), c->origin);
+	pgwc_copy(out->public_key, sizeof(out->public_key), c->app_id);
+	pgwc_copy(out->mode, sizeof(out->mode),
 	    strncmp(c->app_id, "sandbox-", 8) == 0 ? "test" : "live");
-	return done(res, PGW_SUCCEEDED);
+	return pgwc_done(res, PGW_SUCCEEDED);
 }
 
 /* Square's card_brand (VISA, MASTERCARD, ...) as the portal writes it. */
@@ -611,13 +505,13 @@ static void
 brand(const char *b, char *out, size_t outsz)
 {
 	if (strcmp(b, "AMERICAN_EXPRESS") == 0)
-		copy(out, outsz, "amex");
+		pgwc_copy(out, outsz, "amex");
 	else if (strcmp(b, "DISCOVER_DINERS") == 0)
-		copy(out, outsz, "diners");
+		pgwc_copy(out, outsz, "diners");
 	else if (strcmp(b, "CHINA_UNIONPAY") == 0)
-		copy(out, outsz, "unionpay");
+		pgwc_copy(out, outsz, "unionpay");
 	else if (strcmp(b, "OTHER_BRAND") == 0 || b[0] == '\0')
-		copy(out, outsz, "unknown");
+		pgwc_copy(out, outsz, "unknown");
 	else
 		copy_lower(out, outsz, b);
 }
@@ -626,10 +520,10 @@ brand(const char *b, char *out, size_t outsz)
 static void
 fill_card(json_t *card, struct pgw_card *out)
 {
-	brand(jstr(card, "card_brand"), out->brand, sizeof(out->brand));
-	copy(out->last4, sizeof(out->last4), jstr(card, "last_4"));
-	out->exp_month = (int32_t)jint(card, "exp_month");
-	out->exp_year = (int32_t)jint(card, "exp_year");
+	brand(pgwc_jstr(card, "card_brand"), out->brand, sizeof(out->brand));
+	pgwc_copy(out->last4, sizeof(out->last4), pgwc_jstr(card, "last_4"));
+	out->exp_month = (int32_t)pgwc_jint(card, "exp_month");
+	out->exp_year = (int32_t)pgwc_jint(card, "exp_year");
 }
 
 /* Creates a card on file for customer from source (a Web Payments SDK
@@ -646,12 +540,12 @@ create_card(struct sq *c, const char *key, const char *customer,
 	st = call(c, "POST", "/v2/cards", b, &j, res);
 	if (st == PGW_SUCCEEDED) {
 		card = json_object_get(j, "card");
-		copy(out->payment_method, sizeof(out->payment_method),
-		    jstr(card, "id"));
+		pgwc_copy(out->payment_method, sizeof(out->payment_method),
+		    pgwc_jstr(card, "id"));
 		fill_card(card, out);
 		if (out->payment_method[0] == '\0') {
-			seterr(res, "square: card answer without an id");
-			st = done(res, PGW_ERROR);
+			pgwc_seterr(res, "square: card answer without an id");
+			st = pgwc_done(res, PGW_ERROR);
 		}
 	}
 	json_decref(j);
@@ -667,14 +561,15 @@ sq_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	char key[SQ_KEY_MAX + 1];
 
 	if (req->customer_id == NULL || req->token == NULL) {
-		seterr(res, "square: save_card needs a customer and a token");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(
+		    res, "square: save_card needs a customer and a token");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	if (req->idempotency_key != NULL)
 		sq_key("card:", req->idempotency_key, key);
-	else if (random_key(c, key) != 0) {
-		seterr(res, "square: no randomness for a key");
-		return done(res, PGW_ERROR);
+	else if (pgwc_random_key(c->host, key, SQ_KEY_MAX + 1) != 0) {
+		pgwc_seterr(res, "square: no randomness for a key");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	return create_card(c, key, req->customer_id, req->token, out, res);
 }
@@ -697,22 +592,22 @@ fill_payment(json_t *pay, struct pgw_payment *out)
 	json_t *cd = json_object_get(pay, "card_details");
 	json_t *e = json_array_get(json_object_get(cd, "errors"), 0);
 
-	copy(out->ref, sizeof(out->ref), jstr(pay, "id"));
-	out->status = pay_status(jstr(pay, "status"));
-	out->amount = jint(json_object_get(pay, "amount_money"), "amount");
-	copy(out->currency, sizeof(out->currency),
-	    jstr(json_object_get(pay, "amount_money"), "currency"));
+	pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(pay, "id"));
+	out->status = pay_status(pgwc_jstr(pay, "status"));
+	out->amount = pgwc_jint(json_object_get(pay, "amount_money"), "amount");
+	pgwc_copy(out->currency, sizeof(out->currency),
+	    pgwc_jstr(json_object_get(pay, "amount_money"), "currency"));
 	out->amount_refunded =
-	    jint(json_object_get(pay, "refunded_money"), "amount");
+	    pgwc_jint(json_object_get(pay, "refunded_money"), "amount");
 	fill_card(json_object_get(cd, "card"), &out->card);
 	if (e != NULL)
 		copy_lower(out->decline_code, sizeof(out->decline_code),
-		    jstr(e, "code"));
+		    pgwc_jstr(e, "code"));
 	if (out->status == PGW_DECLINED && out->decline_code[0] != '\0' &&
 	    strcmp(out->decline_code, "card_declined_verification_required") ==
 	        0)
 		out->status = PGW_REQUIRES_ACTION;
-	out->created_ms = rfc3339_ms(jstr(pay, "created_at"));
+	out->created_ms = rfc3339_ms(pgwc_jstr(pay, "created_at"));
 }
 
 /* After a Payment answer: the operation's status and res text. */
@@ -727,10 +622,10 @@ pay_result(json_t *pay, struct pgw_payment *out, struct pgw_result *res)
 		    0);
 
 		card_error(e, res);
-		seterr(res, "square: payment %s %s (%s)", out->ref,
-		    jstr(pay, "status"), res->code);
+		pgwc_seterr(res, "square: payment %s %s (%s)", out->ref,
+		    pgwc_jstr(pay, "status"), res->code);
 	}
-	return done(res, out->status);
+	return pgwc_done(res, out->status);
 }
 
 static int32_t
@@ -748,10 +643,10 @@ sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	    (req->payment_method == NULL) == (req->token == NULL) ||
 	    (req->payment_method != NULL && req->customer_id == NULL) ||
 	    (req->save_card && req->customer_id == NULL)) {
-		seterr(res, "square: charge needs an amount, a 3-letter "
-		            "currency, an idempotency key, exactly one of "
-		            "payment_method (with its customer) or token");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "square: charge needs an amount, a 3-letter "
+		                 "currency, an idempotency key, exactly one of "
+		                 "payment_method (with its customer) or token");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	for (i = 0; i < 4; i++)
 		cur[i] = (char)toupper((unsigned char)req->currency[i]);
@@ -766,10 +661,10 @@ sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 		    b, "customer_id", json_string(req->customer_id));
 	if (req->description != NULL)
 		json_object_set_new(b, "note", json_string(req->description));
-	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
 	    req->idempotency_key);
 	out->amount = req->amount;
-	copy(out->currency, sizeof(out->currency), cur);
+	pgwc_copy(out->currency, sizeof(out->currency), cur);
 	st = call(c, "POST", "/v2/payments", b, &j, res);
 	pay = json_object_get(j, "payment");
 	if (st == PGW_SUCCEEDED)
@@ -778,17 +673,17 @@ sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	         json_is_object(pay)) {
 		char code[PGW_CODE_MAX];
 
-		copy(code, sizeof(code), res->code);
+		pgwc_copy(code, sizeof(code), res->code);
 		fill_payment(pay, out);
-		copy(out->decline_code, sizeof(out->decline_code), code);
+		pgwc_copy(out->decline_code, sizeof(out->decline_code), code);
 		out->status = st;
 	} else if (st == PGW_DECLINED || st == PGW_REQUIRES_ACTION)
 		out->status = st;
-	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
 	    req->idempotency_key);
 	if (st == PGW_SUCCEEDED && req->payment_method != NULL)
-		copy(out->card.payment_method, sizeof(out->card.payment_method),
-		    req->payment_method);
+		pgwc_copy(out->card.payment_method,
+		    sizeof(out->card.payment_method), req->payment_method);
 	if (st == PGW_SUCCEEDED && req->save_card && req->token != NULL) {
 		/* The one-time token is spent: Square saves the card from
 		 * the payment's id (Cards API, source_id = payment id). */
@@ -808,7 +703,7 @@ sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 		st2 = create_card(
 		    c, key2, req->customer_id, out->ref, &card, &r2);
 		if (st2 == PGW_SUCCEEDED)
-			copy(out->card.payment_method,
+			pgwc_copy(out->card.payment_method,
 			    sizeof(out->card.payment_method),
 			    card.payment_method);
 		else {
@@ -859,34 +754,36 @@ sq_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 
 	if (req->payment_ref == NULL || req->idempotency_key == NULL ||
 	    req->amount < 0) {
-		seterr(res, "square: refund needs a payment and a key");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "square: refund needs a payment and a key");
+		return pgwc_done(res, PGW_ERROR);
 	}
-	copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
+	pgwc_copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
 	/* RefundPayment needs the currency, and "the rest" needs the
 	 * amount not yet refunded: both from the payment. */
 	st = get_payment(c, req->payment_ref, &j, res);
 	if (st != PGW_SUCCEEDED) {
 		if (st == PGW_ERROR && res->http_status == 404)
-			seterr(res, "square: no payment %s", req->payment_ref);
+			pgwc_seterr(
+			    res, "square: no payment %s", req->payment_ref);
 		goto out;
 	}
 	pay = json_object_get(j, "payment");
-	left = jint(json_object_get(pay, "amount_money"), "amount") -
-	       jint(json_object_get(pay, "refunded_money"), "amount");
+	left = pgwc_jint(json_object_get(pay, "amount_money"), "amount") -
+	       pgwc_jint(json_object_get(pay, "refunded_money"), "amount");
 	amount = req->amount > 0 ? req->amount : left;
 	if (amount <= 0) {
-		copy(res->code, sizeof(res->code), "nothing_to_refund");
-		seterr(res, "square: payment %s has nothing left to refund",
+		pgwc_copy(res->code, sizeof(res->code), "nothing_to_refund");
+		pgwc_seterr(res,
+		    "square: payment %s has nothing left to refund",
 		    req->payment_ref);
-		st = done(res, PGW_ERROR);
+		st = pgwc_done(res, PGW_ERROR);
 		goto out;
 	}
 	sq_key("refund:", req->idempotency_key, key);
 	b = json_pack("{s:s, s:s, s:{s:I, s:s}}", "idempotency_key", key,
 	    "payment_id", req->payment_ref, "amount_money", "amount",
 	    (json_int_t)amount, "currency",
-	    jstr(json_object_get(pay, "amount_money"), "currency"));
+	    pgwc_jstr(json_object_get(pay, "amount_money"), "currency"));
 	if (req->reason != NULL)
 		json_object_set_new(b, "reason", json_string(req->reason));
 	json_decref(j);
@@ -894,10 +791,10 @@ sq_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 	st = call(c, "POST", "/v2/refunds", b, &j, res);
 	if (st == PGW_SUCCEEDED) {
 		rf = json_object_get(j, "refund");
-		copy(out->ref, sizeof(out->ref), jstr(rf, "id"));
+		pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(rf, "id"));
 		out->amount =
-		    jint(json_object_get(rf, "amount_money"), "amount");
-		s = jstr(rf, "status");
+		    pgwc_jint(json_object_get(rf, "amount_money"), "amount");
+		s = pgwc_jstr(rf, "status");
 		if (strcmp(s, "COMPLETED") == 0)
 			out->status = PGW_SUCCEEDED;
 		else if (strcmp(s, "REJECTED") == 0 || strcmp(s, "FAILED") == 0)
@@ -906,11 +803,11 @@ sq_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 			out->status = PGW_PENDING;
 		if (out->status == PGW_DECLINED) {
 			copy_lower(res->code, sizeof(res->code), s);
-			copy(res->message, sizeof(res->message),
+			pgwc_copy(res->message, sizeof(res->message),
 			    "The refund could not be made.");
-			seterr(res, "square: refund %s %s", out->ref, s);
+			pgwc_seterr(res, "square: refund %s %s", out->ref, s);
 		}
-		st = done(res, out->status);
+		st = pgwc_done(res, out->status);
 	}
 out:
 	json_decref(j);
@@ -956,23 +853,23 @@ lookup_by_key(struct sq *c, const char *key, struct pgw_payment *out,
 		list = json_object_get(j, "payments");
 		json_array_foreach(list, i, pay)
 		{
-			if (strcmp(jstr(pay, "reference_id"), ref) == 0) {
+			if (strcmp(pgwc_jstr(pay, "reference_id"), ref) == 0) {
 				found = pay;
 				break;
 			}
 		}
 		if (found != NULL) {
 			st = pay_result(found, out, res);
-			copy(out->idempotency_key, sizeof(out->idempotency_key),
-			    key);
+			pgwc_copy(out->idempotency_key,
+			    sizeof(out->idempotency_key), key);
 			goto out;
 		}
-		if (jstr(j, "cursor")[0] == '\0')
+		if (pgwc_jstr(j, "cursor")[0] == '\0')
 			break;
 		/* Cursors are opaque base64-ish text: encode what URLs
 		 * reserve. */
 		{
-			const char *s = jstr(j, "cursor");
+			const char *s = pgwc_jstr(j, "cursor");
 			size_t o = 0;
 
 			for (; *s != '\0' && o + 4 < sizeof(cursor); s++) {
@@ -989,18 +886,18 @@ lookup_by_key(struct sq *c, const char *key, struct pgw_payment *out,
 		}
 	}
 	if (page == LOOKUP_MAX_PAGES) {
-		seterr(res,
+		pgwc_seterr(res,
 		    "square: more than %d payments in the lookup window; look "
 		    "the payment up in the Square Dashboard",
 		    100 * LOOKUP_MAX_PAGES);
-		st = done(res, PGW_ERROR);
+		st = pgwc_done(res, PGW_ERROR);
 		goto out;
 	}
-	seterr(res,
+	pgwc_seterr(res,
 	    "square: no payment with that idempotency key in the last "
 	    "%lld hours",
 	    (long long)(c->lookup_window_s / 3600));
-	st = done(res, PGW_NOT_FOUND);
+	st = pgwc_done(res, PGW_NOT_FOUND);
 out:
 	json_decref(j);
 	return st;
@@ -1016,15 +913,15 @@ sq_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
 
 	if (req->payment_ref == NULL) {
 		if (req->idempotency_key == NULL) {
-			seterr(res, "square: lookup needs a key or a ref");
-			return done(res, PGW_ERROR);
+			pgwc_seterr(res, "square: lookup needs a key or a ref");
+			return pgwc_done(res, PGW_ERROR);
 		}
 		return lookup_by_key(c, req->idempotency_key, out, res);
 	}
 	st = get_payment(c, req->payment_ref, &j, res);
 	if (st == PGW_ERROR && res->http_status == 404) {
-		seterr(res, "square: no payment %s", req->payment_ref);
-		st = done(res, PGW_NOT_FOUND);
+		pgwc_seterr(res, "square: no payment %s", req->payment_ref);
+		st = pgwc_done(res, PGW_NOT_FOUND);
 	} else if (st == PGW_SUCCEEDED)
 		st = pay_result(json_object_get(j, "payment"), out, res);
 	json_decref(j);
@@ -1044,24 +941,19 @@ verify_signature(struct sq *c, const char *sig, const char *body,
 	unsigned int maclen = 0;
 	unsigned char b64[4 * EVP_MAX_MD_SIZE / 3 + 8];
 	size_t ul = strlen(c->notify_url), sl = strlen(sig);
-	char *msg;
 	int n, ok;
 
-	if ((msg = malloc(ul + body_len + 1)) == NULL) {
-		seterr(res, "square: out of memory");
+	if (pgwc_hmac_sha256(c->sigkey, c->notify_url, ul, body, body_len, NULL,
+	        0, mac, &maclen) != 0) {
+		pgwc_seterr(res, "square: out of memory");
 		return -1;
 	}
-	memcpy(msg, c->notify_url, ul);
-	memcpy(msg + ul, body, body_len);
-	HMAC(EVP_sha256(), c->sigkey, (int)strlen(c->sigkey),
-	    (unsigned char *)msg, ul + body_len, mac, &maclen);
-	free(msg);
 	n = EVP_EncodeBlock(b64, mac, (int)maclen);
 	ok = n > 0 && sl == (size_t)n && CRYPTO_memcmp(sig, b64, sl) == 0;
 	OPENSSL_cleanse(b64, sizeof(b64));
 	if (!ok) {
-		copy(res->code, sizeof(res->code), "signature_invalid");
-		seterr(res,
+		pgwc_copy(res->code, sizeof(res->code), "signature_invalid");
+		pgwc_seterr(res,
 		    "square: webhook signature does not verify for "
 		    "notification URL %s",
 		    c->notify_url);
@@ -1078,45 +970,43 @@ sq_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 	const char *sig = NULL, *type, *s;
 	json_t *j = NULL, *obj;
 	json_error_t jerr;
-	size_t i;
 	int32_t st = PGW_ERROR;
 
 	if (c->sigkey == NULL) {
-		seterr(res, "square: webhook_signature_key_file or "
-		            "webhook_signature_key_env is not configured");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "square: webhook_signature_key_file or "
+		                 "webhook_signature_key_env is not configured");
+		return pgwc_done(res, PGW_ERROR);
 	}
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, SIGNATURE_HEADER) == 0)
-			sig = req->headers[i].value;
+	sig = pgwc_header(req->headers, req->nheaders, SIGNATURE_HEADER);
 	if (sig == NULL || req->body == NULL) {
-		copy(res->code, sizeof(res->code), "signature_invalid");
-		seterr(res, "square: webhook without an " SIGNATURE_HEADER);
-		return done(res, PGW_ERROR);
+		pgwc_copy(res->code, sizeof(res->code), "signature_invalid");
+		pgwc_seterr(
+		    res, "square: webhook without an " SIGNATURE_HEADER);
+		return pgwc_done(res, PGW_ERROR);
 	}
 	if (verify_signature(c, sig, req->body, req->body_len, res) != 0)
-		return done(res, PGW_ERROR);
+		return pgwc_done(res, PGW_ERROR);
 	/* Only now, verified, is the body parsed. */
 	if ((j = json_loadb(req->body, req->body_len, 0, &jerr)) == NULL ||
 	    !json_is_object(j)) {
-		copy(res->code, sizeof(res->code), "bad_payload");
-		seterr(res, "square: webhook body is not a JSON object");
+		pgwc_copy(res->code, sizeof(res->code), "bad_payload");
+		pgwc_seterr(res, "square: webhook body is not a JSON object");
 		goto out;
 	}
-	copy(out->id, sizeof(out->id), jstr(j, "event_id"));
-	type = jstr(j, "type");
-	copy(out->type_name, sizeof(out->type_name), type);
-	out->created_ms = rfc3339_ms(jstr(j, "created_at"));
+	pgwc_copy(out->id, sizeof(out->id), pgwc_jstr(j, "event_id"));
+	type = pgwc_jstr(j, "type");
+	pgwc_copy(out->type_name, sizeof(out->type_name), type);
+	out->created_ms = rfc3339_ms(pgwc_jstr(j, "created_at"));
 	obj = json_object_get(json_object_get(j, "data"), "object");
 	out->type = PGW_EVENT_OTHER;
 	if (strncmp(type, "payment.", 8) == 0) {
 		json_t *pay = json_object_get(obj, "payment");
 
-		s = jstr(pay, "status");
-		copy(out->payment_ref, sizeof(out->payment_ref),
-		    jstr(pay, "id"));
+		s = pgwc_jstr(pay, "status");
+		pgwc_copy(out->payment_ref, sizeof(out->payment_ref),
+		    pgwc_jstr(pay, "id"));
 		out->amount =
-		    jint(json_object_get(pay, "amount_money"), "amount");
+		    pgwc_jint(json_object_get(pay, "amount_money"), "amount");
 		out->status = pay_status(s);
 		if (out->status == PGW_SUCCEEDED)
 			out->type = PGW_EVENT_PAYMENT_SUCCEEDED;
@@ -1127,11 +1017,11 @@ sq_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 	} else if (strncmp(type, "refund.", 7) == 0) {
 		json_t *rf = json_object_get(obj, "refund");
 
-		s = jstr(rf, "status");
-		copy(out->payment_ref, sizeof(out->payment_ref),
-		    jstr(rf, "payment_id"));
+		s = pgwc_jstr(rf, "status");
+		pgwc_copy(out->payment_ref, sizeof(out->payment_ref),
+		    pgwc_jstr(rf, "payment_id"));
 		out->amount =
-		    jint(json_object_get(rf, "amount_money"), "amount");
+		    pgwc_jint(json_object_get(rf, "amount_money"), "amount");
 		out->status = PGW_SUCCEEDED;
 		if (strcmp(s, "COMPLETED") == 0)
 			out->type = PGW_EVENT_REFUND_SUCCEEDED;
@@ -1142,22 +1032,24 @@ sq_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 		 * the disputed amount; type_name says which. */
 		json_t *d = json_object_get(obj, "dispute");
 
-		copy(out->payment_ref, sizeof(out->payment_ref),
-		    jstr(json_object_get(d, "disputed_payment"), "payment_id"));
+		pgwc_copy(out->payment_ref, sizeof(out->payment_ref),
+		    pgwc_jstr(
+		        json_object_get(d, "disputed_payment"), "payment_id"));
 		out->amount =
-		    jint(json_object_get(d, "amount_money"), "amount");
+		    pgwc_jint(json_object_get(d, "amount_money"), "amount");
 		out->status = PGW_SUCCEEDED;
 	}
 	if (out->id[0] == '\0' || type[0] == '\0') {
-		copy(res->code, sizeof(res->code), "bad_payload");
-		seterr(res, "square: webhook event without an event_id or a "
-		            "type");
+		pgwc_copy(res->code, sizeof(res->code), "bad_payload");
+		pgwc_seterr(res,
+		    "square: webhook event without an event_id or a "
+		    "type");
 		goto out;
 	}
 	st = PGW_SUCCEEDED;
 out:
 	json_decref(j);
-	return done(res, st);
+	return pgwc_done(res, st);
 }
 
 static const struct pgw_plugin square_plugin = {

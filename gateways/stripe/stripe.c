@@ -3,18 +3,16 @@
  * form-encoded v1 API (https://docs.stripe.com/api), through the host's HTTP
  * service. See gateways/stripe/README. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "gateway.h"
+#include "pgw_common.h"
 
 #define DEFAULT_API_BASE   "https://api.stripe.com"
 #define DEFAULT_JS_URL     "https://js.stripe.com/v3"
@@ -71,57 +69,6 @@ static const struct pgw_conf_key sp_config[] = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void seterr(struct pgw_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-seterr(struct pgw_result *res, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (res->err == NULL || res->errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(res->err, res->errsz, fmt, ap);
-	va_end(ap);
-}
-
-static void
-copy(char *dst, size_t dstsz, const char *src)
-{
-	snprintf(dst, dstsz, "%s", src != NULL ? src : "");
-}
-
-static int32_t
-done(struct pgw_result *res, int32_t status)
-{
-	res->status = status;
-	return status;
-}
-
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
-static int64_t
-jint(json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
 /* The id of an expandable field: the string, or the expanded object's id. */
 static const char *
 jid(json_t *o, const char *k)
@@ -129,7 +76,7 @@ jid(json_t *o, const char *k)
 	json_t *v = json_object_get(o, k);
 
 	if (json_is_object(v))
-		return jstr(v, "id");
+		return pgwc_jstr(v, "id");
 	return json_string_value(v) != NULL ? json_string_value(v) : "";
 }
 
@@ -222,9 +169,9 @@ sp_fini(void *p)
 	if (c == NULL)
 		return;
 	free(c->api_base);
-	wipe_free(c->secret);
+	pgwc_wipe_free(c->secret);
 	free(c->publishable);
-	wipe_free(c->whsec);
+	pgwc_wipe_free(c->whsec);
 	free(c->js_url);
 	free(c->api_version);
 	free(c);
@@ -235,16 +182,12 @@ sp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
     void **ctx, char *err, size_t errsz)
 {
 	struct sp *c;
-	size_t i, len;
+	size_t i;
 	int nsecret = 0, nwh = 0;
-	const char *p, *e;
 
 	*ctx = NULL;
-	if (host == NULL || host->size < sizeof(struct pgw_host) ||
-	    host->abi_major != PGW_ABI_MAJOR) {
-		snprintf(err, errsz, "stripe: incompatible host services");
+	if (pgwc_host_ok(host, "stripe", err, errsz) != 0)
 		return PGW_ERROR;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errsz, "stripe: out of memory");
 		return PGW_ERROR;
@@ -291,15 +234,9 @@ sp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		else if (strcmp(k, "js_url") == 0)
 			dst = &c->js_url;
 		else if (strcmp(k, "timeout_ms") == 0) {
-			long long t = strtoll(v, NULL, 10);
-
-			if (t < 100 || t > 120000) {
-				snprintf(err, errsz,
-				    "%s: timeout_ms must be 100 to 120000",
-				    kv[i].where);
+			if (pgwc_conf_timeout(v, kv[i].where, &c->timeout_ms,
+			        err, errsz) != 0)
 				goto err;
-			}
-			c->timeout_ms = (uint32_t)t;
 		} else if (strcmp(k, "lookup_window_hours") == 0) {
 			long long h = strtoll(v, NULL, 10);
 
@@ -343,20 +280,13 @@ sp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		snprintf(err, errsz, "stripe: out of memory");
 		goto err;
 	}
-	len = strlen(c->api_base);
-	while (len > 0 && c->api_base[len - 1] == '/')
-		c->api_base[--len] = '\0';
+	pgwc_trim_slash(c->api_base);
 	/* The widget's origin: scheme://host[:port] of js_url. */
-	p = strstr(c->js_url, "://");
-	e = p != NULL ? strchr(p + 3, '/') : NULL;
-	len = e != NULL ? (size_t)(e - c->js_url) : strlen(c->js_url);
-	if (p == NULL || len >= sizeof(c->origin) ||
-	    strlen(c->js_url) >= PGW_URL_MAX) {
+	if (strlen(c->js_url) >= PGW_URL_MAX ||
+	    pgwc_origin(c->js_url, c->origin, sizeof(c->origin)) != 0) {
 		snprintf(err, errsz, "stripe: bad js_url");
 		goto err;
 	}
-	memcpy(c->origin, c->js_url, len);
-	c->origin[len] = '\0';
 	*ctx = c;
 	return PGW_SUCCEEDED;
 err:
@@ -391,35 +321,22 @@ decline_message(const char *code)
 static int32_t
 card_error(json_t *e, struct pgw_result *res)
 {
-	const char *code = jstr(e, "code");
-	const char *dc = jstr(e, "decline_code");
+	const char *code = pgwc_jstr(e, "code");
+	const char *dc = pgwc_jstr(e, "decline_code");
 
 	if (strcmp(code, "authentication_required") == 0 ||
 	    strcmp(dc, "authentication_required") == 0) {
-		copy(res->code, sizeof(res->code), "authentication_required");
-		copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		pgwc_copy(
+		    res->code, sizeof(res->code), "authentication_required");
+		pgwc_copy(res->message, sizeof(res->message), AUTH_MESSAGE);
 		return PGW_REQUIRES_ACTION;
 	}
-	copy(res->code, sizeof(res->code), dc[0] != '\0' ? dc : code);
+	pgwc_copy(res->code, sizeof(res->code), dc[0] != '\0' ? dc : code);
 	if (res->code[0] == '\0')
-		copy(res->code, sizeof(res->code), "card_declined");
-	copy(res->message, sizeof(res->message), decline_message(res->code));
+		pgwc_copy(res->code, sizeof(res->code), "card_declined");
+	pgwc_copy(
+	    res->message, sizeof(res->message), decline_message(res->code));
 	return PGW_DECLINED;
-}
-
-/* Makes a fresh random idempotency key for a POST the caller gave none. */
-static int
-random_key(struct sp *c, char *out, size_t outsz)
-{
-	unsigned char r[16];
-	size_t i;
-
-	if (outsz < 2 * sizeof(r) + 5 || c->host->random(c->host, r, sizeof(r)))
-		return -1;
-	memcpy(out, "pgw-", 4);
-	for (i = 0; i < sizeof(r); i++)
-		snprintf(out + 4 + 2 * i, 3, "%02x", r[i]);
-	return 0;
 }
 
 /*
@@ -440,31 +357,30 @@ call(struct sp *c, const char *method, const char *path, struct tb *body,
 	struct pgw_http_header h[4];
 	struct pgw_http_request req;
 	struct pgw_http_response resp;
-	char url[PGW_URL_MAX * 2], auth[4200], herr[512], rkey[64];
+	char url[PGW_URL_MAX * 2], auth[4200], rkey[64];
 	json_t *j = NULL, *e;
 	json_error_t jerr;
 	int32_t o, st = PGW_ERROR;
 	int is_get = strcmp(method, "GET") == 0;
-	size_t nh = 0, i;
+	size_t nh = 0;
 
 	*out = NULL;
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	resp.size = sizeof(resp);
-	herr[0] = '\0';
 	if (body != NULL && body->failed) {
-		seterr(res, "stripe: out of memory");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "stripe: out of memory");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->api_base, path) >=
 	    sizeof(url)) {
-		seterr(res, "stripe: URL too long");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "stripe: URL too long");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	if (!is_get && idem == NULL) {
-		if (random_key(c, rkey, sizeof(rkey)) != 0) {
-			seterr(res, "stripe: no randomness for a key");
-			return done(res, PGW_ERROR);
+		if (pgwc_random_key(c->host, rkey, sizeof(rkey)) != 0) {
+			pgwc_seterr(res, "stripe: no randomness for a key");
+			return pgwc_done(res, PGW_ERROR);
 		}
 		idem = rkey;
 	}
@@ -489,67 +405,46 @@ call(struct sp *c, const char *method, const char *path, struct tb *body,
 	req.body = body != NULL ? body->p : NULL;
 	req.body_len = body != NULL ? body->n : 0;
 	req.timeout_ms = c->timeout_ms;
-	o = c->host->http(c->host, &req, &resp, herr, sizeof(herr));
+	o = pgwc_http(c->host, "stripe", &req, path, &resp, res, &st);
 	OPENSSL_cleanse(auth, sizeof(auth));
-	res->http_status = resp.status;
-	if (o == PGW_HTTP_NOT_SENT) {
-		copy(res->code, sizeof(res->code), "network_error");
-		seterr(res, "stripe: %s %s: %s", method, path, herr);
-		st = PGW_RETRYABLE;
+	if (!o)
 		goto out;
-	}
-	if (o == PGW_HTTP_NO_ANSWER) {
-		copy(res->code, sizeof(res->code), "no_answer");
-		seterr(res, "stripe: %s %s: %s", method, path, herr);
-		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
-		goto out;
-	}
-	if (o != PGW_HTTP_OK) {
-		seterr(res, "stripe: %s %s: %s", method, path, herr);
-		st = PGW_ERROR;
-		goto out;
-	}
 	j = json_loadb(resp.body, resp.body_len, 0, &jerr);
 	e = json_object_get(j, "error");
 	if (resp.status == 429) {
-		for (i = 0; i < resp.nheaders; i++)
-			if (strcasecmp(resp.headers[i].name, "Retry-After") ==
-			    0)
-				res->retry_after_ms =
-				    (uint32_t)strtoul(
-				        resp.headers[i].value, NULL, 10) *
-				    1000;
-		copy(res->code, sizeof(res->code),
-		    e != NULL && jstr(e, "code")[0] ? jstr(e, "code")
-		                                    : "rate_limit");
-		seterr(res, "stripe: %s %s: rate limited (429)", method, path);
+		pgwc_rate_limited("stripe", method, path, &resp, res);
+		pgwc_copy(res->code, sizeof(res->code),
+		    e != NULL && pgwc_jstr(e, "code")[0] ? pgwc_jstr(e, "code")
+		                                         : "rate_limit");
 		st = PGW_RETRYABLE;
 		goto out;
 	}
 	if (resp.status >= 500 || resp.status == 409 || resp.status < 200 ||
 	    (resp.status < 300 && !json_is_object(j))) {
-		copy(res->code, sizeof(res->code),
-		    e != NULL && jstr(e, "code")[0] ? jstr(e, "code")
-		                                    : "bad_answer");
-		seterr(res, "stripe: %s %s: HTTP %d%s%s", method, path,
+		pgwc_copy(res->code, sizeof(res->code),
+		    e != NULL && pgwc_jstr(e, "code")[0] ? pgwc_jstr(e, "code")
+		                                         : "bad_answer");
+		pgwc_seterr(res, "stripe: %s %s: HTTP %d%s%s", method, path,
 		    (int)resp.status, e != NULL ? ": " : "",
-		    e != NULL ? jstr(e, "message") : "");
+		    e != NULL ? pgwc_jstr(e, "message") : "");
 		st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
 		goto out;
 	}
-	if (resp.status >= 400 && strcmp(jstr(e, "type"), "card_error") == 0) {
+	if (resp.status >= 400 &&
+	    strcmp(pgwc_jstr(e, "type"), "card_error") == 0) {
 		st = card_error(e, res);
-		seterr(res, "stripe: %s %s: HTTP %d card_error %s", method,
+		pgwc_seterr(res, "stripe: %s %s: HTTP %d card_error %s", method,
 		    path, (int)resp.status, res->code);
 		goto out;
 	}
 	if (resp.status >= 400) {
-		copy(res->code, sizeof(res->code),
-		    e != NULL && jstr(e, "code")[0] ? jstr(e, "code")
-		                                    : jstr(e, "type"));
-		seterr(res, "stripe: %s %s: HTTP %d %s: %s", method, path,
-		    (int)resp.status, e != NULL ? jstr(e, "type") : "",
-		    e != NULL ? jstr(e, "message") : "no error body");
+		pgwc_copy(res->code, sizeof(res->code),
+		    e != NULL && pgwc_jstr(e, "code")[0]
+		        ? pgwc_jstr(e, "code")
+		        : pgwc_jstr(e, "type"));
+		pgwc_seterr(res, "stripe: %s %s: HTTP %d %s: %s", method, path,
+		    (int)resp.status, e != NULL ? pgwc_jstr(e, "type") : "",
+		    e != NULL ? pgwc_jstr(e, "message") : "no error body");
 		st = PGW_ERROR;
 		goto out;
 	}
@@ -557,7 +452,7 @@ call(struct sp *c, const char *method, const char *path, struct tb *body,
 out:
 	*out = j;
 	c->host->http_free(c->host, &resp);
-	return done(res, st);
+	return pgwc_done(res, st);
 }
 
 /* ---- operations ---------------------------------------------------------- */
@@ -580,10 +475,11 @@ sp_create_customer(void *p, const struct pgw_customer_req *req,
 	st =
 	    call(c, "POST", "/v1/customers", &b, req->idempotency_key, &j, res);
 	if (st == PGW_SUCCEEDED) {
-		copy(out->id, sizeof(out->id), jstr(j, "id"));
+		pgwc_copy(out->id, sizeof(out->id), pgwc_jstr(j, "id"));
 		if (strncmp(out->id, "cus_", 4) != 0) {
-			seterr(res, "stripe: customer answer without an id");
-			st = done(res, PGW_ERROR);
+			pgwc_seterr(
+			    res, "stripe: customer answer without an id");
+			st = pgwc_done(res, PGW_ERROR);
 		}
 	}
 	json_decref(j);
@@ -596,12 +492,12 @@ sp_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
 {
 	struct sp *c = p;
 
-	copy(out->script_url, sizeof(out->script_url), c->js_url);
-	copy(out->origin, sizeof(out->origin), c->origin);
-	copy(out->public_key, sizeof(out->public_key), c->publishable);
-	copy(out->mode, sizeof(out->mode),
+	pgwc_copy(out->script_url, sizeof(out->script_url), c->js_url);
+	pgwc_copy(out->origin, sizeof(out->origin), c->origin);
+	pgwc_copy(out->public_key, sizeof(out->public_key), c->publishable);
+	pgwc_copy(out->mode, sizeof(out->mode),
 	    strncmp(c->publishable, "pk_live_", 8) == 0 ? "live" : "test");
-	return done(res, PGW_SUCCEEDED);
+	return pgwc_done(res, PGW_SUCCEEDED);
 }
 
 /* Fills a card from a PaymentMethod object's "card" hash. */
@@ -610,10 +506,10 @@ fill_card(json_t *pm, struct pgw_card *out)
 {
 	json_t *card = json_object_get(pm, "card");
 
-	copy(out->brand, sizeof(out->brand), jstr(card, "brand"));
-	copy(out->last4, sizeof(out->last4), jstr(card, "last4"));
-	out->exp_month = (int32_t)jint(card, "exp_month");
-	out->exp_year = (int32_t)jint(card, "exp_year");
+	pgwc_copy(out->brand, sizeof(out->brand), pgwc_jstr(card, "brand"));
+	pgwc_copy(out->last4, sizeof(out->last4), pgwc_jstr(card, "last4"));
+	out->exp_month = (int32_t)pgwc_jint(card, "exp_month");
+	out->exp_year = (int32_t)pgwc_jint(card, "exp_year");
 }
 
 /* Saves the card of a Stripe.js PaymentMethod (pm_...) for off-session use
@@ -630,8 +526,9 @@ sp_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	int32_t st;
 
 	if (req->customer_id == NULL || req->token == NULL) {
-		seterr(res, "stripe: save_card needs a customer and a token");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(
+		    res, "stripe: save_card needs a customer and a token");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	form(&b, "customer", req->customer_id);
 	form(&b, "payment_method", req->token);
@@ -643,31 +540,32 @@ sp_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	    c, "POST", "/v1/setup_intents", &b, req->idempotency_key, &j, res);
 	if (st != PGW_SUCCEEDED)
 		goto out;
-	status = jstr(j, "status");
+	status = pgwc_jstr(j, "status");
 	pm = json_object_get(j, "payment_method");
 	if (strcmp(status, "succeeded") == 0 && json_is_object(pm)) {
-		copy(out->payment_method, sizeof(out->payment_method),
-		    jstr(pm, "id"));
+		pgwc_copy(out->payment_method, sizeof(out->payment_method),
+		    pgwc_jstr(pm, "id"));
 		fill_card(pm, out);
 	} else if (strcmp(status, "requires_action") == 0) {
-		copy(res->code, sizeof(res->code), "authentication_required");
-		copy(res->message, sizeof(res->message),
+		pgwc_copy(
+		    res->code, sizeof(res->code), "authentication_required");
+		pgwc_copy(res->message, sizeof(res->message),
 		    "Your bank needs you to confirm this card before it can "
 		    "be saved.");
-		seterr(res, "stripe: SetupIntent %s requires action",
-		    jstr(j, "id"));
-		st = done(res, PGW_REQUIRES_ACTION);
+		pgwc_seterr(res, "stripe: SetupIntent %s requires action",
+		    pgwc_jstr(j, "id"));
+		st = pgwc_done(res, PGW_REQUIRES_ACTION);
 	} else if (strcmp(status, "requires_payment_method") == 0 ||
 	           strcmp(status, "canceled") == 0) {
 		json_t *e = json_object_get(j, "last_setup_error");
 
-		st = done(res, card_error(e, res));
-		seterr(res, "stripe: SetupIntent %s: %s", jstr(j, "id"),
-		    res->code);
+		st = pgwc_done(res, card_error(e, res));
+		pgwc_seterr(res, "stripe: SetupIntent %s: %s",
+		    pgwc_jstr(j, "id"), res->code);
 	} else {
-		seterr(
-		    res, "stripe: SetupIntent %s is %s", jstr(j, "id"), status);
-		st = done(res, PGW_PENDING);
+		pgwc_seterr(res, "stripe: SetupIntent %s is %s",
+		    pgwc_jstr(j, "id"), status);
+		st = pgwc_done(res, PGW_PENDING);
 	}
 out:
 	json_decref(j);
@@ -680,7 +578,7 @@ out:
 static int32_t
 pi_status(json_t *pi)
 {
-	const char *s = jstr(pi, "status");
+	const char *s = pgwc_jstr(pi, "status");
 	json_t *e = json_object_get(pi, "last_payment_error");
 
 	if (strcmp(s, "succeeded") == 0)
@@ -689,8 +587,9 @@ pi_status(json_t *pi)
 		return PGW_REQUIRES_ACTION;
 	if (strcmp(s, "requires_payment_method") == 0 ||
 	    strcmp(s, "canceled") == 0) {
-		if (strcmp(jstr(e, "code"), "authentication_required") == 0 ||
-		    strcmp(jstr(e, "decline_code"),
+		if (strcmp(pgwc_jstr(e, "code"), "authentication_required") ==
+		        0 ||
+		    strcmp(pgwc_jstr(e, "decline_code"),
 		        "authentication_required") == 0)
 			return PGW_REQUIRES_ACTION;
 		return PGW_DECLINED;
@@ -703,34 +602,34 @@ pi_status(json_t *pi)
 static void
 fill_payment(json_t *pi, struct pgw_payment *out)
 {
-	const char *cur = jstr(pi, "currency");
+	const char *cur = pgwc_jstr(pi, "currency");
 	json_t *ch = json_object_get(pi, "latest_charge");
 	json_t *pm = json_object_get(pi, "payment_method");
 	json_t *e = json_object_get(pi, "last_payment_error");
 	const char *dc;
 	size_t i;
 
-	copy(out->ref, sizeof(out->ref), jstr(pi, "id"));
+	pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(pi, "id"));
 	out->status = pi_status(pi);
-	out->amount = jint(pi, "amount");
+	out->amount = pgwc_jint(pi, "amount");
 	for (i = 0; cur[i] != '\0' && i + 1 < sizeof(out->currency); i++)
 		out->currency[i] = (char)toupper((unsigned char)cur[i]);
 	out->currency[i] = '\0';
 	out->amount_refunded =
-	    json_is_object(ch) ? jint(ch, "amount_refunded") : 0;
-	copy(out->idempotency_key, sizeof(out->idempotency_key),
-	    jstr(json_object_get(pi, "metadata"), "idempotency_key"));
-	copy(out->card.payment_method, sizeof(out->card.payment_method),
+	    json_is_object(ch) ? pgwc_jint(ch, "amount_refunded") : 0;
+	pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
+	    pgwc_jstr(json_object_get(pi, "metadata"), "idempotency_key"));
+	pgwc_copy(out->card.payment_method, sizeof(out->card.payment_method),
 	    jid(pi, "payment_method"));
 	if (json_is_object(pm))
 		fill_card(pm, &out->card);
 	else if (json_is_object(ch)) /* its details hold a "card" too */
 		fill_card(
 		    json_object_get(ch, "payment_method_details"), &out->card);
-	dc = jstr(e, "decline_code");
-	copy(out->decline_code, sizeof(out->decline_code),
-	    dc[0] != '\0' ? dc : jstr(e, "code"));
-	out->created_ms = jint(pi, "created") * 1000;
+	dc = pgwc_jstr(e, "decline_code");
+	pgwc_copy(out->decline_code, sizeof(out->decline_code),
+	    dc[0] != '\0' ? dc : pgwc_jstr(e, "code"));
+	out->created_ms = pgwc_jint(pi, "created") * 1000;
 }
 
 /* After a PaymentIntent answer: the operation's status and res text. */
@@ -739,16 +638,17 @@ pi_result(json_t *pi, struct pgw_payment *out, struct pgw_result *res)
 {
 	fill_payment(pi, out);
 	if (out->status == PGW_REQUIRES_ACTION) {
-		copy(res->code, sizeof(res->code), "authentication_required");
-		copy(res->message, sizeof(res->message), AUTH_MESSAGE);
-		seterr(res, "stripe: PaymentIntent %s needs authentication",
-		    out->ref);
+		pgwc_copy(
+		    res->code, sizeof(res->code), "authentication_required");
+		pgwc_copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		pgwc_seterr(res,
+		    "stripe: PaymentIntent %s needs authentication", out->ref);
 	} else if (out->status == PGW_DECLINED) {
 		card_error(json_object_get(pi, "last_payment_error"), res);
-		seterr(res, "stripe: PaymentIntent %s declined (%s)", out->ref,
-		    res->code);
+		pgwc_seterr(res, "stripe: PaymentIntent %s declined (%s)",
+		    out->ref, res->code);
 	}
-	return done(res, out->status);
+	return pgwc_done(res, out->status);
 }
 
 static int32_t
@@ -766,10 +666,11 @@ sp_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	    req->amount <= 0 || req->idempotency_key == NULL ||
 	    (req->payment_method == NULL) == (req->token == NULL) ||
 	    (req->save_card && req->customer_id == NULL)) {
-		seterr(res, "stripe: charge needs an amount, a 3-letter "
-		            "currency, an idempotency key and exactly one of "
-		            "payment_method or token (save_card: a customer)");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res,
+		    "stripe: charge needs an amount, a 3-letter "
+		    "currency, an idempotency key and exactly one of "
+		    "payment_method or token (save_card: a customer)");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	for (i = 0; i < 4; i++)
 		cur[i] = (char)tolower((unsigned char)req->currency[i]);
@@ -790,10 +691,10 @@ sp_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	form(&b, "metadata[idempotency_key]", req->idempotency_key);
 	form(&b, "expand[0]", "latest_charge");
 	form(&b, "expand[1]", "payment_method");
-	copy(out->idempotency_key, sizeof(out->idempotency_key),
+	pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
 	    req->idempotency_key);
 	out->amount = req->amount;
-	copy(out->currency, sizeof(out->currency), req->currency);
+	pgwc_copy(out->currency, sizeof(out->currency), req->currency);
 	st = call(c, "POST", "/v1/payment_intents", &b, req->idempotency_key,
 	    &j, res);
 	if (st == PGW_SUCCEEDED)
@@ -806,9 +707,9 @@ sp_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 		if (json_is_object(pi)) {
 			char code[PGW_CODE_MAX];
 
-			copy(code, sizeof(code), res->code);
+			pgwc_copy(code, sizeof(code), res->code);
 			fill_payment(pi, out);
-			copy(
+			pgwc_copy(
 			    out->decline_code, sizeof(out->decline_code), code);
 		}
 		out->status = st;
@@ -833,8 +734,8 @@ sp_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 
 	if (req->payment_ref == NULL || req->idempotency_key == NULL ||
 	    req->amount < 0) {
-		seterr(res, "stripe: refund needs a payment and a key");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "stripe: refund needs a payment and a key");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	form(&b, "payment_intent", req->payment_ref);
 	if (req->amount > 0)
@@ -843,11 +744,11 @@ sp_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 	if (req->reason != NULL)
 		form(&b, "metadata[reason]", req->reason);
 	st = call(c, "POST", "/v1/refunds", &b, req->idempotency_key, &j, res);
-	copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
+	pgwc_copy(out->payment_ref, sizeof(out->payment_ref), req->payment_ref);
 	if (st == PGW_SUCCEEDED) {
-		copy(out->ref, sizeof(out->ref), jstr(j, "id"));
-		out->amount = jint(j, "amount");
-		s = jstr(j, "status");
+		pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(j, "id"));
+		out->amount = pgwc_jint(j, "amount");
+		s = pgwc_jstr(j, "status");
 		if (strcmp(s, "succeeded") == 0)
 			out->status = PGW_SUCCEEDED;
 		else if (strcmp(s, "failed") == 0 || strcmp(s, "canceled") == 0)
@@ -855,13 +756,13 @@ sp_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 		else
 			out->status = PGW_PENDING;
 		if (out->status == PGW_DECLINED) {
-			copy(res->code, sizeof(res->code),
-			    jstr(j, "failure_reason"));
-			copy(res->message, sizeof(res->message),
+			pgwc_copy(res->code, sizeof(res->code),
+			    pgwc_jstr(j, "failure_reason"));
+			pgwc_copy(res->message, sizeof(res->message),
 			    "The refund could not be made.");
-			seterr(res, "stripe: refund %s %s", out->ref, s);
+			pgwc_seterr(res, "stripe: refund %s %s", out->ref, s);
 		}
-		st = done(res, out->status);
+		st = pgwc_done(res, out->status);
 	}
 	json_decref(j);
 	free(b.p);
@@ -905,7 +806,7 @@ lookup_by_key(struct sp *c, const char *key, struct pgw_payment *out,
 		data = json_object_get(j, "data");
 		json_array_foreach(data, i, pi)
 		{
-			if (strcmp(jstr(json_object_get(pi, "metadata"),
+			if (strcmp(pgwc_jstr(json_object_get(pi, "metadata"),
 			               "idempotency_key"),
 			        key) == 0) {
 				found = pi;
@@ -921,27 +822,27 @@ lookup_by_key(struct sp *c, const char *key, struct pgw_payment *out,
 			break;
 		after.n = 0;
 		tb_enc(&after,
-		    jstr(
+		    pgwc_jstr(
 		        json_array_get(data, json_array_size(data) - 1), "id"));
 		if (after.failed) {
-			seterr(res, "stripe: out of memory");
-			st = done(res, PGW_ERROR);
+			pgwc_seterr(res, "stripe: out of memory");
+			st = pgwc_done(res, PGW_ERROR);
 			goto out;
 		}
 	}
 	if (page == LOOKUP_MAX_PAGES) {
-		seterr(res,
+		pgwc_seterr(res,
 		    "stripe: more than %d PaymentIntents in the lookup window; "
 		    "look the key up in the Dashboard",
 		    LOOKUP_PAGE * LOOKUP_MAX_PAGES);
-		st = done(res, PGW_ERROR);
+		st = pgwc_done(res, PGW_ERROR);
 		goto out;
 	}
-	seterr(res,
+	pgwc_seterr(res,
 	    "stripe: no PaymentIntent with that idempotency key in the "
 	    "last %lld hours",
 	    (long long)(c->lookup_window_s / 3600));
-	st = done(res, PGW_NOT_FOUND);
+	st = pgwc_done(res, PGW_NOT_FOUND);
 out:
 	json_decref(j);
 	free(after.p);
@@ -959,8 +860,8 @@ sp_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
 
 	if (req->payment_ref == NULL) {
 		if (req->idempotency_key == NULL) {
-			seterr(res, "stripe: lookup needs a key or a ref");
-			return done(res, PGW_ERROR);
+			pgwc_seterr(res, "stripe: lookup needs a key or a ref");
+			return pgwc_done(res, PGW_ERROR);
 		}
 		return lookup_by_key(c, req->idempotency_key, out, res);
 	}
@@ -969,13 +870,14 @@ sp_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
 	tb_puts(&path, "?expand%5B0%5D=latest_charge"
 	               "&expand%5B1%5D=payment_method");
 	if (path.failed) {
-		seterr(res, "stripe: out of memory");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res, "stripe: out of memory");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	st = call(c, "GET", path.p, NULL, NULL, &j, res);
 	if (st == PGW_ERROR && res->http_status == 404) {
-		seterr(res, "stripe: no PaymentIntent %s", req->payment_ref);
-		st = done(res, PGW_NOT_FOUND);
+		pgwc_seterr(
+		    res, "stripe: no PaymentIntent %s", req->payment_ref);
+		st = pgwc_done(res, PGW_NOT_FOUND);
 	} else if (st == PGW_SUCCEEDED)
 		st = pi_result(j, out, res);
 	json_decref(j);
@@ -1001,11 +903,9 @@ verify_signature(struct sp *c, const char *sig, const char *body,
 	char hex[2 * EVP_MAX_MD_SIZE + 1], tbuf[24] = "";
 	const char *s;
 	long long t = -1, now;
-	char *msg;
-	size_t tl, i;
 	int ok = 0, nv1 = 0;
 
-	copy(res->code, sizeof(res->code), "signature_invalid");
+	pgwc_copy(res->code, sizeof(res->code), "signature_invalid");
 	for (s = sig; *s != '\0';) {
 		size_t len = strcspn(s, ",");
 
@@ -1025,22 +925,16 @@ verify_signature(struct sp *c, const char *sig, const char *body,
 			s++;
 	}
 	if (t < 0) {
-		seterr(res, "stripe: Stripe-Signature without a timestamp");
+		pgwc_seterr(
+		    res, "stripe: Stripe-Signature without a timestamp");
 		return -1;
 	}
-	tl = strlen(tbuf);
-	if ((msg = malloc(tl + 1 + body_len)) == NULL) {
-		seterr(res, "stripe: out of memory");
+	if (pgwc_hmac_sha256(c->whsec, tbuf, strlen(tbuf), ".", 1, body,
+	        body_len, mac, &maclen) != 0) {
+		pgwc_seterr(res, "stripe: out of memory");
 		return -1;
 	}
-	memcpy(msg, tbuf, tl);
-	msg[tl] = '.';
-	memcpy(msg + tl + 1, body, body_len);
-	HMAC(EVP_sha256(), c->whsec, (int)strlen(c->whsec),
-	    (unsigned char *)msg, tl + 1 + body_len, mac, &maclen);
-	free(msg);
-	for (i = 0; i < maclen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	pgwc_hex(mac, maclen, hex);
 	for (s = sig; *s != '\0';) {
 		size_t len = strcspn(s, ",");
 
@@ -1060,7 +954,7 @@ verify_signature(struct sp *c, const char *sig, const char *body,
 	}
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (!ok) {
-		seterr(res,
+		pgwc_seterr(res,
 		    "stripe: webhook signature does not verify (%d v1 "
 		    "signature%s)",
 		    nv1, nv1 == 1 ? "" : "s");
@@ -1068,8 +962,8 @@ verify_signature(struct sp *c, const char *sig, const char *body,
 	}
 	now = (long long)(c->host->clock_ms(c->host) / 1000);
 	if (now - t > WEBHOOK_TOLERANCE || t - now > WEBHOOK_TOLERANCE) {
-		copy(res->code, sizeof(res->code), "signature_stale");
-		seterr(res,
+		pgwc_copy(res->code, sizeof(res->code), "signature_stale");
+		pgwc_seterr(res,
 		    "stripe: webhook timestamp is %llds away from now "
 		    "(tolerance %ds)",
 		    now - t, WEBHOOK_TOLERANCE);
@@ -1087,42 +981,40 @@ sp_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 	const char *sig = NULL, *type;
 	json_t *j = NULL, *obj;
 	json_error_t jerr;
-	size_t i;
 	int32_t st = PGW_ERROR;
 
 	if (c->whsec == NULL) {
-		seterr(res, "stripe: webhook_secret_file or webhook_secret_env "
-		            "is not configured");
-		return done(res, PGW_ERROR);
+		pgwc_seterr(res,
+		    "stripe: webhook_secret_file or webhook_secret_env "
+		    "is not configured");
+		return pgwc_done(res, PGW_ERROR);
 	}
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, "Stripe-Signature") == 0)
-			sig = req->headers[i].value;
+	sig = pgwc_header(req->headers, req->nheaders, "Stripe-Signature");
 	if (sig == NULL) {
-		copy(res->code, sizeof(res->code), "signature_invalid");
-		seterr(res, "stripe: webhook without a Stripe-Signature");
-		return done(res, PGW_ERROR);
+		pgwc_copy(res->code, sizeof(res->code), "signature_invalid");
+		pgwc_seterr(res, "stripe: webhook without a Stripe-Signature");
+		return pgwc_done(res, PGW_ERROR);
 	}
 	if (req->body == NULL ||
 	    verify_signature(c, sig, req->body, req->body_len, res) != 0)
-		return done(res, PGW_ERROR);
+		return pgwc_done(res, PGW_ERROR);
 	/* Only now, verified, is the body parsed. */
 	if ((j = json_loadb(req->body, req->body_len, 0, &jerr)) == NULL ||
 	    !json_is_object(j)) {
-		copy(res->code, sizeof(res->code), "bad_payload");
-		seterr(res, "stripe: webhook body is not a JSON object");
+		pgwc_copy(res->code, sizeof(res->code), "bad_payload");
+		pgwc_seterr(res, "stripe: webhook body is not a JSON object");
 		goto out;
 	}
-	copy(out->id, sizeof(out->id), jstr(j, "id"));
-	type = jstr(j, "type");
-	copy(out->type_name, sizeof(out->type_name), type);
-	out->created_ms = jint(j, "created") * 1000;
+	pgwc_copy(out->id, sizeof(out->id), pgwc_jstr(j, "id"));
+	type = pgwc_jstr(j, "type");
+	pgwc_copy(out->type_name, sizeof(out->type_name), type);
+	out->created_ms = pgwc_jint(j, "created") * 1000;
 	obj = json_object_get(json_object_get(j, "data"), "object");
 	out->type = PGW_EVENT_OTHER;
 	if (strncmp(type, "payment_intent.", 15) == 0) {
-		copy(out->payment_ref, sizeof(out->payment_ref),
-		    jstr(obj, "id"));
-		out->amount = jint(obj, "amount");
+		pgwc_copy(out->payment_ref, sizeof(out->payment_ref),
+		    pgwc_jstr(obj, "id"));
+		out->amount = pgwc_jint(obj, "amount");
 		out->status = pi_status(obj);
 		if (strcmp(type, "payment_intent.succeeded") == 0)
 			out->type = PGW_EVENT_PAYMENT_SUCCEEDED;
@@ -1133,36 +1025,37 @@ sp_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 			out->type = PGW_EVENT_PAYMENT_PENDING;
 	} else if (strcmp(type, "charge.refunded") == 0) {
 		/* A Charge: amount_refunded is the running total. */
-		copy(out->payment_ref, sizeof(out->payment_ref),
+		pgwc_copy(out->payment_ref, sizeof(out->payment_ref),
 		    jid(obj, "payment_intent"));
-		out->amount = jint(obj, "amount_refunded");
+		out->amount = pgwc_jint(obj, "amount_refunded");
 		out->status = PGW_SUCCEEDED;
 		out->type = PGW_EVENT_REFUND_SUCCEEDED;
 	} else if (strcmp(type, "refund.failed") == 0 ||
 	           (strcmp(type, "charge.refund.updated") == 0 &&
-	               strcmp(jstr(obj, "status"), "failed") == 0)) {
-		copy(out->payment_ref, sizeof(out->payment_ref),
+	               strcmp(pgwc_jstr(obj, "status"), "failed") == 0)) {
+		pgwc_copy(out->payment_ref, sizeof(out->payment_ref),
 		    jid(obj, "payment_intent"));
-		out->amount = jint(obj, "amount");
+		out->amount = pgwc_jint(obj, "amount");
 		out->status = PGW_SUCCEEDED;
 		out->type = PGW_EVENT_REFUND_FAILED;
 	} else if (strncmp(type, "charge.dispute.", 15) == 0) {
 		/* No dispute type in ABI 1.0: OTHER, with the payment and
 		 * the disputed amount; type_name says which. */
-		copy(out->payment_ref, sizeof(out->payment_ref),
+		pgwc_copy(out->payment_ref, sizeof(out->payment_ref),
 		    jid(obj, "payment_intent"));
-		out->amount = jint(obj, "amount");
+		out->amount = pgwc_jint(obj, "amount");
 		out->status = PGW_SUCCEEDED;
 	}
 	if (out->id[0] == '\0' || type[0] == '\0') {
-		copy(res->code, sizeof(res->code), "bad_payload");
-		seterr(res, "stripe: webhook event without an id or a type");
+		pgwc_copy(res->code, sizeof(res->code), "bad_payload");
+		pgwc_seterr(
+		    res, "stripe: webhook event without an id or a type");
 		goto out;
 	}
 	st = PGW_SUCCEEDED;
 out:
 	json_decref(j);
-	return done(res, st);
+	return pgwc_done(res, st);
 }
 
 static const struct pgw_plugin stripe_plugin = {
