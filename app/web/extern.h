@@ -105,9 +105,7 @@ void h_payment_methods(struct ctx *);
 void h_card_new_form(struct ctx *);
 void h_card_new(struct ctx *);
 void h_card_default(struct ctx *);
-/* pages.c */
-void h_billing_documents(struct ctx *);
-void h_history(struct ctx *);
+/* webhook.c: processor notifications. */
 void h_webhook(struct ctx *);
 /* docs.c: Billing Documents (list, Download, Print), Payment History. */
 void h_docs_list(struct ctx *);
