@@ -4,7 +4,8 @@ sbin_PROGRAMS += portald portalctl
 portald_SOURCES = app/cmd/portald.c
 portald_LDADD = $(PORTAL_LIBS)
 
-portalctl_SOURCES = app/cmd/portalctl.c app/cmd/portalctl_docs.c \
+portalctl_SOURCES = app/cmd/portalctl.c app/cmd/cmd_db.c app/cmd/cmd_db.h \
+	app/cmd/portalctl_docs.c \
 	app/cmd/portalctl_docs.h app/cmd/portalctl_autopay.c \
 	app/cmd/portalctl_autopay.h
 portalctl_LDADD = $(PORTAL_LIBS)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd/cmd_db.h"
 #include "billing/billing.h"
 #include "cmd/portalctl_autopay.h"
 #include "cmd/portalctl_docs.h"
@@ -270,27 +271,15 @@ static int
 open_db(struct ctx *c)
 {
 	struct db_params p;
-	const struct conf_database *d;
 	char err[512], *pw = NULL;
 	size_t pwn = 0;
 	int rc = -1;
 
 	if (load_conf(c) != 0)
 		return -1;
-	d = &c->conf->database;
-	memset(&p, 0, sizeof(p));
-	p.socket = d->socket;
-	p.host = d->host;
-	p.port = (unsigned int)d->port;
-	p.user = d->user;
-	p.name = d->name;
-	if (d->password.path != NULL || d->password.env != NULL) {
-		if (conf_secret_read(
-		        &d->password, &pw, &pwn, err, sizeof(err)) != PS_OK) {
-			fail(c, "database password: %s", err);
-			goto out;
-		}
-		p.password = pw;
+	if (cmd_db_params(c->conf, &p, &pw, &pwn, err, sizeof(err)) != PS_OK) {
+		fail(c, "%s", err);
+		goto out;
 	}
 	if (db_open(&p, &c->db, err, sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd/cmd_db.h"
 #include "billing/autopay.h"
 #include "billing/billing.h"
 #include "cmd/portalctl_autopay.h"
@@ -147,20 +148,10 @@ load(struct actx *c)
 	}
 	conf_diag_free(&d);
 	log_set_level((enum log_level)c->conf->log_level);
-	memset(&c->p, 0, sizeof(c->p));
-	c->p.socket = c->conf->database.socket;
-	c->p.host = c->conf->database.host;
-	c->p.port = (unsigned int)c->conf->database.port;
-	c->p.user = c->conf->database.user;
-	c->p.name = c->conf->database.name;
-	if (c->conf->database.password.path != NULL ||
-	    c->conf->database.password.env != NULL) {
-		if (conf_secret_read(&c->conf->database.password, &c->pw,
-		        &c->pwn, err, sizeof(err)) != PS_OK) {
-			fail(c, "database password: %s", err);
-			return -1;
-		}
-		c->p.password = c->pw;
+	if (cmd_db_params(c->conf, &c->p, &c->pw, &c->pwn, err, sizeof(err)) !=
+	    PS_OK) {
+		fail(c, "%s", err);
+		return -1;
 	}
 	if (db_open(&c->p, &c->db, err, sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd/cmd_db.h"
 #include "cmd/portalctl_docs.h"
 #include "conf/conf.h"
 #include "db/db.h"
@@ -171,7 +172,6 @@ open_all(struct dctx *c)
 {
 	struct conf_diag d;
 	struct db_params p;
-	const struct conf_database *cd;
 	char err[512], *pw = NULL;
 	size_t pwn = 0;
 	int rc = -1;
@@ -187,20 +187,9 @@ open_all(struct dctx *c)
 		return -1;
 	}
 	conf_diag_free(&d);
-	cd = &c->conf->database;
-	memset(&p, 0, sizeof(p));
-	p.socket = cd->socket;
-	p.host = cd->host;
-	p.port = (unsigned int)cd->port;
-	p.user = cd->user;
-	p.name = cd->name;
-	if (cd->password.path != NULL || cd->password.env != NULL) {
-		if (conf_secret_read(
-		        &cd->password, &pw, &pwn, err, sizeof(err)) != PS_OK) {
-			dfail(c, "database password: %s", err);
-			goto out;
-		}
-		p.password = pw;
+	if (cmd_db_params(c->conf, &p, &pw, &pwn, err, sizeof(err)) != PS_OK) {
+		dfail(c, "%s", err);
+		goto out;
 	}
 	if (db_open(&p, &c->db, err, sizeof(err)) != PS_OK) {
 		dfail(c, "%s", err);
