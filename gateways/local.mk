@@ -72,7 +72,7 @@ TESTS += tests/gateway/check_loader tests/gateway/run.sh \
 dist_noinst_SCRIPTS += tests/gateway/run.sh tests/gateway/example.sh \
 	tests/gateway/example-portald.sh \
 	tests/sim/sim.sh tests/sim/tokenizer.sh
-dist_noinst_DATA += tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs \
+dist_noinst_DATA += tests/gateway/gateway-1.0.h tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs \
 	tests/sim/check-sim.mjs tests/sim/check-tokenizer.mjs \
 	gateways/example/example.c gateways/example/Makefile
 
