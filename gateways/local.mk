@@ -37,7 +37,7 @@ GW_TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere \
 check_LTLIBRARIES += tests/gateway/good.la tests/gateway/badmagic.la \
 	tests/gateway/badmajor.la tests/gateway/shortsize.la \
 	tests/gateway/noentry.la tests/gateway/initfail.la \
-	tests/gateway/liar.la
+	tests/gateway/liar.la tests/gateway/v11.la tests/gateway/init2fail.la
 tests_gateway_good_la_SOURCES = tests/gateway/testplugin.c
 tests_gateway_good_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_GOOD
 tests_gateway_good_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
@@ -60,6 +60,12 @@ tests_gateway_initfail_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
 tests_gateway_liar_la_SOURCES = tests/gateway/testplugin.c
 tests_gateway_liar_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_LIAR
 tests_gateway_liar_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+tests_gateway_v11_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_v11_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_V11
+tests_gateway_v11_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
+tests_gateway_init2fail_la_SOURCES = tests/gateway/testplugin.c
+tests_gateway_init2fail_la_CFLAGS = $(AM_CFLAGS) -DVARIANT_INIT2FAIL
+tests_gateway_init2fail_la_LDFLAGS = $(GW_TEST_PLUGIN_LDFLAGS)
 
 check_PROGRAMS += tests/gateway/check_loader
 tests_gateway_check_loader_SOURCES = tests/gateway/check_loader.c

@@ -127,6 +127,19 @@ enum pgw_status gw_webhook(struct gw_instance *inst,
     const struct pgw_webhook_req *req, struct pgw_event *out,
     struct pgw_result *res, char *err, size_t errsz);
 
+/* ABI 1.1: complete a charge or card save that answered REQUIRES_ACTION,
+ * after the browser performed res->action (see pgw_complete_req): req
+ * carries the original request (same idempotency key) and the action's
+ * ref. As gw_charge/gw_save_card otherwise; a plugin without completion
+ * (a 1.0 plugin, or complete_* NULL) answers PGW_ERROR code
+ * "unsupported". */
+enum pgw_status gw_complete_charge(struct gw_instance *inst,
+    const struct pgw_complete_req *req, struct pgw_payment *out,
+    struct pgw_result *res, char *err, size_t errsz);
+enum pgw_status gw_complete_save_card(struct gw_instance *inst,
+    const struct pgw_complete_req *req, struct pgw_card *out,
+    struct pgw_result *res, char *err, size_t errsz);
+
 /* Returns a static upper-case name of s ("SUCCEEDED", ...). */
 const char *gw_status_str(int32_t s);
 
@@ -150,6 +163,12 @@ typedef int32_t (*gw_http_hook_fn)(void *arg, const struct pgw_host *host,
     const struct pgw_http_request *req, struct pgw_http_response *resp,
     char *err, size_t errsz);
 void gw_host_set_http_hook(struct pgw_host *h, gw_http_hook_fn fn, void *arg);
+/* The one transport-to-status mapping (pgw_host.http_call): outcome (an
+ * enum pgw_http_outcome) of a request with method that got HTTP status
+ * http (0 = none): PGW_SUCCEEDED (an answer to read), PGW_RETRYABLE (not
+ * sent; 429; a GET/HEAD without answer or with 5xx), PGW_UNKNOWN (another
+ * method sent without answer or answered 5xx) or PGW_ERROR (misuse). */
+int32_t gw_host_http_status(int32_t outcome, const char *method, int32_t http);
 /* The real libcurl request of host services (see pgw_host.http). */
 int32_t gw_host_http_real(const struct pgw_host *host,
     const struct pgw_http_request *req, struct pgw_http_response *resp,

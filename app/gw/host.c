@@ -1,6 +1,8 @@
 /* host.c: the services the portal offers gateway plugins: HTTP through
  * libcurl (TLS verified, no redirects, bounded), redacted logging, clock and
- * randomness. */
+ * randomness, and (ABI 1.1) the one transport-to-status mapping, JSON
+ * lookup and quoting, form encoding, HMAC-SHA256, constant-time compare and
+ * header lookup, so outside plugins need no private copies. */
 #include <sys/random.h>
 
 #include <errno.h>
@@ -8,10 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "gw/gw.h"
 
@@ -559,6 +565,221 @@ host_http_free(const struct pgw_host *h, struct pgw_http_response *resp)
 	resp_reset(resp);
 }
 
+static const char *
+host_header(const struct pgw_host *h, const struct pgw_http_header *hd,
+    size_t n, const char *name)
+{
+	const char *v = NULL;
+	size_t i;
+
+	(void)h;
+	for (i = 0; hd != NULL && name != NULL && i < n; i++)
+		if (hd[i].name != NULL && strcasecmp(hd[i].name, name) == 0)
+			v = hd[i].value;
+	return v;
+}
+
+/* Writes "METHOD URL-without-query: why" into res->err. */
+static void
+call_err(const struct pgw_host *h, const struct pgw_http_request *req,
+    struct pgw_result *res, const char *why)
+{
+	char u[PGW_URL_MAX];
+
+	if (res->err == NULL || res->errsz == 0)
+		return;
+	snprintf(u, sizeof(u), "%s", req->url != NULL ? req->url : "");
+	u[strcspn(u, "?#")] = '\0';
+	snprintf(res->err, res->errsz, "%s %s: %s",
+	    req->method != NULL ? req->method : "?", u, why);
+	gw_redact(h, res->err);
+}
+
+int32_t
+gw_host_http_status(int32_t outcome, const char *method, int32_t http)
+{
+	int read = method != NULL &&
+	           (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+
+	switch (outcome) {
+	case PGW_HTTP_OK:
+		if (http == 429)
+			return PGW_RETRYABLE;
+		if (http >= 500)
+			return read ? PGW_RETRYABLE : PGW_UNKNOWN;
+		return PGW_SUCCEEDED;
+	case PGW_HTTP_NOT_SENT:
+		return PGW_RETRYABLE;
+	case PGW_HTTP_NO_ANSWER:
+		return read ? PGW_RETRYABLE : PGW_UNKNOWN;
+	}
+	return PGW_ERROR;
+}
+
+static int32_t
+host_http_call(const struct pgw_host *h, const struct pgw_http_request *req,
+    struct pgw_http_response *resp, struct pgw_result *res)
+{
+	char herr[512], why[600];
+	const char *code = "", *ra;
+	int32_t o, st;
+
+	herr[0] = '\0';
+	o = h->http(h, req, resp, herr, sizeof(herr));
+	res->http_status = resp->status;
+	st = gw_host_http_status(o, req->method, resp->status);
+	if (o == PGW_HTTP_OK && st != PGW_SUCCEEDED) {
+		if (resp->status == 429) {
+			code = "rate_limited";
+			ra = host_header(
+			    h, resp->headers, resp->nheaders, "Retry-After");
+			if (ra != NULL)
+				res->retry_after_ms =
+				    (uint32_t)strtoul(ra, NULL, 10) * 1000;
+		} else
+			code = "server_error";
+		snprintf(herr, sizeof(herr), "HTTP %d", (int)resp->status);
+	} else if (o == PGW_HTTP_NOT_SENT)
+		code = "network_error";
+	else if (o == PGW_HTTP_NO_ANSWER)
+		code = "no_answer";
+	else if (o != PGW_HTTP_OK)
+		code = "misuse";
+	if (st != PGW_SUCCEEDED) {
+		snprintf(res->code, sizeof(res->code), "%s", code);
+		snprintf(why, sizeof(why), "%s",
+		    herr[0] != '\0' ? herr : "request failed");
+		call_err(h, req, res, why);
+	}
+	res->status = st;
+	return st;
+}
+
+static int32_t
+host_json_get(const struct pgw_host *h, const char *json, size_t len,
+    const char *path, char *out, size_t outsz)
+{
+	json_t *root, *v;
+	json_error_t jerr;
+	char seg[128], *dump = NULL;
+	const char *p = path, *e;
+	int32_t rc = 0;
+
+	(void)h;
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((root = json_loadb(json, len, JSON_DECODE_ANY, &jerr)) == NULL)
+		return -1;
+	v = root;
+	while (v != NULL && p != NULL && *p != '\0') {
+		size_t n;
+
+		e = strchr(p, '.');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (n >= sizeof(seg)) {
+			v = NULL;
+			break;
+		}
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		if (json_is_array(v) && n > 0 && strspn(seg, "0123456789") == n)
+			v = json_array_get(v, strtoul(seg, NULL, 10));
+		else
+			v = json_object_get(v, seg);
+		p = e != NULL ? e + 1 : NULL;
+	}
+	if (v == NULL)
+		goto out;
+	rc = 1;
+	if (outsz == 0)
+		goto out;
+	if (json_is_string(v))
+		snprintf(out, outsz, "%s", json_string_value(v));
+	else if ((dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL)
+		snprintf(out, outsz, "%s", dump);
+out:
+	free(dump);
+	json_decref(root);
+	return rc;
+}
+
+static int32_t
+host_json_quote(
+    const struct pgw_host *h, const char *s, char *out, size_t outsz)
+{
+	json_t *j;
+	char *d = NULL;
+	int32_t rc = -1;
+
+	(void)h;
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((j = json_string(s != NULL ? s : "")) != NULL &&
+	    (d = json_dumps(j, JSON_ENCODE_ANY)) != NULL && strlen(d) < outsz) {
+		memcpy(out, d, strlen(d) + 1);
+		rc = 0;
+	}
+	free(d);
+	json_decref(j);
+	return rc;
+}
+
+static int32_t
+host_form_encode(
+    const struct pgw_host *h, const char *s, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	(void)h;
+	if (outsz == 0)
+		return -1;
+	for (i = 0; s != NULL && s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+		    ch == '_' || ch == '~') {
+			if (o + 1 >= outsz)
+				goto full;
+			out[o++] = (char)ch;
+		} else {
+			if (o + 3 >= outsz)
+				goto full;
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+full:
+	out[0] = '\0';
+	return -1;
+}
+
+static int32_t
+host_hmac_sha256(const struct pgw_host *h, const void *key, size_t keylen,
+    const void *msg, size_t msglen, unsigned char *mac)
+{
+	unsigned int ml = 0;
+
+	(void)h;
+	if (keylen > INT32_MAX ||
+	    HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, mac, &ml) ==
+	        NULL ||
+	    ml != 32)
+		return -1;
+	return 0;
+}
+
+static int32_t
+host_mem_equal(const struct pgw_host *h, const void *a, const void *b, size_t n)
+{
+	(void)h;
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
 struct pgw_host *
 gw_host_new(const char *tag)
 {
@@ -583,6 +804,13 @@ gw_host_new(const char *tag)
 	h->clock_ms = host_clock_ms;
 	h->random = host_random;
 	h->opaque = st;
+	h->http_call = host_http_call;
+	h->json_get = host_json_get;
+	h->json_quote = host_json_quote;
+	h->form_encode = host_form_encode;
+	h->hmac_sha256 = host_hmac_sha256;
+	h->mem_equal = host_mem_equal;
+	h->header = host_header;
 	return h;
 }
 

@@ -54,6 +54,9 @@ gw_status_str(int32_t s)
 	return "INVALID";
 }
 
+static void res_init(struct pgw_result *res, char *err, size_t errsz);
+static void widget_normalize(struct gw_instance *inst, struct pgw_widget *w);
+
 /* Problem list: lines appended to err[errsz]. */
 struct problems {
 	char *err;
@@ -517,6 +520,7 @@ gw_instance_new(struct gw_module *m, const char *practice,
 	char tag[256], perr[512], v1[160], v2[300];
 	size_t i, nkv = 0;
 	int32_t irc;
+	struct pgw_result ires;
 
 	*out = NULL;
 	perr[0] = '\0';
@@ -601,7 +605,18 @@ gw_instance_new(struct gw_module *m, const char *practice,
 	inst->p = p;
 	inst->serialize = !(p->caps & PGW_CAP_THREADSAFE);
 	pthread_mutex_init(&inst->lock, NULL);
-	irc = p->init(inst->host, kv, nkv, &inst->ctx, perr, sizeof(perr));
+	if (p->abi_minor >= 1 && p->init2 != NULL) {
+		/* 1.1: init reports like every operation. */
+		res_init(&ires, perr, sizeof(perr));
+		irc = p->init2(inst->host, kv, nkv, &inst->ctx, &ires);
+		perr[sizeof(perr) - 1] = '\0';
+		if (irc == PGW_SUCCEEDED && inst->ctx == NULL) {
+			snprintf(perr, sizeof(perr), "init2 stored no context");
+			irc = PGW_ERROR;
+		}
+	} else
+		irc = p->init(
+		    inst->host, kv, nkv, &inst->ctx, perr, sizeof(perr));
 	if (irc != PGW_SUCCEEDED) {
 		gw_redact(inst->host, perr);
 		errbuf_set(err, errsz,
@@ -732,6 +747,39 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Keeps res->action only for REQUIRES_ACTION, terminated and bounded. */
+static void
+action_check(int32_t rc, struct pgw_result *res)
+{
+	struct pgw_next_action *a = &res->action;
+	uint32_t i;
+
+	if (rc != PGW_REQUIRES_ACTION || a->type < PGW_ACTION_NONE ||
+	    a->type > PGW_ACTION_REDIRECT) {
+		memset(a, 0, sizeof(*a));
+		return;
+	}
+	a->kind[sizeof(a->kind) - 1] = '\0';
+	a->ref[sizeof(a->ref) - 1] = '\0';
+	a->url[sizeof(a->url) - 1] = '\0';
+	if (a->nvalues > PGW_ACTION_VALUES_MAX)
+		a->nvalues = PGW_ACTION_VALUES_MAX;
+	for (i = 0; i < PGW_ACTION_VALUES_MAX; i++) {
+		a->values[i].name[sizeof(a->values[i].name) - 1] = '\0';
+		a->values[i].value[sizeof(a->values[i].value) - 1] = '\0';
+	}
+}
+
+/* 1.1: the payment's own state is the returned status when that is one. */
+static void
+payment_status(struct gw_instance *inst, int32_t rc, struct pgw_payment *out)
+{
+	if (inst->p->abi_minor >= 1 &&
+	    (rc == PGW_SUCCEEDED || rc == PGW_DECLINED || rc == PGW_PENDING ||
+	        rc == PGW_REQUIRES_ACTION))
+		out->status = rc;
+}
+
 /* Checks the returned status, NUL-terminates text fields, logs. */
 static enum pgw_status
 finish(struct gw_instance *inst, const char *op, int32_t rc,
@@ -745,6 +793,10 @@ finish(struct gw_instance *inst, const char *op, int32_t rc,
 	res->message[sizeof(res->message) - 1] = '\0';
 	if (res->err != NULL && res->errsz > 0)
 		res->err[res->errsz - 1] = '\0';
+	/* 1.1: the return value is the one status; 1.0: both must agree. */
+	if (ok && inst->p->abi_minor >= 1)
+		res->status = rc;
+	action_check(rc, res);
 	if (!ok || rc != res->status) {
 		errbuf_set(res->err, res->errsz,
 		    "gateway plugin %s: %s returned status %d (result says "
@@ -825,11 +877,55 @@ gw_card_widget(struct gw_instance *inst, struct pgw_widget *out,
 	if (inst->p->card_widget == NULL)
 		return unsupported(inst, "card_widget", res);
 	CALL(inst, inst->p->card_widget(inst->ctx, out, res));
-	out->script_url[sizeof(out->script_url) - 1] = '\0';
-	out->origin[sizeof(out->origin) - 1] = '\0';
-	out->public_key[sizeof(out->public_key) - 1] = '\0';
-	out->mode[sizeof(out->mode) - 1] = '\0';
+	widget_normalize(inst, out);
 	return finish(inst, "card_widget", rc, res, 0, t0);
+}
+
+/* Terminates the widget's text, bounds its counts, and for a 1.0 plugin
+ * derives the 1.1 members from the 1.0 ones. */
+static void
+widget_normalize(struct gw_instance *inst, struct pgw_widget *w)
+{
+	static const int32_t dirs[] = {
+	    PGW_CSP_SCRIPT, PGW_CSP_FRAME, PGW_CSP_CONNECT};
+	uint32_t i;
+
+	w->script_url[sizeof(w->script_url) - 1] = '\0';
+	w->origin[sizeof(w->origin) - 1] = '\0';
+	w->public_key[sizeof(w->public_key) - 1] = '\0';
+	w->mode[sizeof(w->mode) - 1] = '\0';
+	if (inst->p->abi_minor < 1) {
+		memset(
+		    w->sdk, 0, sizeof(*w) - offsetof(struct pgw_widget, sdk));
+		snprintf(w->sdk, sizeof(w->sdk), "%s", inst->p->name);
+		if (w->public_key[0] != '\0') {
+			snprintf(w->values[0].name, sizeof(w->values[0].name),
+			    "publishable_key");
+			snprintf(w->values[0].value, sizeof(w->values[0].value),
+			    "%s", w->public_key);
+			w->nvalues = 1;
+		}
+		for (i = 0; w->origin[0] != '\0' && i < 3; i++) {
+			w->origins[i].directive = dirs[i];
+			snprintf(w->origins[i].origin,
+			    sizeof(w->origins[i].origin), "%.255s", w->origin);
+		}
+		w->norigins = w->origin[0] != '\0' ? 3 : 0;
+		return;
+	}
+	w->sdk[sizeof(w->sdk) - 1] = '\0';
+	if (w->nvalues > PGW_WIDGET_VALUES_MAX)
+		w->nvalues = PGW_WIDGET_VALUES_MAX;
+	if (w->norigins > PGW_WIDGET_ORIGINS_MAX)
+		w->norigins = PGW_WIDGET_ORIGINS_MAX;
+	for (i = 0; i < PGW_WIDGET_VALUES_MAX; i++) {
+		w->values[i].name[sizeof(w->values[i].name) - 1] = '\0';
+		w->values[i].value[sizeof(w->values[i].value) - 1] = '\0';
+	}
+	for (i = 0; i < PGW_WIDGET_ORIGINS_MAX; i++)
+		w->origins[i].origin[sizeof(w->origins[i].origin) - 1] = '\0';
+	if (w->sdk[0] == '\0')
+		snprintf(w->sdk, sizeof(w->sdk), "%s", inst->p->name);
 }
 
 static void
@@ -885,6 +981,7 @@ gw_charge(struct gw_instance *inst, const struct pgw_charge_req *req,
 	}
 	CALL(inst, inst->p->charge(inst->ctx, req, out, res));
 	payment_terminate(out);
+	payment_status(inst, rc, out);
 	return finish(inst, "charge", rc, res, 1, t0);
 }
 
@@ -907,6 +1004,9 @@ gw_refund(struct gw_instance *inst, const struct pgw_refund_req *req,
 		return finish(inst, "refund", PGW_ERROR, res, 0, t0);
 	}
 	CALL(inst, inst->p->refund(inst->ctx, req, out, res));
+	if (inst->p->abi_minor >= 1 &&
+	    (rc == PGW_SUCCEEDED || rc == PGW_PENDING || rc == PGW_DECLINED))
+		out->status = rc;
 	out->ref[sizeof(out->ref) - 1] = '\0';
 	out->payment_ref[sizeof(out->payment_ref) - 1] = '\0';
 	return finish(inst, "refund", rc, res, 1, t0);
@@ -930,6 +1030,7 @@ gw_lookup(struct gw_instance *inst, const struct pgw_lookup_req *req,
 	}
 	CALL(inst, inst->p->lookup(inst->ctx, req, out, res));
 	payment_terminate(out);
+	payment_status(inst, rc, out);
 	return finish(inst, "lookup", rc, res, 0, t0);
 }
 
@@ -948,4 +1049,61 @@ gw_webhook(struct gw_instance *inst, const struct pgw_webhook_req *req,
 	out->type_name[sizeof(out->type_name) - 1] = '\0';
 	out->payment_ref[sizeof(out->payment_ref) - 1] = '\0';
 	return finish(inst, "webhook", rc, res, 0, t0);
+}
+
+/* The completion operations exist for a 1.1 plugin that sets them. */
+#define HAS_OP(inst, m) ((inst)->p->abi_minor >= 1 && (inst)->p->m != NULL)
+
+enum pgw_status
+gw_complete_charge(struct gw_instance *inst, const struct pgw_complete_req *req,
+    struct pgw_payment *out, struct pgw_result *res, char *err, size_t errsz)
+{
+	const struct pgw_charge_req *c = req != NULL ? req->charge : NULL;
+	int64_t t0 = now_ms();
+	int32_t rc;
+
+	PREP(out);
+	out->card.size = sizeof(out->card);
+	if (!HAS_OP(inst, complete_charge))
+		return unsupported(inst, "complete_charge", res);
+	if (c == NULL || req->ref == NULL || req->ref[0] == '\0' ||
+	    c->amount <= 0 || c->currency == NULL ||
+	    c->idempotency_key == NULL || c->idempotency_key[0] == '\0' ||
+	    (c->payment_method == NULL) == (c->token == NULL)) {
+		res->status = PGW_ERROR;
+		errbuf_set(err, errsz,
+		    "complete_charge needs the action's ref and the original "
+		    "charge request (amount, currency, idempotency key, one "
+		    "card source)");
+		return finish(inst, "complete_charge", PGW_ERROR, res, 0, t0);
+	}
+	CALL(inst, inst->p->complete_charge(inst->ctx, req, out, res));
+	payment_terminate(out);
+	payment_status(inst, rc, out);
+	return finish(inst, "complete_charge", rc, res, 1, t0);
+}
+
+enum pgw_status
+gw_complete_save_card(struct gw_instance *inst,
+    const struct pgw_complete_req *req, struct pgw_card *out,
+    struct pgw_result *res, char *err, size_t errsz)
+{
+	int64_t t0 = now_ms();
+	int32_t rc;
+
+	PREP(out);
+	if (!HAS_OP(inst, complete_save_card))
+		return unsupported(inst, "complete_save_card", res);
+	if (req == NULL || req->save == NULL || req->ref == NULL ||
+	    req->ref[0] == '\0') {
+		res->status = PGW_ERROR;
+		errbuf_set(err, errsz,
+		    "complete_save_card needs the action's ref and the "
+		    "original save_card request");
+		return finish(
+		    inst, "complete_save_card", PGW_ERROR, res, 0, t0);
+	}
+	CALL(inst, inst->p->complete_save_card(inst->ctx, req, out, res));
+	card_terminate(out);
+	return finish(inst, "complete_save_card", rc, res, 0, t0);
 }

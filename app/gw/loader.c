@@ -24,6 +24,10 @@ struct gw_module {
 #define PLUGIN_SIZE_1_0                         \
 	(offsetof(struct pgw_plugin, webhook) + \
 	    sizeof(((struct pgw_plugin *)0)->webhook))
+/* Size of the ABI 1.1 descriptor: what a plugin of minor >= 1 covers. */
+#define PLUGIN_SIZE_1_1                                    \
+	(offsetof(struct pgw_plugin, complete_save_card) + \
+	    sizeof(((struct pgw_plugin *)0)->complete_save_card))
 
 static int
 name_ok(const char *name)
@@ -99,7 +103,7 @@ gw_module_open(const char *plugindir, const char *path, struct gw_module **out,
 	enum pstatus rc = PS_INVALID;
 	struct stat sb;
 	void *dl = NULL;
-	size_t dl_len;
+	size_t dl_len, need;
 	char *slash;
 	const char *shown = path != NULL ? path : "(null)";
 
@@ -200,16 +204,17 @@ gw_module_open(const char *plugindir, const char *path, struct gw_module **out,
 		    (unsigned)PGW_ABI_MAJOR);
 		goto err;
 	}
-	if (p->size < PLUGIN_SIZE_1_0 ||
-	    (p->abi_minor > PGW_ABI_MINOR &&
-	        p->size < sizeof(struct pgw_plugin))) {
+	/* 1.0 plugins cover the 1.0 descriptor, 1.1 ones (and any later
+	 * minor: append-only, the host reads only what it knows) the 1.1
+	 * descriptor. */
+	need = p->abi_minor >= 1 ? (size_t)PLUGIN_SIZE_1_1
+	                         : (size_t)PLUGIN_SIZE_1_0;
+	if (p->size < need) {
 		errbuf_set(err, errsz,
 		    "gateway plugin %s: descriptor size %u is shorter than "
 		    "ABI %u.%u requires (%zu)",
 		    shown, (unsigned)p->size, (unsigned)p->abi_major,
-		    (unsigned)p->abi_minor,
-		    p->abi_minor > PGW_ABI_MINOR ? sizeof(struct pgw_plugin)
-		                                 : (size_t)PLUGIN_SIZE_1_0);
+		    (unsigned)p->abi_minor, need);
 		goto err;
 	}
 	if (!name_ok(p->name)) {
@@ -219,11 +224,11 @@ gw_module_open(const char *plugindir, const char *path, struct gw_module **out,
 		    shown);
 		goto err;
 	}
-	if (p->init == NULL || p->fini == NULL || p->charge == NULL ||
-	    p->lookup == NULL) {
+	if ((p->init == NULL && (p->abi_minor < 1 || p->init2 == NULL)) ||
+	    p->fini == NULL || p->charge == NULL || p->lookup == NULL) {
 		errbuf_set(err, errsz,
-		    "gateway plugin %s: init, fini, charge and lookup are "
-		    "required",
+		    "gateway plugin %s: init (or, ABI 1.1, init2), fini, "
+		    "charge and lookup are required",
 		    shown);
 		goto err;
 	}

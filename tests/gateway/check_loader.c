@@ -240,6 +240,100 @@ START_TEST(test_init_fails_unloads)
 }
 END_TEST
 
+/* ABI 1.1: init2 reports through the result, file:line included. */
+START_TEST(test_init2_fails)
+{
+	struct gw_module *m = NULL;
+	struct gw_instance *inst = NULL;
+	struct gw_conf_item it = {"name", "x", "p.yaml", 3, 9};
+	char err[1024];
+	const char *p = install(TP("init2fail"), "init2fail.so", 0644);
+
+	ck_assert_int_eq(load(p, &m, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(gw_module_plugin(m)->abi_minor, 1);
+	ck_assert_int_eq(
+	    gw_instance_new(m, "lakeside", &it, 1, &inst, err, sizeof(err)),
+	    PS_ERROR);
+	ck_assert(inst == NULL);
+	ck_assert_msg(strstr(err, "init failed: p.yaml:3:9: the test plugin "
+	                          "refuses it") != NULL,
+	    "%s", err);
+}
+END_TEST
+
+/* ABI 1.1: the return value is the only status (the plugin sets neither
+ * res->status nor out->status), the widget's values and origins, the next
+ * action and its completion; REQUIRES_ACTION leaves no stale action on the
+ * next call. */
+START_TEST(test_v11_plugin)
+{
+	struct gw_module *m = NULL;
+	struct gw_instance *inst = NULL;
+	struct gw_conf_item it = {"name", "x", "p.yaml", 3, 9};
+	struct pgw_charge_req r;
+	struct pgw_complete_req cr;
+	struct pgw_payment pay;
+	struct pgw_widget w;
+	struct pgw_result res;
+	char err[1024];
+	const char *p = install(TP("v11"), "v11.so", 0644);
+
+	ck_assert_int_eq(load(p, &m, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(
+	    gw_instance_new(m, "v", &it, 1, &inst, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(
+	    gw_card_widget(inst, &w, &res, err, sizeof(err)), PGW_SUCCEEDED);
+	ck_assert_int_eq(res.status, PGW_SUCCEEDED);
+	ck_assert_str_eq(w.sdk, "example");
+	ck_assert_uint_eq(w.nvalues, 2);
+	ck_assert_str_eq(w.values[1].name, "site");
+	ck_assert_uint_eq(w.norigins, 2);
+	ck_assert_int_eq(w.origins[1].directive, PGW_CSP_CONNECT);
+	ck_assert_str_eq(w.origins[1].origin, "https://api.example.test");
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.amount = 3184;
+	r.currency = "EUR";
+	r.idempotency_key = "k-3ds";
+	r.token = "tok_3ds";
+	ck_assert_int_eq(gw_charge(inst, &r, &pay, &res, err, sizeof(err)),
+	    PGW_REQUIRES_ACTION);
+	ck_assert_int_eq(res.status, PGW_REQUIRES_ACTION);
+	ck_assert_int_eq(pay.status, PGW_REQUIRES_ACTION);
+	ck_assert_int_eq(res.action.type, PGW_ACTION_SDK);
+	ck_assert_str_eq(res.action.kind, "example.verify");
+	ck_assert_str_eq(res.action.values[0].value, "cs_test_1");
+
+	memset(&cr, 0, sizeof(cr));
+	cr.size = sizeof(cr);
+	cr.ref = "pay_3ds";
+	cr.charge = &r;
+	cr.action_result = "failed";
+	ck_assert_int_eq(
+	    gw_complete_charge(inst, &cr, &pay, &res, err, sizeof(err)),
+	    PGW_DECLINED);
+	ck_assert_int_eq(pay.status, PGW_DECLINED);
+	ck_assert_int_eq(res.action.type, PGW_ACTION_NONE);
+	cr.action_result = "passed";
+	ck_assert_int_eq(
+	    gw_complete_charge(inst, &cr, &pay, &res, err, sizeof(err)),
+	    PGW_SUCCEEDED);
+	ck_assert_int_eq(pay.status, PGW_SUCCEEDED);
+	ck_assert_str_eq(pay.ref, "pay_3ds");
+	cr.ref = NULL; /* misuse: no ref */
+	ck_assert_int_eq(
+	    gw_complete_charge(inst, &cr, &pay, &res, err, sizeof(err)),
+	    PGW_ERROR);
+	r.amount = 100;
+	ck_assert_int_eq(
+	    gw_charge(inst, &r, &pay, &res, err, sizeof(err)), PGW_SUCCEEDED);
+	ck_assert_int_eq(res.status, PGW_SUCCEEDED);
+	ck_assert_int_eq(res.action.type, PGW_ACTION_NONE);
+	gw_instance_free(inst);
+}
+END_TEST
+
 static const struct pgw_plugin *
 good_plugin(struct gw_module **m)
 {
@@ -698,6 +792,8 @@ loader_suite(void)
 	tcase_add_test(tc, test_missing);
 	tcase_add_test(tc, test_plugin_path);
 	tcase_add_test(tc, test_init_fails_unloads);
+	tcase_add_test(tc, test_init2_fails);
+	tcase_add_test(tc, test_v11_plugin);
 	tcase_add_test(tc, test_conf_check);
 	tcase_add_test(tc, test_conf_from_node);
 	tcase_add_test(tc, test_secret_file_redacted);
