@@ -55,9 +55,36 @@
 //   POST /__admin/reset
 // Stand-in Stripe.js: GET /v3 serves a small script implementing the part
 // of Stripe.js a card page uses: Stripe(pk).elements().create('card')
-// .mount(el) and stripe.createPaymentMethod({type: 'card', card: element})
-// -> Promise<{paymentMethod} | {error}>; the card fields live in an iframe
-// of this origin (GET /v3/card-frame), so the page never sees the number.
+// .mount(el), stripe.createPaymentMethod({type: 'card', card: element})
+// -> Promise<{paymentMethod} | {error}>, stripe.confirmCardSetup(secret,
+// {payment_method}), stripe.handleNextAction({clientSecret}) and
+// stripe.confirmCardPayment(secret, {payment_method}) -> Promise<
+// {paymentIntent} | {setupIntent} | {error}>. The card fields live in an
+// iframe of the script's origin (GET /v3/card-frame), so the page never
+// sees the number.
+//
+// Origins, as Stripe's own (https://docs.stripe.com/security/guide#content-
+// security-policy): the simulator listens on three ports, printed before
+// "listening" as "origin js URL", "origin hooks URL", "origin api URL":
+//   js    (--js-port, like js.stripe.com): the script /v3 and the card
+//         element frame;
+//   hooks (--hooks-port, like hooks.stripe.com): the 3-D Secure challenge
+//         frame GET /3ds/challenge (buttons "Complete authentication" and
+//         "Fail authentication", as Stripe's test page);
+//   api   (--port, like api.stripe.com): the API, which the page's script
+//         and the frames call too (publishable key as "key" in the body or
+//         query, CORS open), and the test/admin endpoints.
+// A page that loads the script from the api port (one origin) gets every
+// frame and call from that one origin, as before.
+// 3-D Secure: POST /v1/payment_intents/:id/confirm (secret key, or the
+// publishable key with client_secret) confirms a PaymentIntent on session;
+// POST /v1/3ds/authenticate {intent, client_secret, key, outcome} is what
+// the challenge frame posts; POST /__test/authenticate {intent, outcome}
+// does the same without a browser. outcome "succeed": a PaymentIntent is
+// charged (one charge) and succeeds, a SetupIntent attaches its card and
+// succeeds; "fail": requires_payment_method with last_payment_error
+// (last_setup_error) code payment_intent_authentication_failure
+// (setup_intent_authentication_failure); nothing charged.
 
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -77,8 +104,12 @@ const opt = {
   publishableKey: flag('--publishable-key', 'pk_test_stripesim'),
   webhookSecret: flag('--webhook-secret', process.env.STRIPE_SIM_WEBHOOK_SECRET ?? 'whsec_stripesim'),
   webhookUrl: flag('--webhook-url', ''),
+  jsPort: Number(flag('--js-port', '0')),
+  hooksPort: Number(flag('--hooks-port', '0')),
   quiet: args.includes('--quiet'),
 };
+// The three origins, set once listening.
+const origins = { js: '', hooks: '', api: '' };
 if (!Number.isInteger(opt.port) || opt.port < 0 || opt.port > 65535) {
   console.error(`stripe-sim: bad port ${opt.port}`);
   process.exit(2);
@@ -388,27 +419,35 @@ function createSetupIntent(p) {
   si.client_secret = `${si.id}_secret_${crypto.randomBytes(8).toString('hex')}`;
   if (pm) si.status = 'requires_confirmation';
   if (confirm) {
-    if (cust && pm.customer && pm.customer !== cust.id) attach(pm, cust); // throws
-    if (pm._behaviour === 'authenticate') {
-      si.status = 'requires_action';
-      si.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: {} };
-      pm._used = true;
-    } else if (DECLINES[pm._behaviour] && pm._behaviour !== 'charge_fails') {
-      const d = DECLINES[pm._behaviour];
-      si.status = 'requires_payment_method';
-      si.last_setup_error = { type: 'card_error', ...d, payment_method: pmView(pm) };
-      pm._used = true;
-      db.setupIntents.set(si.id, si);
-      throw cardError(d, { setup_intent: setupIntentView(si, []) });
-    } else {
-      if (cust) attach(pm, cust);
-      else pm._used = true;
-      si.status = 'succeeded';
-      emitEvent('setup_intent.succeeded', setupIntentView(si, []));
-    }
+    db.setupIntents.set(si.id, si);
+    setupConfirm(si, pm);
   }
   db.setupIntents.set(si.id, si);
   return setupIntentView(si, expand);
+}
+
+// Confirms SetupIntent si with card pm: requires_action for the 3-D Secure
+// card, a card_error (thrown) for a declining one, else attached.
+function setupConfirm(si, pm) {
+  const cust = si.customer ? getCustomer(si.customer) : null;
+  if (cust && pm.customer && pm.customer !== cust.id) attach(pm, cust); // throws
+  si.last_setup_error = null;
+  if (pm._behaviour === 'authenticate') {
+    si.status = 'requires_action';
+    si.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect',
+                       stripe_js: `${origins.hooks}/3ds/challenge?intent=${si.id}` } };
+  } else if (DECLINES[pm._behaviour] && pm._behaviour !== 'charge_fails') {
+    const d = DECLINES[pm._behaviour];
+    si.status = 'requires_payment_method';
+    si.last_setup_error = { type: 'card_error', ...d, payment_method: pmView(pm) };
+    pm._used = true;
+    throw cardError(d, { setup_intent: setupIntentView(si, []) });
+  } else {
+    if (cust) attach(pm, cust);
+    else pm._used = true;
+    si.status = 'succeeded';
+    emitEvent('setup_intent.succeeded', setupIntentView(si, []));
+  }
 }
 
 function chargeView(ch) {
@@ -462,59 +501,155 @@ function createPaymentIntent(p) {
   db.pis.set(pi.id, pi);
   db.piOrder.push(pi.id);
   if (!confirm) return piView(pi, expand);
+  return confirmPi(pi, pm, offSession, expand);
+}
 
-  const charge = (status, failure) => {
-    const ch = {
-      id: newId('ch'), object: 'charge', amount, amount_captured: status === 'succeeded' ? amount : 0,
-      amount_refunded: 0, refunded: false, currency, customer: pi.customer, payment_intent: pi.id,
-      payment_method: pm.id, status, paid: status === 'succeeded', captured: status === 'succeeded',
-      created: nowSec(), livemode: false, description: pi.description, metadata: { ...pi.metadata },
-      failure_code: failure?.code ?? null, failure_message: failure?.message ?? null,
-      outcome: { type: status === 'succeeded' ? 'authorized' : 'issuer_declined',
-                 network_status: status === 'succeeded' ? 'approved_by_network' : 'declined_by_network' },
-      payment_method_details: { type: 'card', card: { brand: pm.card.brand, last4: pm.card.last4,
-                                                      exp_month: pm.card.exp_month, exp_year: pm.card.exp_year } },
-    };
-    db.charges.set(ch.id, ch);
-    pi.latest_charge = ch.id;
-    return ch;
+// Records a charge of pi on its card (status "succeeded" or "failed").
+function piCharge(pi, pm, status, failure) {
+  const ch = {
+    id: newId('ch'), object: 'charge', amount: pi.amount, amount_captured: status === 'succeeded' ? pi.amount : 0,
+    amount_refunded: 0, refunded: false, currency: pi.currency, customer: pi.customer, payment_intent: pi.id,
+    payment_method: pm.id, status, paid: status === 'succeeded', captured: status === 'succeeded',
+    created: nowSec(), livemode: false, description: pi.description, metadata: { ...pi.metadata },
+    failure_code: failure?.code ?? null, failure_message: failure?.message ?? null,
+    outcome: { type: status === 'succeeded' ? 'authorized' : 'issuer_declined',
+               network_status: status === 'succeeded' ? 'approved_by_network' : 'declined_by_network' },
+    payment_method_details: { type: 'card', card: { brand: pm.card.brand, last4: pm.card.last4,
+                                                    exp_month: pm.card.exp_month, exp_year: pm.card.exp_year } },
   };
+  db.charges.set(ch.id, ch);
+  pi.latest_charge = ch.id;
+  return ch;
+}
+
+// The PaymentIntent succeeds: one charge, the card kept when asked.
+function piSucceed(pi, pm) {
+  const ch = piCharge(pi, pm, 'succeeded');
+  pi.status = 'succeeded';
+  pi.amount_received = pi.amount;
+  pi.next_action = null;
+  pi.last_payment_error = null;
+  if (pi.setup_future_usage && pi.customer && !pm.customer) attach(pm, getCustomer(pi.customer));
+  else if (!pm.customer) pm._used = true;
+  emitEvent('payment_intent.succeeded', piView(pi, []));
+  emitEvent('charge.succeeded', chargeView(ch));
+  return ch;
+}
+
+// Confirms pi with card pm, on or off session, as Stripe does.
+function confirmPi(pi, pm, offSession, expand) {
+  pi.payment_method = pm.id;
+  pi.last_payment_error = null;
   // An unattached PaymentMethod is spent by any confirmation, unless a
   // successful one attaches it (setup_future_usage with a customer).
   const consume = () => { if (!pm.customer) pm._used = true; };
   if (pm._behaviour === 'authenticate') {
-    consume();
     if (offSession) {
+      consume();
       const e = { code: 'authentication_required', decline_code: 'authentication_required',
                   message: 'Your card was declined. This transaction requires authentication.' };
-      charge('failed', e);
+      piCharge(pi, pm, 'failed', e);
       pi.status = 'requires_payment_method';
       pi.last_payment_error = { type: 'card_error', ...e, payment_method: pmView(pm) };
       emitEvent('payment_intent.payment_failed', piView(pi, []));
       throw cardError(e, { payment_intent: piView(pi, expand), payment_method: pmView(pm) });
     }
     pi.status = 'requires_action';
-    pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } };
+    pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect',
+                       stripe_js: `${origins.hooks}/3ds/challenge?intent=${pi.id}` } };
     emitEvent('payment_intent.requires_action', piView(pi, []));
     return piView(pi, expand);
   }
   const d = DECLINES[pm._behaviour];
   if (d) {
     consume();
-    charge('failed', d);
+    piCharge(pi, pm, 'failed', d);
     pi.status = 'requires_payment_method';
     pi.last_payment_error = { type: 'card_error', ...d, payment_method: pmView(pm) };
     emitEvent('payment_intent.payment_failed', piView(pi, []));
     throw cardError(d, { charge: pi.latest_charge, payment_intent: piView(pi, expand), payment_method: pmView(pm) });
   }
-  const ch = charge('succeeded');
-  pi.status = 'succeeded';
-  pi.amount_received = amount;
-  if (sfu && cust) attach(pm, cust);
-  else consume();
-  emitEvent('payment_intent.succeeded', piView(pi, []));
-  emitEvent('charge.succeeded', chargeView(ch));
+  piSucceed(pi, pm);
   return piView(pi, expand);
+}
+
+// POST /v1/payment_intents/:id/confirm: the server (secret key) or Stripe.js
+// (publishable key and the client secret), e.g. an off-session payment that
+// needs authentication brought back on session (confirmCardPayment).
+function confirmPaymentIntent(pi, p, isPublishable) {
+  allowOnly(p, ['payment_method', 'client_secret', 'off_session', 'return_url', 'expand', 'use_stripe_sdk']);
+  const expand = expandParam(p, PI_EXPAND);
+  if (isPublishable) checkClientSecret(pi, p.client_secret);
+  if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation')
+    throw invalid(`This PaymentIntent's status is ${pi.status}; it cannot be confirmed.`,
+                  'payment_intent_unexpected_state', undefined, { payment_intent: piView(pi, []) });
+  const pm = p.payment_method !== undefined ? resolvePm(p.payment_method)
+    : pi.payment_method ? db.pms.get(pi.payment_method) : null;
+  if (!pm) throw invalid('You must provide a payment_method to confirm.', 'parameter_missing', 'payment_method');
+  if (pm.customer && pm.customer !== pi.customer)
+    throw invalid('The provided PaymentMethod belongs to another Customer.', 'payment_method_unexpected_state', 'payment_method');
+  if (!pm.customer && pm._used)
+    throw invalid('This PaymentMethod was previously used without being attached to a Customer or was detached ' +
+                  'from a Customer, and may not be used again.', 'payment_method_unexpected_state', 'payment_method');
+  return confirmPi(pi, pm, boolParam(p, 'off_session'), expand);
+}
+
+// POST /v1/setup_intents/:id/confirm (confirmCardSetup with a card).
+function confirmSetupIntent(si, p, isPublishable) {
+  allowOnly(p, ['payment_method', 'client_secret', 'return_url', 'expand', 'use_stripe_sdk']);
+  const expand = expandParam(p, ['payment_method']);
+  if (isPublishable) checkClientSecret(si, p.client_secret);
+  if (si.status !== 'requires_payment_method' && si.status !== 'requires_confirmation')
+    throw invalid(`This SetupIntent's status is ${si.status}; it cannot be confirmed.`, 'setup_intent_unexpected_state');
+  const pm = p.payment_method !== undefined ? resolvePm(p.payment_method)
+    : si.payment_method ? db.pms.get(si.payment_method) : null;
+  if (!pm) throw invalid('You must provide a payment_method to confirm.', 'parameter_missing', 'payment_method');
+  si.payment_method = pm.id;
+  setupConfirm(si, pm);
+  return setupIntentView(si, expand);
+}
+
+function checkClientSecret(obj, secret) {
+  if (typeof secret !== 'string' || !safeEqual(secret, obj.client_secret))
+    throw invalid('The client_secret provided does not match the client_secret associated with this object.',
+                  'parameter_invalid_string', 'client_secret');
+}
+
+// The client passed or failed the 3-D Secure challenge of intent (a
+// PaymentIntent or SetupIntent in requires_action).
+function authenticate(id, outcome) {
+  if (outcome !== 'succeed' && outcome !== 'fail')
+    throw invalid('outcome must be succeed or fail', 'parameter_invalid_string', 'outcome');
+  const si = db.setupIntents.get(String(id));
+  const pi = si ? null : getPi(id, 'intent');
+  const obj = si ?? pi;
+  if (obj.status !== 'requires_action')
+    throw invalid(`This ${si ? 'SetupIntent' : 'PaymentIntent'}'s status is ${obj.status}: no challenge is open.`,
+                  `${si ? 'setup' : 'payment'}_intent_unexpected_state`);
+  const pm = db.pms.get(obj.payment_method);
+  obj.next_action = null;
+  if (outcome === 'succeed') {
+    if (pi) {
+      piSucceed(pi, pm);
+      return piView(pi, []);
+    }
+    if (si.customer) attach(pm, getCustomer(si.customer));
+    si.status = 'succeeded';
+    emitEvent('setup_intent.succeeded', setupIntentView(si, []));
+    return setupIntentView(si, []);
+  }
+  const e = { type: 'card_error', code: `${si ? 'setup' : 'payment'}_intent_authentication_failure`,
+              message: 'We are unable to authenticate your payment method. Please choose a different payment ' +
+                       'method and try again.', payment_method: pmView(pm) };
+  obj.status = 'requires_payment_method';
+  if (pi) {
+    pi.last_payment_error = e;
+    emitEvent('payment_intent.payment_failed', piView(pi, []));
+    return piView(pi, []);
+  }
+  si.last_setup_error = e;
+  emitEvent('setup_intent.setup_failed', setupIntentView(si, []));
+  return setupIntentView(si, []);
 }
 
 function getPi(id, param) {
@@ -608,7 +743,8 @@ function send(res, status, body, headers = {}) {
   if (res.writableEnded || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text),
-                          'request-id': newId('req'), 'stripe-version': '2024-06-20', ...headers });
+                          'request-id': newId('req'), 'stripe-version': '2024-06-20',
+                          'access-control-allow-origin': '*', ...headers });
   res.end(text);
 }
 
@@ -653,6 +789,7 @@ async function handleAdmin(req, res, method, path, text) {
     return send(res, 200, {
       payment_intents: db.piOrder.map((id) => piView(db.pis.get(id), ['latest_charge'])),
       charges: [...db.charges.values()].map(chargeView), refunds: [...db.refunds.values()],
+      setup_intents: [...db.setupIntents.values()].map((si) => setupIntentView(si, [])),
     });
   }
   if (method === 'GET' && path === '/__admin/events') return send(res, 200, { events: db.events });
@@ -678,6 +815,7 @@ async function handleAdmin(req, res, method, path, text) {
     faults = faultsDefault();
     return send(res, 200, { ok: true });
   }
+  if (method === 'POST' && path === '/__test/authenticate') return send(res, 200, authenticate(body.intent, body.outcome));
   if (method === 'POST' && path === '/__test/payment_methods')
     return send(res, 200, pmView(makePm(body)));
   if (method === 'POST' && (path === '/__test/webhook' || path === '/__test/dispute')) {
@@ -706,14 +844,29 @@ async function handleAdmin(req, res, method, path, text) {
   return send(res, 404, { error: { type: 'invalid_request_error', message: 'Unrecognized request URL' } });
 }
 
-async function handle(req, res) {
+async function handle(req, res, role) {
   const url = new URL(req.url, 'http://sim');
   const path = url.pathname;
   const method = req.method;
 
-  if (method === 'GET' && path === '/v3') return serveJs(res);
-  if (method === 'GET' && path === '/v3/card-frame') return serveFrame(res);
-  if (method === 'GET' && path === '/v3/card-frame.js') return serveFrameJs(res);
+  if (method === 'OPTIONS') {
+    res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST',
+                         'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+    return res.end();
+  }
+  // Each origin serves its own part; the api origin serves everything (a
+  // one-origin layout, as before the three ports).
+  if (role !== 'hooks') {
+    if (method === 'GET' && path === '/v3') return serveJs(res);
+    if (method === 'GET' && path === '/v3/card-frame') return serveFrame(res);
+    if (method === 'GET' && path === '/v3/card-frame.js') return serveFrameJs(res);
+  }
+  if (role !== 'js') {
+    if (method === 'GET' && path === '/3ds/challenge') return serveChallenge(res, url.searchParams);
+    if (method === 'GET' && path === '/3ds/challenge.js') return serveChallengeJs(res);
+  }
+  if (role !== 'api')
+    throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
 
   const text = await readBody(req);
   if (path.startsWith('/__admin/') || path.startsWith('/__test/')) return handleAdmin(req, res, method, path, text);
@@ -722,7 +875,16 @@ async function handle(req, res) {
 
   if (faults.latency_ms > 0 && method !== 'POST') await sleep(faults.latency_ms);
 
-  const key = apiKey(req);
+  const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim();
+  // Stripe.js sends the publishable key as "key" (body or query), so its
+  // calls need no CORS preflight.
+  let key = apiKey(req);
+  let keyInBody = false;
+  if (!key && method === 'GET') key = url.searchParams.get('key');
+  if (!key && method === 'POST' && ctype === 'application/x-www-form-urlencoded') {
+    key = new URLSearchParams(text).get('key');
+    keyInBody = key !== null;
+  }
   if (!key)
     throw new ApiError(401, { type: 'invalid_request_error',
       message: 'You did not provide an API key. You need to provide your API key in the Authorization header, ' +
@@ -732,15 +894,32 @@ async function handle(req, res) {
   if (!isSecret && !isPublishable)
     throw new ApiError(401, { type: 'invalid_request_error', code: 'api_key_invalid',
                               message: `Invalid API Key provided: ${String(key).slice(0, 8)}****` });
+  if (keyInBody && !isPublishable)
+    throw invalid('A secret key may not be sent in the request body.', 'secret_key_in_body');
   const v = req.headers['stripe-version'];
   if (v !== undefined && !/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(v))
     throw invalid(`Invalid Stripe API version: ${v}`, 'api_version_invalid');
 
-  if (isPublishable && !(method === 'POST' && path === '/v1/payment_methods'))
+  // What Stripe.js may do with a publishable key.
+  const PUBLIC = [/^POST \/v1\/payment_methods$/, /^GET \/v1\/(payment|setup)_intents\/\w+$/,
+                  /^POST \/v1\/(payment|setup)_intents\/\w+\/confirm$/, /^POST \/v1\/3ds\/authenticate$/];
+  if (isPublishable && (!PUBLIC.some((re) => re.test(`${method} ${path}`)) ||
+                        (method === 'GET' && !url.searchParams.get('client_secret'))))
     throw new ApiError(401, { type: 'invalid_request_error', code: 'secret_key_required',
       message: 'This API call cannot be made with a publishable API key. Please use a secret API key.' });
 
-  if (method === 'GET') return send(res, 200, get(path, url.searchParams));
+  if (method === 'GET') {
+    if (isPublishable) {
+      const m = path.match(/^\/v1\/(payment|setup)_intents\/(\w+)$/);
+      const obj = m[1] === 'payment' ? getPi(m[2], 'intent') : db.setupIntents.get(m[2]);
+      if (!obj) throw missing('setupintent', m[2], 'intent');
+      checkClientSecret(obj, url.searchParams.get('client_secret'));
+    }
+    const q = new URLSearchParams(url.searchParams);
+    q.delete('key');
+    q.delete('client_secret');
+    return send(res, 200, get(path, q));
+  }
   if (method === 'DELETE') {
     const m = path.match(/^\/v1\/customers\/(\w+)$/);
     if (!m) throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
@@ -751,7 +930,6 @@ async function handle(req, res) {
   if (method !== 'POST')
     throw new ApiError(405, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
 
-  const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim();
   if (text.length > 0 && ctype !== 'application/x-www-form-urlencoded')
     throw invalid('Invalid request: the body must be application/x-www-form-urlencoded.', 'parameter_invalid_string');
   const idem = req.headers['idempotency-key'];
@@ -761,6 +939,7 @@ async function handle(req, res) {
   if (idem !== undefined && (idem.length === 0 || idem.length > 255))
     throw invalid('Idempotency-Key must be 1 to 255 characters.', 'idempotency_key_invalid');
   const params = parseForm(text);
+  if (keyInBody) delete params.key;
 
   const fault = takeFault(method, path);
   if (fault?.rate_limit)
@@ -866,6 +1045,20 @@ function post(path, p, isPublishable) {
   if (path === '/v1/setup_intents') return createSetupIntent(p);
   if (path === '/v1/payment_intents') return createPaymentIntent(p);
   if (path === '/v1/refunds') return createRefund(p);
+  if ((m = path.match(/^\/v1\/payment_intents\/(\w+)\/confirm$/)))
+    return confirmPaymentIntent(getPi(m[1], 'intent'), p, isPublishable);
+  if ((m = path.match(/^\/v1\/setup_intents\/(\w+)\/confirm$/))) {
+    const si = db.setupIntents.get(m[1]);
+    if (!si) throw missing('setupintent', m[1], 'intent');
+    return confirmSetupIntent(si, p, isPublishable);
+  }
+  if (path === '/v1/3ds/authenticate') {
+    allowOnly(p, ['intent', 'client_secret', 'outcome']);
+    const id = String(requireParam(p, 'intent'));
+    const obj = db.setupIntents.get(id) ?? getPi(id, 'intent');
+    checkClientSecret(obj, p.client_secret);
+    return authenticate(id, p.outcome);
+  }
   if ((m = path.match(/^\/v1\/payment_methods\/(\w+)\/attach$/))) {
     allowOnly(p, ['customer', 'expand']);
     const pm = resolvePm(m[1]);
@@ -885,23 +1078,49 @@ function post(path, p, isPublishable) {
   throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (POST: ${path}).` });
 }
 
-// ---- stand-in Stripe.js ------------------------------------------------------
+// ---- stand-in Stripe.js -------------------------------------------------------
 
-const STRIPE_JS = `// Stand-in Stripe.js of the local Stripe simulator: Stripe(pk).elements()
-// .create('card'|'payment').mount(el); stripe.createPaymentMethod({type:'card',
-// card: element} | {elements}) -> {paymentMethod} | {error}. The card fields
-// live in an iframe of this origin; the page gets only the pm_ id.
+// The script, with the simulator's origins. Loaded from the js origin it
+// uses the hooks origin for challenges and the api origin for calls; loaded
+// from anywhere else (the one-origin layout) it uses that origin for all.
+// Styles are set through CSSOM, never as style attributes, so a page with a
+// strict style-src raises no CSP violation.
+function stripeJs() {
+  return `// Stand-in Stripe.js of the local Stripe simulator: Stripe(pk).elements()
+// .create('card').mount(el); createPaymentMethod, confirmCardSetup,
+// handleNextAction and confirmCardPayment. The card fields live in an
+// iframe of the script's origin; the page gets only ids.
 (function () {
   var ORIGIN = new URL(document.currentScript.src).origin;
+  var SPLIT = ORIGIN === ${JSON.stringify(origins.js)};
+  var HOOKS = SPLIT ? ${JSON.stringify(origins.hooks)} : ORIGIN;
+  var API = SPLIT ? ${JSON.stringify(origins.api)} : ORIGIN;
+  function form(o) {
+    var b = new URLSearchParams();
+    for (var k in o) if (o[k] !== undefined && o[k] !== null) b.append(k, o[k]);
+    return b.toString();
+  }
+  function api(method, path, pk, params) {
+    var opts = { method: method };
+    var url = API + path;
+    if (method === 'GET') url += '?' + form(Object.assign({ key: pk }, params));
+    else {
+      opts.headers = { 'content-type': 'application/x-www-form-urlencoded' };
+      opts.body = form(Object.assign({ key: pk }, params));
+    }
+    return fetch(url, opts).then(function (r) { return r.json(); });
+  }
+  function idOf(secret) { return String(secret || '').split('_secret_')[0]; }
   function Stripe(pk) {
     if (!(this instanceof Stripe)) return new Stripe(pk);
-    var frame = null, seq = 0, pending = {};
+    var self = this, frame = null, seq = 0, pending = {};
     window.addEventListener('message', function (ev) {
-      if (!frame || ev.origin !== ORIGIN || ev.source !== frame.contentWindow) return;
-      var m = ev.data || {}, p = pending[m.id];
-      if (!p) return;
-      delete pending[m.id];
-      p(m.error ? { error: m.error } : { paymentMethod: m.paymentMethod });
+      var m = ev.data || {};
+      if (frame && ev.origin === ORIGIN && ev.source === frame.contentWindow && pending[m.id]) {
+        var p = pending[m.id];
+        delete pending[m.id];
+        p(m.error ? { error: m.error } : { paymentMethod: m.paymentMethod });
+      }
     });
     function element() {
       return {
@@ -909,9 +1128,11 @@ const STRIPE_JS = `// Stand-in Stripe.js of the local Stripe simulator: Stripe(p
           if (typeof el === 'string') el = document.querySelector(el);
           frame = document.createElement('iframe');
           frame.src = ORIGIN + '/v3/card-frame?pk=' + encodeURIComponent(pk) + '&parent=' +
-            encodeURIComponent(window.location.origin);
+            encodeURIComponent(window.location.origin) + '&api=' + encodeURIComponent(API);
           frame.title = 'Secure card payment input frame';
-          frame.setAttribute('style', 'border:0;width:100%;height:150px');
+          frame.style.border = '0';
+          frame.style.width = '100%';
+          frame.style.height = '150px';
           el.appendChild(frame);
         },
         on: function () {}, focus: function () {}, clear: function () {},
@@ -929,22 +1150,109 @@ const STRIPE_JS = `// Stand-in Stripe.js of the local Stripe simulator: Stripe(p
         frame.contentWindow.postMessage({ type: 'stripe-sim-create', id: id }, ORIGIN);
       });
     };
+    // The challenge: a frame of the hooks origin over the page, as Stripe
+    // shows its 3-D Secure modal. Resolves 'done' or 'canceled'.
+    function challenge(intent, secret) {
+      return new Promise(function (resolve) {
+        var box = document.createElement('div'), f = document.createElement('iframe');
+        var close = document.createElement('button');
+        box.setAttribute('role', 'dialog');
+        box.setAttribute('aria-label', 'Authenticate your payment');
+        box.className = 'stripe-sim-3ds';
+        box.style.position = 'fixed';
+        box.style.left = '0'; box.style.top = '0'; box.style.right = '0'; box.style.bottom = '0';
+        box.style.background = 'rgba(0,0,0,0.5)';
+        box.style.zIndex = '2147483647';
+        f.title = '3D Secure authentication';
+        f.src = HOOKS + '/3ds/challenge?intent=' + encodeURIComponent(intent) + '&client_secret=' +
+          encodeURIComponent(secret) + '&pk=' + encodeURIComponent(pk) + '&parent=' +
+          encodeURIComponent(window.location.origin) + '&api=' + encodeURIComponent(API);
+        f.style.border = '0'; f.style.background = '#fff';
+        f.style.width = '400px'; f.style.height = '300px'; f.style.maxWidth = '95%';
+        f.style.display = 'block'; f.style.margin = '10vh auto 0';
+        close.type = 'button';
+        close.textContent = 'Cancel authentication';
+        close.style.display = 'block'; close.style.margin = '8px auto';
+        function done(how) {
+          window.removeEventListener('message', onmsg);
+          box.remove();
+          resolve(how);
+        }
+        function onmsg(ev) {
+          if (ev.origin !== HOOKS || ev.source !== f.contentWindow) return;
+          if ((ev.data || {}).type === 'stripe-sim-3ds-done') done('done');
+        }
+        window.addEventListener('message', onmsg);
+        close.addEventListener('click', function () { done('canceled'); });
+        box.appendChild(f);
+        box.appendChild(close);
+        document.body.appendChild(box);
+      });
+    }
+    function answer(kind, obj) {
+      var r = {};
+      if (obj.error) return { error: obj.error };
+      r[kind] = obj;
+      var e = obj.last_payment_error || obj.last_setup_error;
+      if (obj.status === 'requires_payment_method' && e) return { error: Object.assign({}, e, (function () {
+        var x = {}; x[kind] = obj; return x; })()) };
+      return r;
+    }
+    // Performs the next action of the intent behind secret (3-D Secure).
+    this.handleNextAction = function (opts) {
+      var secret = opts && opts.clientSecret, id = idOf(secret);
+      var kind = id.indexOf('seti_') === 0 ? 'setupIntent' : 'paymentIntent';
+      var path = (kind === 'setupIntent' ? '/v1/setup_intents/' : '/v1/payment_intents/') + id;
+      return api('GET', path, pk, { client_secret: secret }).then(function (obj) {
+        if (obj.error || obj.status !== 'requires_action') return answer(kind, obj);
+        return challenge(id, secret).then(function (how) {
+          return api('GET', path, pk, { client_secret: secret }).then(function (now) {
+            if (how === 'canceled' && now.status === 'requires_action')
+              return { error: { type: 'card_error', code: kind === 'setupIntent' ?
+                'setup_intent_authentication_failure' : 'payment_intent_authentication_failure',
+                message: 'The authentication was canceled.' } };
+            return answer(kind, now);
+          });
+        });
+      });
+    };
+    function confirmWith(kind, secret, data) {
+      var id = idOf(secret);
+      var path = (kind === 'setupIntent' ? '/v1/setup_intents/' : '/v1/payment_intents/') + id;
+      var pmp = data && data.payment_method;
+      var pmId = typeof pmp === 'string' ? Promise.resolve(pmp)
+        : pmp && pmp.card ? self.createPaymentMethod({ type: 'card', card: pmp.card }).then(function (r) {
+          if (r.error) throw r;
+          return r.paymentMethod.id;
+        }) : Promise.resolve(undefined);
+      return pmId.then(function (pm) {
+        return api('POST', path + '/confirm', pk, { client_secret: secret, payment_method: pm });
+      }).then(function (obj) {
+        if (obj.error) return { error: obj.error };
+        if (obj.status === 'requires_action') return self.handleNextAction({ clientSecret: secret });
+        return answer(kind, obj);
+      }, function (r) { return r && r.error ? r : { error: { type: 'api_connection_error', message: String(r) } }; });
+    }
+    this.confirmCardPayment = function (secret, data) { return confirmWith('paymentIntent', secret, data); };
+    this.confirmCardSetup = function (secret, data) { return confirmWith('setupIntent', secret, data); };
   }
   window.Stripe = Stripe;
 })();
 `;
+}
 
 const FRAME_JS = `(function () {
   var q = new URLSearchParams(window.location.search), pk = q.get('pk') || '', parent = q.get('parent') || '';
+  var api = q.get('api') || window.location.origin;
   function v(id) { return document.getElementById(id).value.trim(); }
   window.addEventListener('message', function (ev) {
     if (ev.origin !== parent || ev.source !== window.parent) return;
     var m = ev.data || {};
     if (m.type !== 'stripe-sim-create') return;
     var exp = v('exp').split('/');
-    var body = new URLSearchParams({ type: 'card', 'card[number]': v('number').replace(/[\\s-]/g, ''),
+    var body = new URLSearchParams({ key: pk, type: 'card', 'card[number]': v('number').replace(/[\\s-]/g, ''),
       'card[exp_month]': exp[0] || '', 'card[exp_year]': exp[1] || '', 'card[cvc]': v('cvc') });
-    fetch('/v1/payment_methods', { method: 'POST', headers: { authorization: 'Bearer ' + pk,
+    fetch(api + '/v1/payment_methods', { method: 'POST', headers: {
       'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() })
       .then(function (r) { return r.json(); })
       .then(function (j) {
@@ -958,46 +1266,109 @@ const FRAME_JS = `(function () {
 })();
 `;
 
+const CHALLENGE_JS = `(function () {
+  var q = new URLSearchParams(window.location.search);
+  var parent = q.get('parent') || '', api = q.get('api') || window.location.origin;
+  function go(outcome) {
+    var body = new URLSearchParams({ key: q.get('pk') || '', intent: q.get('intent') || '',
+      client_secret: q.get('client_secret') || '', outcome: outcome });
+    fetch(api + '/v1/3ds/authenticate', { method: 'POST', headers: {
+      'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        document.getElementById('msg').textContent = j.error ? j.error.message : 'Done.';
+        window.parent.postMessage({ type: 'stripe-sim-3ds-done', outcome: outcome }, parent);
+      });
+  }
+  document.getElementById('ok').addEventListener('click', function () { go('succeed'); });
+  document.getElementById('fail').addEventListener('click', function () { go('fail'); });
+})();
+`;
+
+const STATIC_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 function serveJs(res) {
-  res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store',
+  res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', ...STATIC_HEADERS,
                        'access-control-allow-origin': '*' });
-  res.end(STRIPE_JS);
+  res.end(stripeJs());
 }
 function serveFrameJs(res) {
-  res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', ...STATIC_HEADERS });
   res.end(FRAME_JS);
 }
-function serveFrame(res) {
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'",
-    'x-content-type-options': 'nosniff' });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Card</title>
-<style>body{font:16px system-ui,sans-serif;margin:0;padding:2px}label{display:block;font-size:14px;margin:4px 0 2px}
+function serveChallengeJs(res) {
+  res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', ...STATIC_HEADERS });
+  res.end(CHALLENGE_JS);
+}
+const PAGE_STYLE = `body{font:16px system-ui,sans-serif;margin:0;padding:2px}label{display:block;font-size:14px;margin:4px 0 2px}
 input{font:inherit;width:100%;box-sizing:border-box;padding:6px;border:1px solid #888;border-radius:4px}
-.row{display:flex;gap:8px}.row>div{flex:1}#err{color:#b00020;font-size:14px;min-height:1.2em}</style></head><body>
+.row{display:flex;gap:8px}.row>div{flex:1}#err{color:#b00020;font-size:14px;min-height:1.2em}
+button{font:inherit;margin:6px 6px 0 0;padding:6px 10px}`;
+function frameCsp() {
+  return `default-src 'none'; script-src 'self'; connect-src 'self' ${origins.api}; style-src 'unsafe-inline'`;
+}
+function serveFrame(res) {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...STATIC_HEADERS,
+    'content-security-policy': frameCsp() });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Card</title>
+<style>${PAGE_STYLE}</style></head><body>
 <label for="number">Card number</label><input id="number" autocomplete="cc-number" inputmode="numeric">
 <div class="row"><div><label for="exp">Expiry (MM/YY)</label><input id="exp" autocomplete="cc-exp"></div>
 <div><label for="cvc">CVC</label><input id="cvc" autocomplete="cc-csc" inputmode="numeric"></div></div>
 <p id="err" role="alert"></p><script src="/v3/card-frame.js"></script></body></html>
 `);
 }
+// The 3-D Secure test page, as Stripe's: the bank's challenge stand-in.
+function serveChallenge(res, q) {
+  const intent = String(q.get('intent') ?? '');
+  const obj = db.setupIntents.get(intent) ?? db.pis.get(intent);
+  const what = obj?.amount ? `a payment of ${(obj.amount / 100).toFixed(2)} ${obj.currency.toUpperCase()}`
+    : 'saving your card';
+  res.writeHead(obj ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', ...STATIC_HEADERS,
+    'content-security-policy': frameCsp() });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>3D Secure Test Page</title>
+<style>${PAGE_STYLE}</style></head><body>
+<h1>3D Secure 2 Test Page</h1><p>Your bank asks you to confirm ${what.replace(/[<&>]/g, '')}.</p>
+<button id="ok" type="button">Complete authentication</button>
+<button id="fail" type="button">Fail authentication</button>
+<p id="msg" role="status"></p><script src="/3ds/challenge.js"></script></body></html>
+`);
+}
 
 const sockets = new Set();
-const server = http.createServer((req, res) => {
-  const t0 = Date.now();
-  res.on('finish', () => log(`${req.method} ${req.url.split('?')[0]} ${res.statusCode} ${Date.now() - t0}ms`));
-  handle(req, res).catch((e) => {
-    if (e instanceof ApiError) return send(res, e.status, e.body, e.headers);
-    if (e instanceof SyntaxError) return send(res, 400, { error: { type: 'invalid_request_error', message: 'Invalid JSON' } });
-    log(`internal error: ${e && e.message ? e.message.replace(/\d{12,19}/g, '[card]') : e}`);
-    send(res, 500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+function serve(role) {
+  const server = http.createServer((req, res) => {
+    const t0 = Date.now();
+    res.on('finish', () => log(`${role} ${req.method} ${req.url.split('?')[0]} ${res.statusCode} ${Date.now() - t0}ms`));
+    handle(req, res, role).catch((e) => {
+      if (e instanceof ApiError) return send(res, e.status, e.body, e.headers);
+      if (e instanceof SyntaxError) return send(res, 400, { error: { type: 'invalid_request_error', message: 'Invalid JSON' } });
+      log(`internal error: ${e && e.message ? e.message.replace(/\d{12,19}/g, '[card]') : e}`);
+      send(res, 500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+    });
   });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.keepAliveTimeout = 5000;
+  return server;
+}
+const servers = { api: serve('api'), js: serve('js'), hooks: serve('hooks') };
+const listen = (server, port) => new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(port, opt.host, () => resolve(server.address().port));
 });
-server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-server.keepAliveTimeout = 5000;
-server.listen(opt.port, opt.host, () => process.stdout.write(`listening ${server.address().port}\n`));
+const hostPart = opt.host.includes(':') ? `[${opt.host}]` : opt.host;
+Promise.all([listen(servers.api, opt.port), listen(servers.js, opt.jsPort), listen(servers.hooks, opt.hooksPort)])
+  .then(([api, js, hooks]) => {
+    origins.api = `http://${hostPart}:${api}`;
+    origins.js = `http://${hostPart}:${js}`;
+    origins.hooks = `http://${hostPart}:${hooks}`;
+    process.stdout.write(`origin js ${origins.js}\norigin hooks ${origins.hooks}\norigin api ${origins.api}\n` +
+                         `listening ${api}\n`);
+  }, (e) => {
+    console.error(`stripe-sim: cannot listen: ${e.message}`);
+    process.exit(1);
+  });
 function shutdown() {
-  server.close();
+  for (const s of Object.values(servers)) s.close();
   for (const s of sockets) s.destroy();
   setTimeout(() => process.exit(0), 100).unref();
 }
