@@ -52,11 +52,40 @@
 //        refund_pending, count, match} (match default "/v2/payments")
 //   GET /__admin/faults; GET /__admin/ledger -> {payments, refunds, cards};
 //   GET /__admin/events; POST /__admin/config {webhook_url}; POST /__admin/reset
-// Stand-in Web Payments SDK: GET /v1/square.js defines
-// Square.payments(applicationId, locationId).card() -> card with
-// attach(selector), tokenize() -> {status: "OK", token, details: {card:
-// {brand, last4, expMonth, expYear}}} | {status: "Invalid", errors}, destroy();
-// the fields live in an iframe of this origin (GET /v1/card-frame).
+// Stand-in Web Payments SDK (https://developer.squareup.com/reference/sdks/
+// web/payments), shaped like the real one: GET /v1/square.js defines
+// Square.payments(applicationId, locationId) (throws on a malformed
+// application id), payments.card() -> Promise<Card>, card.attach(selector)
+// -> Promise, card.tokenize() -> Promise<{status: "OK", token, details:
+// {method: "Card", card: {brand, last4, expMonth, expYear}}} | {status:
+// "Invalid" | "Error", errors}>, card.destroy(), and
+// payments.verifyBuyer(sourceId, {amount, currencyCode, intent: "CHARGE" |
+// "STORE" | "CHARGE_AND_STORE", billingContact, customerInitiated,
+// sellerKeyedIn}) -> Promise<{token, userChallenged}> (rejects when the
+// buyer fails or closes the challenge). The card fields and the
+// verification challenge live in iframes of the script's origin.
+//
+// Origins, as Square's (https://developer.squareup.com/docs/web-payments/
+// content-security-policy): three ports, printed before "listening" as
+// "origin web URL", "origin pci URL", "origin api URL":
+//   web (--web-port, like sandbox.web.squarecdn.com): /v1/square.js, the
+//       card frame and the verification challenge frame;
+//   pci (--pci-port, like pci-connect.squareupsandbox.com): what the SDK
+//       calls from the page and its frames: POST /v1/card-nonce,
+//       GET /v1/payments/config, POST /v2/verifications (and
+//       /v2/verifications/:id/complete from the challenge);
+//   api (--port, like connect.squareupsandbox.com): the Square API and the
+//       test/admin endpoints.
+// A page that loads the script from the api port gets everything from that
+// one origin, as before.
+// Buyer verification (SCA): a source with the scenario card 4000002760003184
+// (nonce or card on file) needs a verification token: CreatePayment and
+// CreateCard without one answer CARD_DECLINED_VERIFICATION_REQUIRED (the
+// nonce is not spent, so it can be used again with the token); with a
+// "verf:" token issued for that source (by verifyBuyer's challenge, or
+// POST /__test/verify {source_id, intent, outcome: "succeed" | "fail"} ->
+// {token} | {errors}) they succeed. Other sources get a token from
+// verifyBuyer without a challenge (userChallenged false).
 
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -78,8 +107,12 @@ const opt = {
   signatureKey: flag('--signature-key', process.env.SQUARE_SIM_SIGNATURE_KEY ?? 'squaresim-signature-key'),
   notificationUrl: flag('--notification-url', 'http://127.0.0.1/webhooks/demo/square'),
   webhookUrl: flag('--webhook-url', ''),
+  webPort: Number(flag('--web-port', '0')),
+  pciPort: Number(flag('--pci-port', '0')),
   quiet: args.includes('--quiet'),
 };
+// The three origins, set once listening.
+const origins = { web: '', pci: '', api: '' };
 if (!Number.isInteger(opt.port) || opt.port < 0 || opt.port > 65535) {
   console.error(`square-sim: bad port ${opt.port}`);
   process.exit(2);
@@ -95,7 +128,7 @@ let faults = faultsDefault();
 let db;
 function resetState() {
   db = { customers: new Map(), cards: new Map(), tokens: new Map(), payments: new Map(), payOrder: [],
-         refunds: new Map(), events: [], idem: new Map() };
+         refunds: new Map(), events: [], idem: new Map(), verifications: new Map(), verfTokens: new Map() };
 }
 resetState();
 
@@ -254,6 +287,64 @@ function takeSource(sourceId, customerId) {
   throw bad('INVALID_CARD_DATA', `Invalid source_id ${sourceId}.`, 'source_id');
 }
 
+const VERIFY = 'CARD_DECLINED_VERIFICATION_REQUIRED';
+
+// The behaviour behind a source id (a nonce or a card on file), or null.
+function behaviourOf(sourceId) {
+  const t = db.tokens.get(String(sourceId));
+  if (t) return t.behaviour;
+  const c = db.cards.get(String(sourceId));
+  return c ? c._behaviour : null;
+}
+
+// Issues a verification token for source (what verifyBuyer hands back).
+function verfToken(sourceId, intent) {
+  const token = `verf:${newId(24)}`;
+  db.verfTokens.set(token, { source_id: String(sourceId), intent, used: false });
+  return token;
+}
+
+// Starts a buyer verification: a token at once, or a challenge to show.
+function startVerification(b) {
+  check(b, { application_id: 'string', location_id: 'string', source_id: 'string', intent: 'string',
+             amount: 'string', currency_code: 'string', customer_initiated: 'bool', seller_keyed_in: 'bool',
+             billing_contact: {} });
+  required(b, 'application_id', 'source_id', 'intent');
+  if (!safeEqual(b.application_id, opt.applicationId))
+    throw err(401, 'AUTHENTICATION_ERROR', 'UNAUTHORIZED', 'Unknown application id.');
+  if (b.location_id !== undefined && b.location_id !== opt.locationId)
+    throw err(404, 'INVALID_REQUEST_ERROR', 'NOT_FOUND', `Location \`${b.location_id}\` not found.`, 'location_id');
+  if (!['CHARGE', 'STORE', 'CHARGE_AND_STORE'].includes(b.intent))
+    throw bad('INVALID_ENUM_VALUE', 'intent must be CHARGE, STORE or CHARGE_AND_STORE.', 'intent');
+  if (!db.tokens.has(b.source_id) && !db.cards.has(b.source_id))
+    throw bad('INVALID_CARD_DATA', `Invalid source_id ${b.source_id}.`, 'source_id');
+  if (behaviourOf(b.source_id) !== VERIFY) return { token: verfToken(b.source_id, b.intent), challenge: false };
+  const id = `vrf_${newId(20)}`;
+  db.verifications.set(id, { source_id: b.source_id, intent: b.intent, amount: b.amount ?? '',
+                             currency: b.currency_code ?? '', done: false });
+  return { verification_id: id, challenge: true };
+}
+
+// The buyer passed or failed the challenge of verification id.
+function finishVerification(id, outcome) {
+  const v = db.verifications.get(String(id));
+  if (!v) throw notFound('verification', id);
+  if (v.done) throw bad('BAD_REQUEST', 'This verification is finished.');
+  if (outcome !== 'succeed' && outcome !== 'fail') throw bad('INVALID_VALUE', 'outcome must be succeed or fail.', 'outcome');
+  v.done = true;
+  if (outcome === 'fail')
+    throw err(400, 'PAYMENT_METHOD_ERROR', 'VERIFICATION_FAILED', 'The buyer could not be verified.');
+  return { token: verfToken(v.source_id, v.intent) };
+}
+
+// 1 when token verifies source for one of the intents (and spends it).
+function takeVerification(token, sourceId, intents) {
+  const t = token ? db.verfTokens.get(String(token)) : null;
+  if (!t || t.used || t.source_id !== String(sourceId) || !intents.includes(t.intent)) return false;
+  t.used = true;
+  return true;
+}
+
 function getCustomer(id) {
   const c = db.customers.get(String(id));
   if (!c) throw notFound('customer', id);
@@ -301,7 +392,12 @@ function createCard(b) {
   } else {
     if (!b.source_id.startsWith('cnon:')) throw bad('INVALID_CARD_DATA', `Invalid source_id ${b.source_id}.`, 'source_id');
     src = takeSource(b.source_id, null);
-    if (src.behaviour && src.behaviour !== 'charge_fails' && src.behaviour !== 'CARD_DECLINED_VERIFICATION_REQUIRED' &&
+    if (src.behaviour === VERIFY &&
+        !takeVerification(b.verification_token, b.source_id, ['STORE', 'CHARGE_AND_STORE'])) {
+      db.tokens.get(b.source_id).used = false; // not spent: retried with the token
+      throw err(400, 'PAYMENT_METHOD_ERROR', VERIFY, DETAILS[VERIFY]);
+    }
+    if (src.behaviour && src.behaviour !== 'charge_fails' && src.behaviour !== VERIFY &&
         src.behaviour !== 'INSUFFICIENT_FUNDS')
       throw err(400, 'PAYMENT_METHOD_ERROR', src.behaviour, DETAILS[src.behaviour] ?? 'Card declined.');
   }
@@ -380,7 +476,11 @@ function createPayment(b) {
   p.receipt_url = `https://squareupsandbox.com/receipt/preview/${p.id}`;
   let code = null;
   if (src.behaviour === 'charge_fails') code = 'GENERIC_DECLINE';
+  else if (src.behaviour === VERIFY)
+    code = takeVerification(b.verification_token, b.source_id, ['CHARGE', 'CHARGE_AND_STORE']) ? null : VERIFY;
   else if (src.behaviour) code = src.behaviour;
+  if (code === VERIFY && src.kind === 'nonce' && db.tokens.has(b.source_id))
+    db.tokens.get(b.source_id).used = false; // not spent: retried with the token
   if (b.amount_money.amount === 403) code = 'GENERIC_DECLINE';
   if (b.autocomplete === false && !code) {
     p.status = 'APPROVED';
@@ -493,7 +593,7 @@ function send(res, status, body, headers = {}) {
   if (res.writableEnded || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text),
-                          'square-version': '2025-01-23', ...headers });
+                          'square-version': '2025-01-23', ...CORS, ...headers });
   res.end(text);
 }
 
@@ -550,6 +650,12 @@ async function handleAdmin(res, method, path, text) {
     return send(res, 200, { ok: true });
   }
   if (method === 'POST' && path === '/__test/tokens') return send(res, 200, tokenize(body));
+  if (method === 'POST' && path === '/__test/verify') {
+    const v = startVerification({ application_id: opt.applicationId, source_id: String(body.source_id ?? ''),
+                                  intent: String(body.intent ?? 'CHARGE') });
+    if (!v.challenge) return send(res, 200, { token: v.token });
+    return send(res, 200, finishVerification(v.verification_id, body.outcome ?? 'succeed'));
+  }
   if (method === 'POST' && path === '/__test/webhook') {
     const p = getPayment(body.payment_id);
     const type = body.type ?? 'payment.updated';
@@ -572,24 +678,51 @@ async function handleAdmin(res, method, path, text) {
   return send(res, 404, { errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'NOT_FOUND', detail: 'No such endpoint.' }] });
 }
 
-async function handle(req, res) {
+const CORS = { 'access-control-allow-origin': '*' };
+
+async function handle(req, res, role) {
   const url = new URL(req.url, 'http://sim');
   const path = url.pathname;
   const method = req.method;
 
-  if (method === 'GET' && path === '/v1/square.js') return serveStatic(res, 'text/javascript', SQUARE_JS, { 'access-control-allow-origin': '*' });
-  if (method === 'GET' && path === '/v1/card-frame.js') return serveStatic(res, 'text/javascript', FRAME_JS);
-  if (method === 'GET' && path === '/v1/card-frame') return serveStatic(res, 'text/html', FRAME_HTML, {
-    'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'" });
-  if (method === 'POST' && path === '/v1/card-nonce') {
-    // The stand-in SDK's frame tokenizes here (the application id is the
-    // credential, as with Square's own PCI endpoint).
-    const text = await readBody(req);
-    const body = JSON.parse(text || '{}');
-    if (!safeEqual(body.application_id ?? '', opt.applicationId))
-      throw err(401, 'AUTHENTICATION_ERROR', 'UNAUTHORIZED', 'Unknown application id.');
-    return send(res, 200, tokenize(body.card ?? {}), { 'access-control-allow-origin': '*' });
+  if (method === 'OPTIONS') {
+    res.writeHead(204, { ...CORS, 'access-control-allow-methods': 'GET, POST',
+                         'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+    return res.end();
   }
+  // Each origin serves its part; the api origin serves everything (the
+  // one-origin layout).
+  if (role !== 'pci') {
+    if (method === 'GET' && path === '/v1/square.js') return serveStatic(res, 'text/javascript', squareJs(), CORS);
+    if (method === 'GET' && path === '/v1/card-frame.js') return serveStatic(res, 'text/javascript', FRAME_JS);
+    if (method === 'GET' && path === '/v1/card-frame') return serveStatic(res, 'text/html', FRAME_HTML, {
+      'content-security-policy': frameCsp() });
+    if (method === 'GET' && path === '/v1/verify-frame.js') return serveStatic(res, 'text/javascript', VERIFY_JS);
+    if (method === 'GET' && path === '/v1/verify-frame') return serveVerifyFrame(res, url.searchParams);
+  }
+  if (role !== 'web') {
+    // The SDK's own endpoints (the application id is the credential, as
+    // with Square's PCI endpoint).
+    if (method === 'GET' && path === '/v1/payments/config') {
+      if (!safeEqual(url.searchParams.get('applicationId') ?? '', opt.applicationId))
+        throw err(401, 'AUTHENTICATION_ERROR', 'UNAUTHORIZED', 'Unknown application id.');
+      if (url.searchParams.get('locationId') !== opt.locationId)
+        throw err(404, 'INVALID_REQUEST_ERROR', 'NOT_FOUND', 'Location not found.', 'locationId');
+      return send(res, 200, { card: { enabled: true }, verification: { enabled: true } }, CORS);
+    }
+    if (method === 'POST' && path === '/v1/card-nonce') {
+      const body = JSON.parse((await readBody(req)) || '{}');
+      if (!safeEqual(body.application_id ?? '', opt.applicationId))
+        throw err(401, 'AUTHENTICATION_ERROR', 'UNAUTHORIZED', 'Unknown application id.');
+      return send(res, 200, tokenize(body.card ?? {}), CORS);
+    }
+    if (method === 'POST' && path === '/v2/verifications')
+      return send(res, 200, startVerification(JSON.parse((await readBody(req)) || '{}')), CORS);
+    const m = path.match(/^\/v2\/verifications\/(vrf_\w+)\/complete$/);
+    if (method === 'POST' && m)
+      return send(res, 200, finishVerification(m[1], JSON.parse((await readBody(req)) || '{}').outcome), CORS);
+  }
+  if (role !== 'api') throw err(404, 'INVALID_REQUEST_ERROR', 'NOT_FOUND', `Unknown endpoint ${method} ${path}.`);
 
   const text = await readBody(req);
   if (path.startsWith('/__admin/') || path.startsWith('/__test/')) return handleAdmin(res, method, path, text);
@@ -714,13 +847,31 @@ function post(path, body) {
 
 // ---- stand-in Web Payments SDK ------------------------------------------------
 
-const SQUARE_JS = `// Stand-in Web Payments SDK of the local Square simulator:
-// Square.payments(appId, locationId).card() -> {attach(sel), tokenize(), destroy()}.
+// The SDK, with the simulator's origins: loaded from the web origin it calls
+// the pci origin; loaded from anywhere else (one origin) it uses that one.
+// Styles go through CSSOM (no style attributes), so a strict style-src on
+// the page raises nothing.
+function squareJs() {
+  return `// Stand-in Web Payments SDK of the local Square simulator: Square.payments(
+// appId, locationId) -> {card(), verifyBuyer(source, details)}; card() ->
+// Promise<{attach(sel), tokenize(), destroy()}>.
 (function () {
   var ORIGIN = new URL(document.currentScript.src).origin;
+  var SPLIT = ORIGIN === ${JSON.stringify(origins.web)};
+  var PCI = SPLIT ? ${JSON.stringify(origins.pci)} : ORIGIN;
+  function post(path, body) {
+    return fetch(PCI + path, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body) }).then(function (r) { return r.json(); });
+  }
   function payments(appId, locationId) {
-    return {
-      card: function () {
+    if (typeof appId !== 'string' || !/^(sandbox-sq0idb-|sq0idp-)/.test(appId))
+      throw new Error("The Payment 'applicationId' option is not in the correct format.");
+    if (typeof locationId !== 'string' || locationId === '') throw new Error("The Payment 'locationId' is missing.");
+    var config = fetch(PCI + '/v1/payments/config?applicationId=' + encodeURIComponent(appId) + '&locationId=' +
+      encodeURIComponent(locationId)).then(function (r) { return r.json(); });
+    function card() {
+      return config.then(function (c) {
+        if (c.errors) throw new Error(c.errors[0].detail);
         var frame = null, seq = 0, pending = {};
         window.addEventListener('message', function (ev) {
           if (!frame || ev.origin !== ORIGIN || ev.source !== frame.contentWindow) return;
@@ -729,49 +880,106 @@ const SQUARE_JS = `// Stand-in Web Payments SDK of the local Square simulator:
           delete pending[m.id];
           p(m.result);
         });
-        return Promise.resolve({
+        return {
           attach: function (sel) {
             var el = typeof sel === 'string' ? document.querySelector(sel) : sel;
+            if (!el) return Promise.reject(new Error('The element ' + sel + ' was not found.'));
             frame = document.createElement('iframe');
             frame.src = ORIGIN + '/v1/card-frame?app=' + encodeURIComponent(appId) + '&parent=' +
-              encodeURIComponent(window.location.origin);
+              encodeURIComponent(window.location.origin) + '&pci=' + encodeURIComponent(PCI);
             frame.title = 'Card details';
-            frame.setAttribute('style', 'border:0;width:100%;height:170px');
+            frame.style.border = '0';
+            frame.style.width = '100%';
+            frame.style.height = '170px';
             el.appendChild(frame);
             return Promise.resolve();
           },
           tokenize: function () {
             return new Promise(function (resolve) {
+              if (!frame) return resolve({ status: 'Error', errors: [{ message: 'The card is not attached.' }] });
               var id = ++seq;
               pending[id] = resolve;
               frame.contentWindow.postMessage({ type: 'square-sim-tokenize', id: id }, ORIGIN);
             });
           },
           destroy: function () { if (frame) frame.remove(); frame = null; return Promise.resolve(true); }
+        };
+      });
+    }
+    // Buyer verification (SCA): a token at once, or the challenge first.
+    function verifyBuyer(source, details) {
+      details = details || {};
+      return post('/v2/verifications', { application_id: appId, location_id: locationId, source_id: source,
+        intent: details.intent, amount: details.amount, currency_code: details.currencyCode,
+        customer_initiated: details.customerInitiated !== false, seller_keyed_in: details.sellerKeyedIn === true })
+        .then(function (v) {
+          if (v.errors) throw new Error(v.errors[0].detail);
+          if (!v.challenge) return { token: v.token, userChallenged: false };
+          return challenge(v.verification_id).then(function (token) {
+            return { token: token, userChallenged: true };
+          });
         });
-      }
-    };
+    }
+    function challenge(vid) {
+      return new Promise(function (resolve, reject) {
+        var box = document.createElement('div'), f = document.createElement('iframe');
+        var close = document.createElement('button');
+        box.setAttribute('role', 'dialog');
+        box.setAttribute('aria-label', 'Verify your identity');
+        box.className = 'square-sim-verify';
+        box.style.position = 'fixed';
+        box.style.left = '0'; box.style.top = '0'; box.style.right = '0'; box.style.bottom = '0';
+        box.style.background = 'rgba(0,0,0,0.5)';
+        box.style.zIndex = '2147483647';
+        f.title = 'Card verification';
+        f.src = ORIGIN + '/v1/verify-frame?vid=' + encodeURIComponent(vid) + '&parent=' +
+          encodeURIComponent(window.location.origin) + '&pci=' + encodeURIComponent(PCI);
+        f.style.border = '0'; f.style.background = '#fff';
+        f.style.width = '400px'; f.style.height = '300px'; f.style.maxWidth = '95%';
+        f.style.display = 'block'; f.style.margin = '10vh auto 0';
+        close.type = 'button';
+        close.textContent = 'Close verification';
+        close.style.display = 'block'; close.style.margin = '8px auto';
+        function done() { window.removeEventListener('message', onmsg); box.remove(); }
+        function onmsg(ev) {
+          if (ev.origin !== ORIGIN || ev.source !== f.contentWindow) return;
+          var m = ev.data || {};
+          if (m.type !== 'square-sim-verify-done') return;
+          done();
+          if (m.token) resolve(m.token);
+          else reject(new Error(m.error || 'The buyer could not be verified.'));
+        }
+        window.addEventListener('message', onmsg);
+        close.addEventListener('click', function () { done(); reject(new Error('The verification was canceled.')); });
+        box.appendChild(f);
+        box.appendChild(close);
+        document.body.appendChild(box);
+      });
+    }
+    return { card: card, verifyBuyer: verifyBuyer };
   }
   window.Square = { payments: payments };
 })();
 `;
+}
 
 const FRAME_JS = `(function () {
   var q = new URLSearchParams(window.location.search), app = q.get('app') || '', parent = q.get('parent') || '';
+  var pci = q.get('pci') || window.location.origin;
   function v(id) { return document.getElementById(id).value.trim(); }
   window.addEventListener('message', function (ev) {
     if (ev.origin !== parent || ev.source !== window.parent) return;
     var m = ev.data || {};
     if (m.type !== 'square-sim-tokenize') return;
     var exp = v('exp').split('/');
-    fetch('/v1/card-nonce', { method: 'POST', headers: { 'content-type': 'application/json' },
+    fetch(pci + '/v1/card-nonce', { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ application_id: app, card: { number: v('number').replace(/[\\s-]/g, ''),
         exp_month: Number(exp[0]), exp_year: Number(exp[1]), cvv: v('cvv'), postal_code: v('postal') } }) })
       .then(function (r) { return r.json(); })
       .then(function (j) {
         var result = j.errors ? { status: 'Invalid', errors: j.errors.map(function (e) {
           return { type: 'VALIDATION_ERROR', field: e.field, message: e.detail }; }) }
-          : { status: 'OK', token: j.token, details: j.details };
+          : { status: 'OK', token: j.token, details: { method: 'Card', card: j.details.card } };
         document.getElementById('err').textContent = j.errors ? j.errors[0].detail : '';
         window.parent.postMessage({ id: m.id, result: result }, parent);
       })
@@ -781,16 +989,57 @@ const FRAME_JS = `(function () {
 })();
 `;
 
-const FRAME_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Card</title>
-<style>body{font:16px system-ui,sans-serif;margin:0;padding:2px}label{display:block;font-size:14px;margin:4px 0 2px}
+const VERIFY_JS = `(function () {
+  var q = new URLSearchParams(window.location.search), parent = q.get('parent') || '';
+  var pci = q.get('pci') || window.location.origin;
+  function go(outcome) {
+    fetch(pci + '/v2/verifications/' + encodeURIComponent(q.get('vid') || '') + '/complete', { method: 'POST',
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome: outcome }) })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        document.getElementById('msg').textContent = j.errors ? j.errors[0].detail : 'Verified.';
+        window.parent.postMessage({ type: 'square-sim-verify-done', token: j.token || null,
+          error: j.errors ? j.errors[0].detail : null }, parent);
+      });
+  }
+  document.getElementById('ok').addEventListener('click', function () { go('succeed'); });
+  document.getElementById('fail').addEventListener('click', function () { go('fail'); });
+})();
+`;
+
+const PAGE_STYLE = `body{font:16px system-ui,sans-serif;margin:0;padding:2px}label{display:block;font-size:14px;margin:4px 0 2px}
 input{font:inherit;width:100%;box-sizing:border-box;padding:6px;border:1px solid #888;border-radius:4px}
-.row{display:flex;gap:8px}.row>div{flex:1}#err{color:#b00020;font-size:14px;min-height:1.2em}</style></head><body>
+.row{display:flex;gap:8px}.row>div{flex:1}#err{color:#b00020;font-size:14px;min-height:1.2em}
+button{font:inherit;margin:6px 6px 0 0;padding:6px 10px}`;
+
+const FRAME_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Card</title>
+<style>${PAGE_STYLE}</style></head><body>
 <label for="number">Card number</label><input id="number" autocomplete="cc-number" inputmode="numeric">
 <div class="row"><div><label for="exp">Expiry (MM/YY)</label><input id="exp" autocomplete="cc-exp"></div>
 <div><label for="cvv">CVV</label><input id="cvv" autocomplete="cc-csc" inputmode="numeric"></div>
 <div><label for="postal">ZIP</label><input id="postal" autocomplete="postal-code"></div></div>
 <p id="err" role="alert"></p><script src="/v1/card-frame.js"></script></body></html>
 `;
+
+function frameCsp() {
+  return `default-src 'none'; script-src 'self'; connect-src 'self' ${origins.pci}; style-src 'unsafe-inline'`;
+}
+
+// The issuer's challenge stand-in for one verification.
+function serveVerifyFrame(res, q) {
+  const v = db.verifications.get(String(q.get('vid') ?? ''));
+  const what = v?.intent === 'STORE' ? 'saving your card'
+    : `a payment of ${String(v?.amount ?? '').replace(/[^0-9.]/g, '')} ${String(v?.currency ?? '').replace(/[^A-Z]/g, '')}`;
+  res.writeHead(v ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store',
+                                 'x-content-type-options': 'nosniff', 'content-security-policy': frameCsp() });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Verification</title>
+<style>${PAGE_STYLE}</style></head><body>
+<h1>Card verification</h1><p>Your bank asks you to confirm ${what}.</p>
+<button id="ok" type="button">Complete verification</button>
+<button id="fail" type="button">Fail verification</button>
+<p id="msg" role="status"></p><script src="/v1/verify-frame.js"></script></body></html>
+`);
+}
 
 function serveStatic(res, type, text, headers = {}) {
   res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store',
@@ -799,21 +1048,40 @@ function serveStatic(res, type, text, headers = {}) {
 }
 
 const sockets = new Set();
-const server = http.createServer((req, res) => {
-  const t0 = Date.now();
-  res.on('finish', () => log(`${req.method} ${req.url.split('?')[0]} ${res.statusCode} ${Date.now() - t0}ms`));
-  handle(req, res).catch((e) => {
-    if (e instanceof ApiError) return send(res, e.status, e.body, e.headers);
-    if (e instanceof SyntaxError) return send(res, 400, { errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'BAD_REQUEST', detail: 'Invalid JSON.' }] });
-    log(`internal error: ${e && e.message ? e.message.replace(/\d{12,19}/g, '[card]') : e}`);
-    send(res, 500, { errors: [{ category: 'API_ERROR', code: 'INTERNAL_SERVER_ERROR', detail: 'An internal error occurred.' }] });
+function serve(role) {
+  const server = http.createServer((req, res) => {
+    const t0 = Date.now();
+    res.on('finish', () => log(`${role} ${req.method} ${req.url.split('?')[0]} ${res.statusCode} ${Date.now() - t0}ms`));
+    handle(req, res, role).catch((e) => {
+      if (e instanceof ApiError) return send(res, e.status, e.body, e.headers);
+      if (e instanceof SyntaxError) return send(res, 400, { errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'BAD_REQUEST', detail: 'Invalid JSON.' }] });
+      log(`internal error: ${e && e.message ? e.message.replace(/\d{12,19}/g, '[card]') : e}`);
+      send(res, 500, { errors: [{ category: 'API_ERROR', code: 'INTERNAL_SERVER_ERROR', detail: 'An internal error occurred.' }] });
+    });
   });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.keepAliveTimeout = 5000;
+  return server;
+}
+const servers = { api: serve('api'), web: serve('web'), pci: serve('pci') };
+const listen = (server, port) => new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(port, opt.host, () => resolve(server.address().port));
 });
-server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-server.keepAliveTimeout = 5000;
-server.listen(opt.port, opt.host, () => process.stdout.write(`listening ${server.address().port}\n`));
+const hostPart = opt.host.includes(':') ? `[${opt.host}]` : opt.host;
+Promise.all([listen(servers.api, opt.port), listen(servers.web, opt.webPort), listen(servers.pci, opt.pciPort)])
+  .then(([api, web, pci]) => {
+    origins.api = `http://${hostPart}:${api}`;
+    origins.web = `http://${hostPart}:${web}`;
+    origins.pci = `http://${hostPart}:${pci}`;
+    process.stdout.write(`origin web ${origins.web}\norigin pci ${origins.pci}\norigin api ${origins.api}\n` +
+                         `listening ${api}\n`);
+  }, (e) => {
+    console.error(`square-sim: cannot listen: ${e.message}`);
+    process.exit(1);
+  });
 function shutdown() {
-  server.close();
+  for (const s of Object.values(servers)) s.close();
   for (const s of sockets) s.destroy();
   setTimeout(() => process.exit(0), 100).unref();
 }
