@@ -48,6 +48,22 @@
 // this origin and answers the parent page with postMessage (target origin:
 // the parent's), carrying only the token and the card's brand and last 4.
 //
+// 3-D Secure (card 4000002760003184): an on-session charge answers 200 with
+// status "requires_action" and next_action {type: "redirect_to_url", url:
+// "/authenticate/ch_..."}; saving that card answers 200 with a payment
+// method in status "requires_action" and next_action url
+// "/authenticate/pm_..." (its charges still need authentication). GET
+// /authenticate/:id is the bank's challenge page (it may be framed; buttons
+// "Complete authentication" and "Fail authentication"); it posts the
+// outcome to POST /authenticate/:id {outcome: "succeed" | "fail"} and then
+// tells its parent window {type: "pgw-3ds-done", outcome}. POST
+// /__test/authenticate {id (or charge, payment_method), outcome} does the
+// same without a browser.
+// succeed: the charge succeeds (one charge; the card is kept with
+// save_card), the payment method becomes usable; fail: the charge fails
+// with decline_code "authentication_failed", the payment method is
+// detached. Off session that card is always 402 authentication_required.
+//
 // Webhooks: events {id, type, created, data: {object}} for charge.succeeded,
 // charge.failed, charge.requires_action and charge.refunded, signed with
 // header "Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + '.' +
@@ -229,14 +245,81 @@ function savePaymentMethod(body) {
                        { decline_code: 'generic_decline' });
   const pm = {
     id: newId('pm'), object: 'payment_method', customer: cust.id, created: nowSec(),
-    card: { ...tok.card }, behaviour: tok.behaviour,
+    card: { ...tok.card }, behaviour: tok.behaviour, status: 'active', next_action: null,
   };
+  if (tok.behaviour === 'authenticate') {
+    pm.status = 'requires_action';
+    pm.next_action = { type: 'redirect_to_url', url: `/authenticate/${pm.id}` };
+  }
   db.paymentMethods.set(pm.id, pm);
   return pmView(pm);
 }
 
+// The cardholder passed or failed the challenge of id (a charge or a
+// payment method in requires_action).
+function authenticate(id, outcome) {
+  if (outcome !== 'succeed' && outcome !== 'fail') throw invalid('outcome must be succeed or fail');
+  const pm = db.paymentMethods.get(String(id ?? ''));
+  if (pm) {
+    if (pm.status !== 'requires_action') throw invalid(`Payment method ${pm.id} has no open challenge`, 'unexpected_state');
+    pm.next_action = null;
+    pm.status = outcome === 'succeed' ? 'active' : 'failed';
+    if (outcome === 'fail') pm.detached = true;
+    return pmView(pm);
+  }
+  const ch = getCharge(id);
+  if (ch.status !== 'requires_action') throw invalid(`Charge ${ch.id} has no open challenge`, 'unexpected_state');
+  ch.next_action = null;
+  if (outcome === 'succeed') {
+    ch.status = 'succeeded';
+    if (ch._save_card && ch._token_card) {
+      const spm = { id: newId('pm'), object: 'payment_method', customer: ch.customer, created: nowSec(),
+                    card: { ...ch._token_card }, behaviour: ch._behaviour, status: 'active', next_action: null };
+      db.paymentMethods.set(spm.id, spm);
+      ch.payment_method = spm.id;
+      ch.saved_payment_method = spm.id;
+    }
+    emitEvent('charge.succeeded', chargeView(ch));
+  } else {
+    Object.assign(ch, { status: 'failed', failure_code: 'card_declined', decline_code: 'authentication_failed',
+                        failure_message: 'The cardholder could not be authenticated.' });
+    emitEvent('charge.failed', chargeView(ch));
+  }
+  return chargeView(ch);
+}
+
+function challengeHtml(id) {
+  const pm = db.paymentMethods.get(id);
+  const ch = pm ? null : db.charges.get(id);
+  const what = pm ? 'saving your card' : ch ? `a payment of ${(ch.amount / 100).toFixed(2)} ${ch.currency.toUpperCase()}` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authenticate</title>
+<style>body{font:16px system-ui,sans-serif;margin:8px}button{font:inherit;margin:6px 6px 0 0;padding:6px 10px}</style>
+</head><body><h1>Sandbox bank</h1><p>Your bank asks you to confirm ${what}.</p>
+<button id="ok" type="button" data-id="${id.replace(/[^\w]/g, '')}">Complete authentication</button>
+<button id="fail" type="button">Fail authentication</button>
+<p id="msg" role="status"></p><script src="/authenticate.js"></script></body></html>
+`;
+}
+
+const CHALLENGE_JS = `(function () {
+  var id = document.getElementById('ok').getAttribute('data-id');
+  function go(outcome) {
+    fetch('/authenticate/' + id, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: outcome }) })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        document.getElementById('msg').textContent = j.error ? j.error.message : 'Done.';
+        if (window.parent !== window) window.parent.postMessage({ type: 'pgw-3ds-done', outcome: outcome }, '*');
+      });
+  }
+  document.getElementById('ok').addEventListener('click', function () { go('succeed'); });
+  document.getElementById('fail').addEventListener('click', function () { go('fail'); });
+})();
+`;
+
 function chargeView(ch) {
-  return { ...ch, card: { ...ch.card } };
+  const { _save_card, _token_card, _behaviour, ...v } = ch;
+  return { ...v, card: { ...ch.card } };
 }
 
 function emitEvent(type, object) {
@@ -330,6 +413,11 @@ function createCharge(body, idemKey) {
     } else {
       ch.status = 'requires_action';
       ch.next_action = { type: 'redirect_to_url', url: `/authenticate/${ch.id}` };
+      if (body.save_card && body.token != null) {
+        ch._save_card = true;
+        ch._token_card = { ...card };
+      }
+      ch._behaviour = behaviour;
     }
   }
   if (ch.status === 'succeeded' && body.save_card && body.token != null) {
@@ -558,7 +646,24 @@ async function handle(req, res) {
     return res.end(frameHtml());
   }
 
+  let am;
+  if (method === 'GET' && path === '/authenticate.js') {
+    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+    return res.end(CHALLENGE_JS);
+  }
+  if (method === 'GET' && (am = path.match(/^\/authenticate\/((?:ch|pm)_\w+)$/))) {
+    const known = db.charges.has(am[1]) || db.paymentMethods.has(am[1]);
+    res.writeHead(known ? 200 : 404, {
+      'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff',
+      'content-security-policy': `default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors ${opt.frameAncestors}`,
+    });
+    return res.end(challengeHtml(am[1]));
+  }
+
   const text = await readBody(req);
+
+  if (method === 'POST' && (am = path.match(/^\/authenticate\/((?:ch|pm)_\w+)$/)))
+    return send(res, 200, authenticate(am[1], parseJson(text).outcome));
 
   // Admin and test helpers.
   if (path.startsWith('/__admin/') || path.startsWith('/__test/')) {
@@ -588,6 +693,8 @@ async function handle(req, res) {
       faults = faultsDefault();
       return send(res, 200, { ok: true });
     }
+    if (method === 'POST' && path === '/__test/authenticate')
+      return send(res, 200, authenticate(body.id ?? body.charge ?? body.payment_method, body.outcome));
     if (method === 'POST' && path === '/__test/tokens') {
       const tok = mintToken({ number: body.number, exp_month: body.exp_month, exp_year: body.exp_year });
       return send(res, 200, tok);
