@@ -1052,6 +1052,16 @@ billing_apply_outcome(struct db *db, const struct dbb_attempt *a,
 
 /* ---- payments: steps 1 and 2 ---- */
 
+/* Returns 1 when the payment keeps its new card: "Save card for future
+ * payments" or "Make default" (a default card must be a saved one, so
+ * ticking it alone saves the card too, as the pay form says). */
+static int
+keeps_card(const struct bill_pay_req *r)
+{
+	return r->card_id == 0 && r->token != NULL &&
+	       (r->save_card || r->make_default);
+}
+
 struct pay_tx {
 	const struct billing_who *w;
 	const struct bill_pay_req *req;
@@ -1154,7 +1164,7 @@ pay_fn(struct db *db, void *arg)
 	billing_copy(
 	    t->a.source, sizeof(t->a.source), r->card_id ? "card" : "token");
 	t->a.payment_method_id = r->card_id;
-	t->a.save_card = r->card_id == 0 && r->save_card;
+	t->a.save_card = keeps_card(r);
 	t->a.make_default = t->a.save_card && r->make_default;
 	t->a.off_session = r->off_session != 0;
 	return billing_attempt_insert(
@@ -1256,7 +1266,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	pl = gw_instance_plugin(w->gw);
 	/* A new card kept for later needs the processor customer first
 	 * (a network call, so not inside the transaction). */
-	if (has_token && req->save_card &&
+	if (has_token && keeps_card(req) &&
 	    (st = ensure_customer(w, pl->name, ref)) != PS_OK) {
 		res->outcome = BILL_UNAVAILABLE;
 		billing_copy(

@@ -110,7 +110,8 @@ struct bill_pay_req {
 	int64_t card_id;    /* a saved card, or 0 with token */
 	const char *token;  /* a one-time token from the widget, or NULL */
 	int save_card;      /* with token: keep the card */
-	int make_default;   /* with save_card: make it the default */
+	int make_default;   /* with token: keep the card (even without
+	                       save_card) and make it the default */
 	/* The form's one-time key (a random token put in the confirm form
 	 * when it was shown). A resubmitted or double-clicked form carries
 	 * the same key and maps to the same attempt, so it charges once. */

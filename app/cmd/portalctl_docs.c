@@ -30,7 +30,9 @@ static const char usage_text[] =
     "of service\n"
     "  document share|unshare --practice SLUG --number N\n"
     "                                    let the client see (or stop "
-    "seeing) a document\n"
+    "seeing) a statement\n"
+    "                                    or superbill (invoices and "
+    "receipts are always seen)\n"
     "  document list --practice SLUG --email E\n"
     "                                    list a client's documents and "
     "whether shared\n"
@@ -54,9 +56,9 @@ static const char usage_text[] =
     "superbills\n"
     "  demo documents --email E [--practice SLUG]\n"
     "                                    give the demo client a provider, "
-    "codes, shared\n"
-    "                                    invoices, a statement and a "
-    "superbill (idempotent)\n";
+    "codes, and a\n"
+    "                                    shared statement and superbill "
+    "(idempotent)\n";
 
 void
 portalctl_docs_usage(FILE *f)
@@ -382,9 +384,10 @@ cmd_document_list(struct dctx *c, int argc, char **argv)
 		    docs_kind_title(e[i].kind), e[i].number, e[i].date,
 		    money(&w, e[i].amount, amt, sizeof(amt)),
 		    e[i].paid ? "paid" : "unpaid",
-		    e[i].kind == DOCS_RECEIPT ? "always"
-		    : e[i].shared             ? "yes"
-		                              : "no");
+		    e[i].kind == DOCS_RECEIPT || e[i].kind == DOCS_INVOICE
+		        ? "always"
+		    : e[i].shared ? "yes"
+		                  : "no");
 	free(e);
 	return 0;
 }
@@ -714,9 +717,9 @@ cmd_demo_documents(struct dctx *c, int argc, char **argv)
 		}
 		printf("demo client profile added\n");
 	}
-	/* Code and share the client's invoices. */
+	/* Code the client's invoices (they need no sharing). */
 	memset(&invs, 0, sizeof(invs));
-	if (dbd_invoice_list(c->db, w.practice_id, w.client_id, 0, 0, demo_inv,
+	if (dbd_invoice_list(c->db, w.practice_id, w.client_id, 0, demo_inv,
 	        &invs) != PS_OK) {
 		dfail(c, "%s", db_errmsg(c->db));
 		return 1;
@@ -754,13 +757,8 @@ cmd_demo_documents(struct dctx *c, int argc, char **argv)
 				nd++;
 			}
 		}
-		if (!invs.i[i].shared && docs_share(&w, invs.i[i].number, 1,
-		                             msg, sizeof(msg)) != PS_OK) {
-			dfail(c, "share: %s", msg);
-			return 1;
-		}
 	}
-	printf("%zu demo invoices coded and shared\n", invs.n);
+	printf("%zu demo invoices coded\n", invs.n);
 	/* A statement and a superbill, once. */
 	memset(&docs, 0, sizeof(docs));
 	if (dbd_document_list(c->db, w.practice_id, w.client_id, 0, demo_doc,

@@ -83,14 +83,6 @@ enum pstatus dbd_profile_get(struct db *db, int64_t practice_id,
 enum pstatus dbd_invoice_by_number(struct db *db, int64_t practice_id,
     const char *number, int64_t *invoice_id, int64_t *client_id);
 
-/* Shares (shared 1) or unshares invoice_id of the client. PS_OK, PS_ERROR. */
-enum pstatus dbd_invoice_share(struct db *db, int64_t practice_id,
-    int64_t client_id, int64_t invoice_id, int shared, int64_t now);
-
-/* Sets *shared to 1 when invoice_id of the client is shared. */
-enum pstatus dbd_invoice_is_shared(struct db *db, int64_t practice_id,
-    int64_t client_id, int64_t invoice_id, int *shared);
-
 /* An invoice as a document: sums as in dbb_invoice. */
 struct dbd_invoice {
 	int64_t id;
@@ -99,14 +91,13 @@ struct dbd_invoice {
 	char due_on[11]; /* "" when none */
 	int64_t total;
 	int64_t paid; /* allocations - succeeded refunds */
-	int64_t shared;
 };
 
-/* Calls fn(arg, row) for the invoices of the client (only the shared ones
- * when shared_only), newest first; with invoice_id not 0 only that one.
+/* Calls fn(arg, row) for the invoices of the client (every one: invoices
+ * need no sharing), newest first; with invoice_id not 0 only that one.
  * fn returns non-zero to stop. PS_OK or PS_ERROR. */
 enum pstatus dbd_invoice_list(struct db *db, int64_t practice_id,
-    int64_t client_id, int64_t invoice_id, int shared_only,
+    int64_t client_id, int64_t invoice_id,
     int (*fn)(void *arg, const struct dbd_invoice *row), void *arg);
 
 /* A line of an invoice with its coding ("" / 0 when not coded) and the

@@ -147,54 +147,22 @@ dbd_invoice_by_number(struct db *db, int64_t practice_id, const char *number,
 	return st;
 }
 
-enum pstatus
-dbd_invoice_share(struct db *db, int64_t practice_id, int64_t client_id,
-    int64_t invoice_id, int shared, int64_t now)
-{
-	struct arg on[] = {
-	    AI(now), AI(practice_id), AI(client_id), AI(invoice_id)};
-	struct arg off[] = {AI(practice_id), AI(client_id), AI(invoice_id)};
-	struct q q1 = {.id = S_DOC_INVOICE_SHARE, .a = on, .na = NA(on)};
-	struct q q0 = {.id = S_DOC_INVOICE_UNSHARE, .a = off, .na = NA(off)};
-
-	return db_run(db, shared ? &q1 : &q0);
-}
-
-enum pstatus
-dbd_invoice_is_shared(struct db *db, int64_t practice_id, int64_t client_id,
-    int64_t invoice_id, int *shared)
-{
-	int64_t n = 0;
-	struct arg a[] = {AI(practice_id), AI(client_id), AI(invoice_id)};
-	struct col c[] = {{C_I64, &n, 0}};
-	struct q q = {.id = S_DOC_INVOICE_IS_SHARED,
-	    .a = a,
-	    .na = NA(a),
-	    .c = c,
-	    .nc = NA(c)};
-	enum pstatus st;
-
-	st = db_run(db, &q);
-	*shared = st == PS_OK && n > 0;
-	return st;
-}
-
 DB_ROW_FORWARD(inv, struct dbd_invoice);
 
 enum pstatus
 dbd_invoice_list(struct db *db, int64_t practice_id, int64_t client_id,
-    int64_t invoice_id, int shared_only,
-    int (*fn)(void *arg, const struct dbd_invoice *row), void *arg)
+    int64_t invoice_id, int (*fn)(void *arg, const struct dbd_invoice *row),
+    void *arg)
 {
 	struct inv_ctx x;
 	struct dbd_invoice *r = &x.row;
-	struct arg a[] = {AI(practice_id), AI(client_id), AI(invoice_id),
-	    AI(invoice_id), AI(shared_only ? 1 : 0)};
+	struct arg a[] = {
+	    AI(practice_id), AI(client_id), AI(invoice_id), AI(invoice_id)};
 	struct col c[] = {{C_I64, &r->id, 0},
 	    {C_STR, r->number, sizeof(r->number)},
 	    {C_STR, r->issued_on, sizeof(r->issued_on)},
 	    {C_STR, r->due_on, sizeof(r->due_on)}, {C_I64, &r->total, 0},
-	    {C_I64, &r->paid, 0}, {C_I64, &r->shared, 0}};
+	    {C_I64, &r->paid, 0}};
 	struct q q = {.id = S_DOC_INVOICE_LIST,
 	    .a = a,
 	    .na = NA(a),

@@ -60,30 +60,13 @@
 [S_DOC_INVOICE_BY_NUMBER] = {"invoice by number",
     "SELECT id, client_id FROM invoices WHERE practice_id = ? AND number = ?",
     DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
-[S_DOC_INVOICE_SHARE] = {"invoice share",
-    "INSERT INTO doc_invoice_shares (invoice_id, practice_id, client_id,"
-    " shared_at) SELECT id, practice_id, client_id, ? FROM invoices"
-    " WHERE practice_id = ? AND client_id = ? AND id = ?"
-    " ON DUPLICATE KEY UPDATE shared_at = shared_at",
-    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
-[S_DOC_INVOICE_UNSHARE] = {"invoice unshare",
-    "DELETE FROM doc_invoice_shares WHERE practice_id = ? AND client_id = ?"
-    " AND invoice_id = ?",
-    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
-[S_DOC_INVOICE_IS_SHARED] = {"invoice shared",
-    "SELECT COUNT(*) FROM doc_invoice_shares WHERE practice_id = ?"
-    " AND client_id = ? AND invoice_id = ?",
-    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_INVOICE_LIST] = {"invoice list",
     "SELECT i.id, i.number, DATE_FORMAT(i.issued_on, '%Y-%m-%d'),"
     " COALESCE(DATE_FORMAT(i.due_on, '%Y-%m-%d'), ''),"
     " CAST(" DOC_INV_TOTAL("i.id") " AS SIGNED),"
-    " CAST(" DOC_INV_PAID("i.id") " AS SIGNED),"
-    " (s.invoice_id IS NOT NULL)"
-    " FROM invoices i LEFT JOIN doc_invoice_shares s"
-    " ON s.invoice_id = i.id AND s.client_id = i.client_id"
+    " CAST(" DOC_INV_PAID("i.id") " AS SIGNED)"
+    " FROM invoices i"
     " WHERE i.practice_id = ? AND i.client_id = ? AND (? = 0 OR i.id = ?)"
-    " AND (? = 0 OR s.invoice_id IS NOT NULL)"
     " ORDER BY i.issued_on DESC, i.id DESC",
     DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 #define DOC_LINE_COLS                                                         \

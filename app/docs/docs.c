@@ -326,7 +326,6 @@ inv_one(void *arg, const struct dbd_invoice *r)
 	struct dbd_invoice *out = arg;
 
 	*out = *r;
-	out->shared = r->shared ? r->shared : 0;
 	return 1;
 }
 
@@ -367,8 +366,8 @@ load_invoice(const struct docs_who *w, const char *number, struct arena *a,
 	if (cid != w->client_id)
 		return PS_NOTFOUND;
 	memset(&inv, 0, sizeof(inv));
-	st = dbd_invoice_list(w->db, w->practice_id, w->client_id, id,
-	    w->client_view, inv_one, &inv);
+	st = dbd_invoice_list(
+	    w->db, w->practice_id, w->client_id, id, inv_one, &inv);
 	if (st != PS_OK)
 		return st;
 	if (inv.id == 0)
@@ -871,7 +870,7 @@ list_inv(void *arg, const struct dbd_invoice *r)
 	snprintf(e->date, sizeof(e->date), "%s", r->issued_on);
 	e->amount = r->total;
 	e->paid = r->total - r->paid <= 0;
-	e->shared = r->shared != 0;
+	e->shared = 1;
 	return 0;
 }
 
@@ -962,8 +961,8 @@ docs_list(const struct docs_who *w, struct docs_entry **out, size_t *n)
 	memset(&x, 0, sizeof(x));
 	x.w = w;
 	x.st = PS_OK;
-	st = dbd_invoice_list(w->db, w->practice_id, w->client_id, 0,
-	    w->client_view, list_inv, &x);
+	st = dbd_invoice_list(
+	    w->db, w->practice_id, w->client_id, 0, list_inv, &x);
 	if (st == PS_OK && !x.nomem)
 		st = dbd_document_list(w->db, w->practice_id, w->client_id,
 		    w->client_view, list_doc, &x);
@@ -1459,44 +1458,33 @@ docs_share(const struct docs_who *w, const char *number, int shared, char *msg,
 {
 	enum docs_kind kind;
 	struct dbd_document d;
-	int64_t id = 0, cid = 0;
 	enum pstatus st;
 
 	if (docs_number_kind(number, &kind) != PS_OK) {
 		errbuf_set(msg, msgsz,
-		    "\"%s\" is not a document number (INV-, ST-, SB- or "
-		    "RCT-)",
+		    "\"%s\" is not a document number (ST- or SB-)",
 		    number ? number : "");
 		return PS_INVALID;
 	}
-	switch (kind) {
-	case DOCS_RECEIPT:
+	if (kind == DOCS_INVOICE || kind == DOCS_RECEIPT) {
 		errbuf_set(msg, msgsz,
-		    "receipts are always visible to the client who paid");
+		    "%s: %ss are always visible to their client; only "
+		    "statements and superbills are shared",
+		    number, kind == DOCS_INVOICE ? "invoice" : "receipt");
 		return PS_INVALID;
-	case DOCS_INVOICE:
-		st = dbd_invoice_by_number(
-		    w->db, w->practice_id, number, &id, &cid);
-		if (st == PS_OK)
-			st = dbd_invoice_share(
-			    w->db, w->practice_id, cid, id, shared, w->now);
-		break;
-	default:
-		st = dbd_document_get(w->db, w->practice_id, 0, number, &d);
-		if (st == PS_OK) {
-			cid = d.client_id;
-			st = dbd_document_share(
-			    w->db, w->practice_id, d.id, shared, w->now);
-		}
-		break;
 	}
+	st = dbd_document_get(w->db, w->practice_id, 0, number, &d);
+	if (st == PS_OK)
+		st = dbd_document_share(
+		    w->db, w->practice_id, d.id, shared, w->now);
 	if (st == PS_NOTFOUND)
 		errbuf_set(
 		    msg, msgsz, "no document %s in this practice", number);
 	else if (st != PS_OK)
 		errbuf_set(msg, msgsz, "%s", db_errmsg(w->db));
 	else
-		audit(w, cid, shared ? "doc.share" : "doc.unshare", number);
+		audit(w, d.client_id, shared ? "doc.share" : "doc.unshare",
+		    number);
 	return st;
 }
 

@@ -9,7 +9,8 @@
  * kind. Every function acts within one practice, and for the client
  * functions within one client, both from struct docs_who (the session's
  * ids on the pages, never ids from a request): a number of another client,
- * or (client_view) one not shared, is PS_NOTFOUND. */
+ * or (client_view) a statement or superbill not shared, is PS_NOTFOUND.
+ * Invoices and receipts need no sharing: the client always sees them. */
 #ifndef PORTAL_DOCS_H
 #define PORTAL_DOCS_H
 
@@ -32,8 +33,8 @@ struct docs_who {
 	int64_t client_id;   /* 0 for practice-wide clinician actions */
 	int64_t user_id;     /* 0 for the clinician or the system */
 	enum db_actor actor; /* for the audit rows */
-	int client_view;     /* 1: the client's view (shared documents and
-	                        the client's own receipts only) */
+	int client_view;     /* 1: the client's view (every invoice and
+	                        receipt, shared statements and superbills) */
 	const char *ip;      /* may be NULL */
 	int64_t now;         /* unix seconds */
 };
@@ -62,12 +63,12 @@ struct docs_entry {
 	int64_t amount; /* invoice/superbill total, statement ending balance,
 	                   receipt amount */
 	int paid;       /* 1: nothing is owed on it */
-	int shared;     /* 1: the client sees it (receipts always) */
+	int shared;     /* 1: the client sees it (invoices, receipts always) */
 };
 
 /* Lists the client's documents newest first into a malloc'd *out (free()):
- * with client_view the shared invoices, statements and superbills and
- * every receipt; without, every document of the client. PS_OK, PS_NOMEM,
+ * with client_view every invoice and receipt and the shared statements
+ * and superbills; without, every document of the client. PS_OK, PS_NOMEM,
  * PS_ERROR. */
 enum pstatus docs_list(
     const struct docs_who *w, struct docs_entry **out, size_t *n);
@@ -150,10 +151,10 @@ enum pstatus docs_superbill_create(const struct docs_who *w,
     const char *const *dates, size_t n, const char *npi,
     char number[DOCS_NUMBER_MAX + 1], char *msg, size_t msgsz);
 
-/* Shares (shared 1) or unshares document number of the practice (any of
- * its clients; w->client_id ignored). Receipts are always visible and
- * cannot be unshared (PS_INVALID). PS_OK, PS_NOTFOUND, PS_INVALID,
- * PS_ERROR. Audited. */
+/* Shares (shared 1) or unshares statement or superbill number of the
+ * practice (any of its clients; w->client_id ignored). Invoices and
+ * receipts are always visible and are not shared (PS_INVALID). PS_OK,
+ * PS_NOTFOUND, PS_INVALID, PS_ERROR. Audited. */
 enum pstatus docs_share(const struct docs_who *w, const char *number,
     int shared, char *msg, size_t msgsz);
 

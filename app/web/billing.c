@@ -492,7 +492,7 @@ h_pay(struct ctx *c)
 	rq.card_id = chosen > 0 ? chosen : 0;
 	rq.token = chosen == -1 ? token : NULL;
 	rq.save_card = chosen == -1 && param_on(c, "save_card");
-	rq.make_default = rq.save_card && param_on(c, "make_default");
+	rq.make_default = chosen == -1 && param_on(c, "make_default");
 	rq.form_key = param(c, "form_key");
 	rq.off_session = 0;
 

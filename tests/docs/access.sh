@@ -157,7 +157,7 @@ pay() {
 }
 day() { date -u -d "$1" +%Y-%m-%d; }
 
-echo "1..54"
+echo "1..56"
 
 export STACK_WORKERS=1 STACK_THREADS=4
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
@@ -176,8 +176,8 @@ ctl demo documents --email a@example.org --practice demo || bail "demo documents
 ctl demo documents --email a@example.org --practice demo || bail "demo documents (again) failed"
 stack_portalctl document list --practice demo --email a@example.org >"$tmp/list-a.txt" 2>&1
 [ "$(grep -c '^Statement' "$tmp/list-a.txt")" = 1 ] && [ "$(grep -c '^Superbill' "$tmp/list-a.txt")" = 1 ] &&
-	[ "$(grep -c '^Invoice .* yes$' "$tmp/list-a.txt")" = 3 ]
-ok $? "portalctl demo documents gives the demo client shared invoices, one statement and one superbill, also when run twice" \
+	[ "$(grep -c '^Invoice .* always$' "$tmp/list-a.txt")" = 3 ]
+ok $? "portalctl demo documents gives the demo client its invoices (always visible), one statement and one superbill, also when run twice" \
 	"$(cat "$tmp/list-a.txt")"
 
 link_b=$(stack_portalctl client create --practice demo --email zoe@example.org \
@@ -233,6 +233,10 @@ out=$(stack_portalctl document unshare --practice demo --number RCT-000001 2>&1)
 rc=$?
 [ $rc != 0 ] && printf '%s' "$out" | grep -q 'always visible'
 ok $? "receipts cannot be unshared" "$out"
+out=$(stack_portalctl document unshare --practice demo --number "$inv_b1" 2>&1)
+rc=$?
+[ $rc != 0 ] && printf '%s' "$out" | grep -q 'always visible'
+ok $? "invoices are not shared or unshared: always visible to their client" "$out"
 
 # ---- signed out: every route sends to sign-in, never a document ----
 routes="/billing/documents /billing/documents/$inv_a1/pdf /billing/documents/$inv_a1/print
@@ -330,29 +334,36 @@ printf '%s' "$t" | grep -q '90834' && printf '%s' "$t" | grep -q '90832' && prin
 	printf '%s' "$t" | grep -q 'VTB123456789' && printf '%s' "$t" | grep -q '103TC0700X'
 ok $? "superbill PDF: CPT and ICD-10 codes, provider NPI and taxonomy, client's date of birth and member ID" "$t"
 
-# ---- B's documents: unshared ones are invisible to B; shared ones appear ----
+# ---- B's documents: unshared statements and superbills are invisible to B;
+# every invoice and receipt, and shared ones, appear ----
 get B /billing/documents "$tmp/list-b.html"
-! grep -q "$sb_b\|$st_b\|$inv_b1\|$inv_b2" "$tmp/list-b.html" && grep -q "data-number=\"$rct_b\"" "$tmp/list-b.html"
-ok $? "B's list shows B's receipt but none of B's unshared invoices, statement and superbill"
+! grep -q "$sb_b\|$st_b" "$tmp/list-b.html" && grep -q "data-number=\"$rct_b\"" "$tmp/list-b.html" &&
+	grep -q "data-number=\"$inv_b1\"" "$tmp/list-b.html" && grep -q "data-number=\"$inv_b2\"" "$tmp/list-b.html"
+ok $? "B's list shows B's receipt and both never-shared invoices but not B's unshared statement and superbill"
 bad=
-for d in "$inv_b1" "$st_b" "$sb_b"; do
+for k in pdf print; do
+	get B "/billing/documents/$inv_b2/$k" "$tmp/out"
+	[ "$code" = 200 ] || bad="$bad $inv_b2/$k:$code"
+done
+[ -z "$bad" ]
+ok $? "B downloads and prints a never-shared invoice" "$bad"
+bad=
+for d in "$st_b" "$sb_b"; do
 	for k in pdf print; do
 		get B "/billing/documents/$d/$k" "$tmp/out"
 		[ "$code" = 404 ] && [ "$ctype" != application/pdf ] || bad="$bad $d/$k:$code"
 	done
 done
 [ -z "$bad" ]
-ok $? "B gets 404 for each unshared document of B (pdf and print)" "$bad"
+ok $? "B gets 404 for each unshared statement and superbill of B (pdf and print)" "$bad"
 get B "/billing/documents/$rct_b/pdf" "$tmp/rct-b.pdf"
 [ "$code" = 200 ] && pdftext "$tmp/rct-b.pdf" | grep -q 'Zoë Łukasiewicz'
 ok $? "B's receipt is visible to B without sharing, with B's UTF-8 name" "status $code"
-ctl document share --practice demo --number "$sb_b" && ctl document share --practice demo --number "$st_b" &&
-	ctl document share --practice demo --number "$inv_b1"
-ok $? "portalctl document share shares B's superbill, statement and invoice"
+ctl document share --practice demo --number "$sb_b" && ctl document share --practice demo --number "$st_b"
+ok $? "portalctl document share shares B's superbill and statement"
 get B /billing/documents "$tmp/list-b2.html"
-grep -q "data-number=\"$sb_b\"" "$tmp/list-b2.html" && grep -q "data-number=\"$st_b\"" "$tmp/list-b2.html" &&
-	grep -q "data-number=\"$inv_b1\"" "$tmp/list-b2.html" && ! grep -q "data-number=\"$inv_b2\"" "$tmp/list-b2.html"
-ok $? "after sharing, B's list shows them (and still not the unshared $inv_b2)"
+grep -q "data-number=\"$sb_b\"" "$tmp/list-b2.html" && grep -q "data-number=\"$st_b\"" "$tmp/list-b2.html"
+ok $? "after sharing, B's list shows them"
 get B "/billing/documents/$sb_b/pdf" "$tmp/sb-b.pdf"
 t=$(pdftext "$tmp/sb-b.pdf")
 [ "$code" = 200 ] && printf '%s' "$t" | grep -q 'Zoë Łukasiewicz' && printf '%s' "$t" | grep -q '90837' &&
@@ -500,8 +511,8 @@ ok $? "portald logged no errors" "$(grep 'level=error' "$STACK_DIR/log/portald.l
 ! grep -q 'event=doc_\|render_failed' "$STACK_DIR/log/portald.log"
 ok $? "no document render failures in the log"
 
-if [ "$n" != 54 ]; then
-	echo "# planned 54 tests, ran $n"
+if [ "$n" != 56 ]; then
+	echo "# planned 56 tests, ran $n"
 	exit 1
 fi
 [ "$failed" = 0 ]

@@ -56,8 +56,8 @@ test('an unknown outcome shows "processing", hides Pay Now, and reconcile settle
   assert.match(await page.getByRole('status').innerText(), /processing.*won't be charged twice/);
   await page.goto(url('/billing'));
   assert.match(await page.getByRole('status').innerText(), /A payment is processing/);
-  assert.equal(await page.getByRole('link', { name: 'Pay Now' }).count(), 0, 'no Pay Now while processing');
-  assert.equal(await page.getByRole('link', { name: /Pay invoice/ }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Pay Now', exact: true }).count(), 0, 'no Pay Now while processing');
+  assert.equal(await page.getByRole('link', { name: /^Pay Now: invoice/ }).count(), 0);
   portalctl('payments', 'reconcile', '--practice', 'demo', '--min-age', '0');
   await page.goto(url('/billing'));
   assert.equal(cents(await page.locator('#balance').innerText()), 0, 'reconcile applied the payment');
@@ -89,7 +89,7 @@ test('another client\'s invoice cannot be opened or paid', async () => {
   const form = await page.locator('form.pay').evaluate((f) => Object.fromEntries(new FormData(f)));
   // Invoice ids are small integers: try the neighbours of this client's.
   await page.goto(url('/billing'));
-  const href = await page.getByRole('link', { name: /Pay invoice/ }).first().getAttribute('href');
+  const href = await page.getByRole('link', { name: /^Pay Now: invoice/ }).first().getAttribute('href');
   const mine = Number(href.split('=')[1]);
   let refused = 0;
   for (const id of [mine - 1, mine + 1, 999999999]) {
@@ -125,7 +125,7 @@ test('the billing pages fit a 390px phone, label every field, and print without 
   await page.goto(url('/billing'));
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.locator('nav.tabs').isVisible(), false, 'no navigation in print');
-  assert.equal(await page.getByRole('link', { name: 'Pay Now' }).isVisible(), false, 'no Pay Now in print');
+  assert.equal(await page.getByRole('link', { name: 'Pay Now', exact: true }).isVisible(), false, 'no Pay Now in print');
   assert.equal(await page.locator('#balance').isVisible(), true, 'the balance prints');
   assert.equal(await page.locator('table.invoices').isVisible(), true, 'the invoices print');
   await page.emulateMedia({ media: 'screen' });

@@ -1,4 +1,4 @@
-// docs.test.mjs: Billing Documents and Payment History in the browser: Download (a PDF arrives), Print (the print page calls window.print, stubbed here; print CSS drops the navigation), the date range (filter, inverted range message) and Download CSV.
+// docs.test.mjs: Billing Documents and Payment History in the browser: every invoice listed without sharing, an unshared statement not, Download (a PDF arrives), Print (the print page calls window.print, stubbed here; print CSS drops the navigation), the date range (filter, inverted range message) and Download CSV.
 import test, { afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -16,10 +16,11 @@ function day(n) {
 }
 
 /**
- * session(): a new client with two invoices (40 and 5 days ago), both
- * shared, and a shared statement of the last 60 days; signed in, with
- * window.print stubbed in every page (it counts calls in
- * window.__printCalls). Returns {page, context, client, inv, st}.
+ * session(): a new client with two invoices (40 and 5 days ago), never
+ * shared (invoices need no sharing), a shared statement of the last 60
+ * days and an unshared one of the last 30; signed in, with window.print
+ * stubbed in every page (it counts calls in window.__printCalls).
+ * Returns {page, context, client, inv, st, unshared}.
  */
 async function session() {
   const client = newClient('demo', [
@@ -29,10 +30,11 @@ async function session() {
   const inv = portalctl('invoice', 'list', '--practice', 'demo', '--email', client.email)
     .match(/INV-\d+/g);
   assert.equal(inv.length, 2, 'two invoices');
-  for (const n of inv) portalctl('document', 'share', '--practice', 'demo', '--number', n);
   const st = portalctl('statement', 'create', '--practice', 'demo', '--email', client.email,
     '--from', day(-60), '--to', day(0)).match(/ST-\d+/)[0];
   portalctl('document', 'share', '--practice', 'demo', '--number', st);
+  const unshared = portalctl('statement', 'create', '--practice', 'demo', '--email', client.email,
+    '--from', day(-30), '--to', day(0)).match(/ST-\d+/)[0];
   const b = await launch({ acceptDownloads: true });
   open.push(b);
   await b.context.addInitScript(() => {
@@ -40,7 +42,7 @@ async function session() {
     window.print = () => { window.__printCalls += 1; };
   });
   await signInNew(b.page, client);
-  return { page: b.page, context: b.context, client, inv: inv.sort(), st };
+  return { page: b.page, context: b.context, client, inv: inv.sort(), st, unshared };
 }
 
 /** row(page, number): the Billing Documents row of document number. */
@@ -48,12 +50,19 @@ function row(page, number) {
   return page.locator(`tr[data-number="${number}"]`);
 }
 
-test('Billing Documents lists the shared invoices and statement; Download gives a PDF', async () => {
-  const { page, context, inv, st } = await session();
+test('Billing Documents lists every invoice (never shared) and the shared statement, not the unshared one; Download gives a PDF', async () => {
+  const { page, context, inv, st, unshared } = await session();
   await page.goto(url('/billing'));
   await page.getByRole('link', { name: 'Billing Documents' }).click();
   assert.equal(pathOf(page), '/billing/documents');
+  assert.match(await page.locator('main').innerText(),
+    /In addition to invoices, you'll see any statements and superbills your clinician has shared with you\./);
   for (const n of [...inv, st]) assert.equal(await row(page, n).count(), 1, `${n} listed`);
+  assert.equal(await row(page, unshared).count(), 0, `unshared ${unshared} not listed`);
+  for (const k of ['pdf', 'print']) {
+    const resp = await page.request.get(url(`/billing/documents/${unshared}/${k}`));
+    assert.equal(resp.status(), 404, `unshared ${unshared}/${k}`);
+  }
   assert.match(await row(page, inv[0]).innerText(), /\$120\.00[\s\S]*Unpaid/);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -64,6 +73,20 @@ test('Billing Documents lists the shared invoices and statement; Download gives 
   const bytes = readFileSync(file);
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   assert.ok(bytes.length > 1000, 'a real PDF');
+  assert.deepEqual(context.pageErrors, []);
+});
+
+test('Print of a never-shared invoice opens its print page, which calls window.print', async () => {
+  const { page, context, inv } = await session();
+  await page.goto(url('/billing/documents'));
+  await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole('link', { name: `Print Invoice ${inv[1]}` }).click(),
+  ]);
+  assert.equal(pathOf(page), `/billing/documents/${inv[1]}/print`);
+  await page.waitForFunction(() => window.__printCalls >= 1);
+  assert.match(await page.getByRole('heading', { level: 1 }).innerText(), new RegExp(`Invoice ${inv[1]}`));
+  assert.match(await page.locator('article').innerText(), /\$150\.00/);
   assert.deepEqual(context.pageErrors, []);
 });
 
@@ -141,7 +164,6 @@ test("another client's document is not found", async () => {
   const a = await session();
   const other = newClient('demo', [{ date: day(-3), description: 'Session', amount: '99.00' }]);
   const n = portalctl('invoice', 'list', '--practice', 'demo', '--email', other.email).match(/INV-\d+/)[0];
-  portalctl('document', 'share', '--practice', 'demo', '--number', n);
   for (const k of ['pdf', 'print']) {
     const resp = await a.page.goto(url(`/billing/documents/${n}/${k}`));
     assert.equal(resp.status(), 404, `${n}/${k}`);

@@ -58,7 +58,7 @@ async function newCharges(before) {
 /** payInvoiceLink(page, description): the pay action of the invoice row
  * holding description. */
 function payInvoiceLink(page, description) {
-  return page.locator('tr', { hasText: description }).getByRole('link', { name: /^Pay invoice/ });
+  return page.locator('tr', { hasText: description }).getByRole('link', { name: /^Pay Now: invoice/ });
 }
 
 test('pay one invoice with the default card', async () => {
@@ -67,7 +67,7 @@ test('pay one invoice with the default card', async () => {
     { date: '2026-09-09', description: 'Follow-up session Sep 9', amount: '80.00' },
   ], { card: true });
   assert.equal(await balance(page), 20000);
-  assert.equal(await page.getByRole('link', { name: 'Pay Now' }).count(), 1, 'Pay Now for the balance');
+  assert.equal(await page.getByRole('link', { name: 'Pay Now', exact: true }).count(), 1, 'Pay Now for the balance');
   const row = page.locator('tr', { hasText: 'Individual session Sep 2' });
   assert.match(await row.innerText(), /INV-\S+/, 'the invoice number');
   assert.match(await row.innerText(), /Sep 2, 2026/, 'the date');
@@ -101,21 +101,26 @@ test('pay one invoice with the default card', async () => {
   assert.deepEqual(ownErrors(context), []);
 });
 
-test('Pay Now pays the whole balance with a new card saved for future payments', async () => {
+test('Pay Now pays the whole balance with a new card that Make default alone saves, as the form says', async () => {
   const { page } = await session([
     { date: '2026-08-01', description: 'Assessment Aug 1', amount: '60.00' },
     { date: '2026-08-15', description: 'Session Aug 15', amount: '45.50' },
   ]);
   assert.equal(await balance(page), 10550);
-  await submitAndWait(page, page.getByRole('link', { name: 'Pay Now' }));
+  await submitAndWait(page, page.getByRole('link', { name: 'Pay Now', exact: true }));
   assert.equal(pathOf(page), '/billing/pay');
   assert.equal(await page.locator('#amount').innerText(), '$105.50');
   const add = page.getByLabel('Add Card', { exact: true });
   assert.equal(await add.isChecked(), true, 'no saved card: Add Card is chosen');
   assert.equal(await page.locator('#new-card').isVisible(), true);
   await fillCard(page, '4242 4242 4242 4242');
-  await page.getByLabel('Save card for future payments', { exact: true }).check();
-  await page.getByLabel('Make default', { exact: true }).check();
+  const makeDefault = page.getByLabel('Make default', { exact: true });
+  assert.equal(await page.getByLabel('Save card for future payments', { exact: true }).isChecked(), false);
+  await makeDefault.check();
+  // Before paying, the form tells the client that Make default keeps the card.
+  const help = page.locator(`#${await makeDefault.getAttribute('aria-describedby')}`);
+  assert.equal(await help.isVisible(), true);
+  assert.equal(await help.innerText(), 'Make default also saves the card for future payments.');
   const before = (await ledger()).length;
   await submitAndWait(page, page.getByRole('button', { name: 'Pay $105.50', exact: true }));
   assert.equal(await page.locator('h1').innerText(), 'Payment received');
@@ -126,7 +131,7 @@ test('Pay Now pays the whole balance with a new card saved for future payments',
   assert.equal(charges[0].amount, 10550);
   assert.equal(charges[0].status, 'succeeded');
   assert.equal(await balance(page), 0);
-  assert.equal(await page.getByRole('link', { name: 'Pay Now' }).count(), 0, 'nothing left to pay');
+  assert.equal(await page.getByRole('link', { name: 'Pay Now', exact: true }).count(), 0, 'nothing left to pay');
   await page.goto(url('/billing/payment-methods'));
   const li = page.locator('.saved-cards li', { hasText: 'Visa ending in 4242' });
   assert.equal(await li.count(), 1, 'the card was saved');
@@ -179,7 +184,7 @@ test('a tampered partial amount is refused and nothing is charged', async () => 
   const before = (await ledger()).length;
   for (const forged of ['6000', '12001', '0', '-12000', '120.00', 'x']) {
     await page.goto(url('/billing'));
-    await submitAndWait(page, page.getByRole('link', { name: 'Pay Now' }));
+    await submitAndWait(page, page.getByRole('link', { name: 'Pay Now', exact: true }));
     await page.locator('input[name="amount"]').evaluate((el, v) => { el.value = v; }, forged);
     const resp = await submitAndWait(page, page.getByRole('button', { name: 'Pay $120.00', exact: true }));
     assert.equal(resp.status(), 400, `amount ${forged} answered 400`);

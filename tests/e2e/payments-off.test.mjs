@@ -32,8 +32,8 @@ test('Online Payments off: no Pay Now, no card entry, and forged payment request
   const main = page.locator('main');
   assert.match(await page.locator('#balance').innerText(), /\$130\.00/, 'the balance is shown');
   assert.equal(await page.locator('tr', { hasText: 'Family session Oct 2' }).count(), 1, 'the invoice is listed');
-  assert.equal(await main.getByRole('link', { name: 'Pay Now' }).count(), 0, 'no Pay Now');
-  assert.equal(await main.getByRole('link', { name: /Pay invoice/ }).count(), 0, 'no pay action per invoice');
+  assert.equal(await main.getByRole('link', { name: 'Pay Now', exact: true }).count(), 0, 'no Pay Now');
+  assert.equal(await main.getByRole('link', { name: /^Pay Now: invoice/ }).count(), 0, 'no pay action per invoice');
   assert.match(await main.innerText(), /Online payments aren't offered by Harbor Family Therapy/);
   await page.goto(url('/billing/payment-methods'));
   assert.equal(await page.getByRole('link', { name: '+ New Card' }).count(), 0, 'no + New Card');
@@ -110,13 +110,13 @@ after(async () => {
 test('a plugin that fails to start turns Online Payments off for that practice alone (YAML edit + SIGHUP)', async () => {
   const client = newClient('demo', [{ date: '2026-10-03', description: 'Session Oct 3', amount: '50.00' }]);
   const page = await signedIn(client);
-  assert.equal(await page.getByRole('link', { name: 'Pay Now' }).count(), 1, 'Pay Now before');
+  assert.equal(await page.getByRole('link', { name: 'Pay Now', exact: true }).count(), 1, 'Pay Now before');
   const logFile = join(need('STACK_DIR'), 'log', 'portald.log');
   const broken = original.replace(/^(\s+plugin:\s*)sandbox\s*$/m, '$1nosuchplugin');
   assert.notEqual(broken, original, 'demo.yaml names the sandbox plugin');
   await reload(broken, async () => {
     const r = await page.goto(url('/billing'));
-    return r.status() === 200 && (await page.getByRole('link', { name: 'Pay Now' }).count()) === 0;
+    return r.status() === 200 && (await page.getByRole('link', { name: 'Pay Now', exact: true }).count()) === 0;
   });
   const log = readFileSync(logFile, 'utf8');
   assert.match(log, /event=gateway_failed practice=demo plugin=nosuchplugin error=.*action=online_payments_off/,
@@ -125,7 +125,7 @@ test('a plugin that fails to start turns Online Payments off for that practice a
   assert.equal((await page.goto(url('/billing/pay'))).status(), 403, 'payments refused');
   await reload(original, async () => {
     const r = await page.goto(url('/billing'));
-    return r.status() === 200 && (await page.getByRole('link', { name: 'Pay Now' }).count()) === 1;
+    return r.status() === 200 && (await page.getByRole('link', { name: 'Pay Now', exact: true }).count()) === 1;
   });
 });
 

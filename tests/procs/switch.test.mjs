@@ -67,7 +67,7 @@ test('a YAML edit and SIGHUP switch the demo practice from sandbox to stripe; a 
     // Pay the invoice with it.
     await page.goto(url('/billing'));
     await submitAndWait(page, page.locator('tr', { hasText: 'Session after the switch' })
-      .getByRole('link', { name: /^Pay invoice/ }));
+      .getByRole('link', { name: /^Pay Now: invoice/ }));
     await submitAndWait(page, page.getByRole('button', { name: 'Pay $85.00', exact: true }));
     assert.equal(await page.locator('h1').innerText(), 'Payment received');
 
