@@ -30,6 +30,7 @@ ok() {
 		echo "ok $n - $name"
 	else
 		echo "not ok $n - $name"
+		tap_at
 		failed=$((failed + 1))
 		local d
 		for d in "$@"; do
@@ -46,6 +47,8 @@ bail() {
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/portal-fault.XXXXXX") || bail "mktemp failed"
 chmod 0755 "$tmp"
 source "$top_srcdir/tests/lib/stack.sh" || bail "cannot source tests/lib/stack.sh"
+# shellcheck source=tests/lib/tap.sh
+source "$top_srcdir/tests/lib/tap.sh" || { echo "Bail out! cannot source tests/lib/tap.sh"; exit 1; }
 
 cleanup() {
 	local p

@@ -10,12 +10,14 @@ set -u
 export top_srcdir top_builddir
 # shellcheck source=tests/lib/stack.sh
 source "$top_srcdir/tests/lib/stack.sh" || { echo "Bail out! cannot source tests/lib/stack.sh"; exit 1; }
+# shellcheck source=tests/lib/tap.sh
+source "$top_srcdir/tests/lib/tap.sh" || { echo "Bail out! cannot source tests/lib/tap.sh"; exit 1; }
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 tmp=$(mktemp -d /tmp/portal-example-portald.XXXXXX)
 trap 'stack_stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'; fi; }
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; tap_at; [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'; fi; }
 
 echo "1..6"
 make -C "$top_builddir" install-includeHEADERS install-pkgconfigDATA DESTDIR="$tmp/stage" >"$tmp/out" 2>&1

@@ -11,6 +11,8 @@ export top_srcdir top_builddir
 
 # shellcheck source=tests/lib/mariadb.sh
 . "$top_srcdir/tests/lib/mariadb.sh"
+# shellcheck source=tests/lib/tap.sh
+source "$top_srcdir/tests/lib/tap.sh" || { echo "Bail out! cannot source tests/lib/tap.sh"; exit 1; }
 
 tmp=$(mktemp -d /tmp/portal-it.XXXXXX) || { echo "Bail out! mktemp failed"; exit 1; }
 cleanup() {
@@ -30,6 +32,7 @@ not_ok() {
 	n=$((n + 1))
 	failed=$((failed + 1))
 	echo "not ok $n - $1"
+	tap_at
 	shift
 	for line in "$@"; do
 		printf '%s\n' "$line" | sed 's/^/# /'

@@ -83,7 +83,7 @@ test('a YAML edit and SIGHUP switch the demo practice from sandbox to stripe; a 
     const sandbox = await (await fetch(`${env('SIM_URL')}/__admin/ledger`)).json();
     assert.equal(sandbox.charges.filter((c) => c.amount === 8500).length, 0, 'nothing went to the sandbox processor');
     process.kill(pid, 0);
-    assert.equal(Number(readFileSync(`${env('STACK_RUNTIME')}/run/portald.pid`, 'utf8').trim()), pid,
+    assert.equal(Number(readFileSync(`${env('STACK_DIR')}/run/portald.pid`, 'utf8').trim()), pid,
       'the same portald master: reloaded, not restarted');
   } finally {
     await b.close();
