@@ -83,7 +83,7 @@ SIM_URL="http://127.0.0.1:$port"
 export SIM_URL
 
 # ---- the Check suite, renumbered into this script's TAP stream ----
-CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent PORTAL_DB_SOCKET=$PORTAL_DB_SOCKET \
+CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=normal PORTAL_DB_SOCKET=$PORTAL_DB_SOCKET \
 	PLUGIN_DIR="$tmp/plugins" SIM_SECRET_FILE="$tmp/sim-secret" \
 	SIM_WEBHOOK_SECRET_FILE="$tmp/sim-whsec" \
 	"$top_builddir/tests/integration/check_billing" >"$tmp/check.out" 2>"$tmp/check.err"

@@ -55,7 +55,7 @@ if ! mariadb_start "$tmp/db" 2>"$tmp/start.err"; then
 fi
 
 # ---- the Check suite, renumbered into this script's TAP stream ----
-CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent PORTAL_DB_SOCKET=$PORTAL_DB_SOCKET \
+CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=normal PORTAL_DB_SOCKET=$PORTAL_DB_SOCKET \
 	"$top_builddir/tests/integration/check_db" >"$tmp/check.out" 2>"$tmp/check.err"
 rc=$?
 seen=0

@@ -7,7 +7,9 @@
 # whose tests/lib/tap.sh adds "# at FILE:LINE"), and from a node:test YAML
 # block its error text, expected/actual, and the first stack frame in a test
 # file ("at FILE:LINE:COL"). "Bail out!" lines are printed too. Each block is
-# cut at 40 lines. Prints nothing for a log without failures.
+# cut at 40 lines. A Check suite's "FILE:LINE:F:..." lines (CK_VERBOSITY=
+# normal) are printed as "at FILE:LINE:...". Prints nothing for a log
+# without failures.
 
 function flush_err() {
 	if (err != "") {
@@ -40,6 +42,16 @@ function head() {
 		header = 1
 	}
 }
+# A Check suite (CK_VERBOSITY=normal) names each failed assertion's
+# FILE:LINE:F|E:SUITE:TEST:...: MESSAGE apart from its TAP line.
+/^(# )?[^ :]+\.c:[0-9]+:[EF]:/ {
+	leave()
+	head()
+	line = $0
+	sub(/^# /, "", line)
+	print "  at " line
+	next
+}
 /^[ \t]*Bail out!/ {
 	leave()
 	head()
@@ -58,6 +70,8 @@ function head() {
 	next
 }
 !inblock { next }
+# The automake TAP driver's own copy of each result line, in the log.
+/^(PASS|FAIL|ERROR|XFAIL|XPASS|SKIP): / { next }
 yaml && /^[ \t]*\.\.\.[ \t]*$/ { leave(); next }
 !yaml && /^[ \t]*---[ \t]*$/ { yaml = 1; next }
 yaml {
