@@ -106,7 +106,11 @@ struct pgw_value {
 
 /* ABI 1.1: what the next action asks of the browser. */
 enum pgw_action_type {
-	PGW_ACTION_NONE = 0,    /* nothing the client can do on this page */
+	PGW_ACTION_NONE = 0,    /* no browser step now. With ref set: call
+	                         * complete_* while the client is present
+	                         * (action_result NULL) to start an on-session
+	                         * attempt, whose answer carries the step.
+	                         * Without ref: nothing the client can do */
 	PGW_ACTION_SDK = 1,     /* call the processor's browser SDK: kind names
 	                         * the call, values its arguments */
 	PGW_ACTION_REDIRECT = 2 /* send the client's browser to url (the

@@ -1,6 +1,7 @@
 /* pgw_common.c: helpers shared by the in-tree gateway plugins (result
  * text, copying, secrets, JSON reading, config, the HTTP transport mapping
  * and webhook HMACs); see pgw_common.h. Keeps no state. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,20 +157,23 @@ pgwc_http(const struct pgw_host *host, const char *name,
 	int32_t o;
 	int is_get = strcmp(req->method, "GET") == 0;
 
-	herr[0] = '\0';
-	o = host->http(host, req, resp, herr, sizeof(herr));
-	res->http_status = resp->status;
-	if (o == PGW_HTTP_OK)
+	/* The host's one mapping (ABI 1.1 http_call); an answer (429 and
+	 * 5xx included) is the plugin's to read with its processor's codes. */
+	(void)is_get;
+	o = host->http_call(host, req, resp, res);
+	if (o == PGW_SUCCEEDED || resp->status != 0) {
+		res->code[0] = '\0';
+		if (res->err != NULL && res->errsz > 0)
+			res->err[0] = '\0';
+		res->retry_after_ms = 0;
 		return 1;
-	if (o == PGW_HTTP_NOT_SENT) {
-		pgwc_copy(res->code, sizeof(res->code), "network_error");
-		*st = PGW_RETRYABLE;
-	} else if (o == PGW_HTTP_NO_ANSWER) {
-		pgwc_copy(res->code, sizeof(res->code), "no_answer");
-		*st = is_get ? PGW_RETRYABLE : PGW_UNKNOWN;
-	} else
-		*st = PGW_ERROR;
-	pgwc_seterr(res, "%s: %s %s: %s", name, req->method, path, herr);
+	}
+	*st = o;
+	if (res->err != NULL) {
+		snprintf(herr, sizeof(herr), "%s", res->err);
+		pgwc_seterr(res, "%s: %s %s: %s", name, req->method, path,
+		    strstr(herr, ": ") != NULL ? strstr(herr, ": ") + 2 : herr);
+	}
 	return 0;
 }
 
@@ -204,4 +208,140 @@ pgwc_hmac_sha256(const char *key, const void *a, size_t alen, const void *b,
 	HMAC(EVP_sha256(), key, (int)strlen(key), msg, n, mac, maclen);
 	free(msg);
 	return 0;
+}
+
+int
+pgwc_origin_ok(const char *o)
+{
+	const char *h;
+	size_t i;
+
+	if (strncmp(o, "https://", 8) == 0)
+		h = o + 8;
+	else if (strncmp(o, "http://127.0.0.1", 16) == 0 ||
+	         strncmp(o, "http://localhost", 16) == 0 ||
+	         strncmp(o, "http://[::1]", 12) == 0)
+		h = o + 7;
+	else
+		return 0;
+	if (strncmp(h, "*.", 2) == 0)
+		h += 2;
+	if (*h == '\0' || *h == '.' || *h == ':' || strlen(o) >= PGW_ORIGIN_MAX)
+		return 0;
+	for (i = 0; h[i] != '\0'; i++)
+		if (!(isalnum((unsigned char)h[i]) || h[i] == '.' ||
+		        h[i] == '-' || h[i] == ':' || h[i] == '[' ||
+		        h[i] == ']'))
+			return 0;
+	return 1;
+}
+
+int
+pgwc_csp_conf(
+    struct pgwc_csp *csp, const struct pgw_kv *kv, char *err, size_t errsz)
+{
+	static const char *const keys[] = {NULL, "csp_script_src",
+	    "csp_frame_src", "csp_connect_src", "csp_img_src", "csp_style_src",
+	    "csp_font_src"};
+	char *copy, *tok, *save = NULL;
+	int d;
+
+	for (d = PGW_CSP_SCRIPT; d <= PGW_CSP_FONT; d++)
+		if (strcmp(kv->key, keys[d]) == 0)
+			break;
+	if (d > PGW_CSP_FONT)
+		return 0;
+	if ((copy = strdup(kv->value)) == NULL) {
+		snprintf(err, errsz, "%s: out of memory", kv->where);
+		return -1;
+	}
+	for (tok = strtok_r(copy, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save))
+		if (!pgwc_origin_ok(tok)) {
+			snprintf(err, errsz,
+			    "%s: %s: \"%.200s\" is not an origin "
+			    "(https://host[:port], https://*.domain, or "
+			    "http:// to loopback)",
+			    kv->where, kv->key, tok);
+			free(copy);
+			return -1;
+		}
+	free(copy);
+	free(csp->src[d]);
+	if ((csp->src[d] = strdup(kv->value)) == NULL) {
+		snprintf(err, errsz, "%s: out of memory", kv->where);
+		return -1;
+	}
+	return 1;
+}
+
+void
+pgwc_csp_free(struct pgwc_csp *csp)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(csp->src) / sizeof(csp->src[0]); i++) {
+		free(csp->src[i]);
+		csp->src[i] = NULL;
+	}
+}
+
+int
+pgwc_widget_origins(struct pgw_widget *w, const struct pgwc_csp *csp,
+    int32_t dir, const char *def)
+{
+	const char *list = dir >= PGW_CSP_SCRIPT && dir <= PGW_CSP_FONT &&
+	                           csp->src[dir] != NULL
+	                       ? csp->src[dir]
+	                       : def;
+	const char *p = list != NULL ? list : "";
+	size_t n;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (n == 0)
+			break;
+		if (w->norigins >= PGW_WIDGET_ORIGINS_MAX ||
+		    n >= sizeof(w->origins[0].origin))
+			return -1;
+		w->origins[w->norigins].directive = dir;
+		memcpy(w->origins[w->norigins].origin, p, n);
+		w->origins[w->norigins].origin[n] = '\0';
+		w->norigins++;
+		p += n;
+	}
+	return 0;
+}
+
+int
+pgwc_widget_value(struct pgw_widget *w, const char *name, const char *value)
+{
+	if (w->nvalues >= PGW_WIDGET_VALUES_MAX)
+		return -1;
+	pgwc_copy(w->values[w->nvalues].name, PGW_NAME_MAX, name);
+	pgwc_copy(w->values[w->nvalues].value, PGW_VALUE_MAX, value);
+	w->nvalues++;
+	return 0;
+}
+
+int
+pgwc_action_value(
+    struct pgw_next_action *a, const char *name, const char *value)
+{
+	if (a->nvalues >= PGW_ACTION_VALUES_MAX)
+		return -1;
+	pgwc_copy(a->values[a->nvalues].name, PGW_NAME_MAX, name);
+	pgwc_copy(a->values[a->nvalues].value, PGW_VALUE_MAX, value);
+	a->nvalues++;
+	return 0;
+}
+
+void
+pgwc_action(struct pgw_result *res, const char *kind, const char *ref)
+{
+	memset(&res->action, 0, sizeof(res->action));
+	res->action.type = PGW_ACTION_SDK;
+	pgwc_copy(res->action.kind, sizeof(res->action.kind), kind);
+	pgwc_copy(res->action.ref, sizeof(res->action.ref), ref);
 }

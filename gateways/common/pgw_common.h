@@ -84,4 +84,62 @@ int pgwc_hmac_sha256(const char *key, const void *a, size_t alen, const void *b,
     size_t blen, const void *c, size_t clen, unsigned char *mac,
     unsigned int *maclen);
 
+/* ---- ABI 1.1 helpers ---- */
+
+/* The CSP override keys every in-tree plugin accepts (table entries): a
+ * space-separated list of origins that replaces the plugin's defaults for
+ * one directive, e.g. for a simulator serving on separate origins. */
+#define PGWC_CSP_CONF_KEYS                                           \
+	{"csp_script_src", PGW_CONF_STRING, 0,                       \
+	    "origins for script-src, space-separated (replaces the " \
+	    "default)"},                                             \
+	    {"csp_frame_src", PGW_CONF_STRING, 0,                    \
+	        "origins for frame-src (replaces the default)"},     \
+	    {"csp_connect_src", PGW_CONF_STRING, 0,                  \
+	        "origins for connect-src (replaces the default)"},   \
+	    {"csp_img_src", PGW_CONF_STRING, 0,                      \
+	        "origins for img-src (replaces the default)"},       \
+	    {"csp_style_src", PGW_CONF_STRING, 0,                    \
+	        "origins for style-src (replaces the default)"},     \
+	{                                                            \
+		"csp_font_src", PGW_CONF_STRING, 0,                  \
+		    "origins for font-src (replaces the default)"    \
+	}
+
+/* Configured CSP lists, indexed by enum pgw_csp_directive (NULL: use the
+ * plugin's default). */
+struct pgwc_csp {
+	char *src[PGW_CSP_FONT + 1];
+};
+
+/* When kv is one of the csp_* keys: checks every origin in it and stores a
+ * copy in csp; returns 1, or -1 with "<where>: ..." in err. Returns 0 for
+ * any other key. */
+int pgwc_csp_conf(
+    struct pgwc_csp *csp, const struct pgw_kv *kv, char *err, size_t errsz);
+
+/* Frees what pgwc_csp_conf stored. */
+void pgwc_csp_free(struct pgwc_csp *csp);
+
+/* 1 when o is a CSP origin the portal accepts: https://host[:port],
+ * https://[*.]host, or http:// to a loopback host. */
+int pgwc_origin_ok(const char *o);
+
+/* Appends to w the origins of directive dir: the configured list when set,
+ * else the space-separated def (NULL or "" for none). Returns 0, or -1
+ * when w is full. */
+int pgwc_widget_origins(struct pgw_widget *w, const struct pgwc_csp *csp,
+    int32_t dir, const char *def);
+
+/* Appends the value name=value to w. Returns 0, or -1 when full. */
+int pgwc_widget_value(
+    struct pgw_widget *w, const char *name, const char *value);
+
+/* Appends the value name=value to the next action a. Returns 0 or -1. */
+int pgwc_action_value(
+    struct pgw_next_action *a, const char *name, const char *value);
+
+/* Sets the next action of res: type SDK, kind, ref. */
+void pgwc_action(struct pgw_result *res, const char *kind, const char *ref);
+
 #endif

@@ -24,6 +24,7 @@ struct sb {
 	char *whsec; /* webhook signing secret or NULL; wiped */
 	char origin[PGW_URL_MAX];
 	uint32_t timeout_ms;
+	struct pgwc_csp csp;
 };
 
 static const struct pgw_conf_key sb_config[] = {
@@ -40,6 +41,7 @@ static const struct pgw_conf_key sb_config[] = {
         "file holding the webhook signing secret (needed for webhooks)"},
     {"timeout_ms", PGW_CONF_INT, 0,
         "milliseconds to wait for the processor (default 20000)"},
+    PGWC_CSP_CONF_KEYS,
 };
 
 static void
@@ -53,16 +55,20 @@ sb_fini(void *p)
 	pgwc_wipe_free(c->secret);
 	free(c->publishable);
 	pgwc_wipe_free(c->whsec);
+	pgwc_csp_free(&c->csp);
 	free(c);
 }
 
+/* ABI 1.1 init2: problems go to res->err (code "bad_config"). */
 static int32_t
-sb_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
-    void **ctx, char *err, size_t errsz)
+sb_init2(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
+    void **ctx, struct pgw_result *res)
 {
+	char *err = res->err;
+	size_t errsz = res->errsz;
 	struct sb *c;
 	size_t i;
-	int nsecret = 0;
+	int nsecret = 0, r;
 
 	*ctx = NULL;
 	if (pgwc_host_ok(host, "sandbox", err, errsz) != 0)
@@ -77,6 +83,11 @@ sb_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		const char *k = kv[i].key, *v = kv[i].value;
 		char **dst = NULL;
 
+		if ((r = pgwc_csp_conf(&c->csp, &kv[i], err, errsz)) != 0) {
+			if (r < 0)
+				goto err;
+			continue;
+		}
 		if (strcmp(k, "api_base") == 0)
 			dst = &c->api_base;
 		else if (strcmp(k, "secret_key_file") == 0 ||
@@ -124,6 +135,7 @@ sb_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 	return PGW_SUCCEEDED;
 err:
 	sb_fini(c);
+	pgwc_copy(res->code, sizeof(res->code), "bad_config");
 	return PGW_ERROR;
 }
 
@@ -332,7 +344,21 @@ sb_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
 	pgwc_copy(out->origin, sizeof(out->origin), c->origin);
 	pgwc_copy(out->public_key, sizeof(out->public_key), c->publishable);
 	pgwc_copy(out->mode, sizeof(out->mode), "test");
-	return pgwc_done(res, PGW_SUCCEEDED);
+	/* 1.1: the tokenizer's values and origins (the simulator's one
+	 * origin unless csp_* say otherwise). */
+	pgwc_copy(out->sdk, sizeof(out->sdk), "sandbox");
+	if (pgwc_widget_value(out, "publishable_key", c->publishable) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_SCRIPT, c->origin) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_FRAME, c->origin) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_CONNECT, c->origin) !=
+	        0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_IMG, NULL) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_STYLE, NULL) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_FONT, NULL) != 0) {
+		pgwc_seterr(res, "sandbox: too many widget origins");
+		return PGW_ERROR;
+	}
+	return PGW_SUCCEEDED;
 }
 
 static void
@@ -410,6 +436,34 @@ fill_payment(json_t *ch, struct pgw_payment *out)
 	out->created_ms = pgwc_jint(ch, "created") * 1000;
 }
 
+/*
+ * The next action for a charge object that needs the client: on session
+ * (status requires_action) the simulator's challenge page, next_action.url
+ * (made absolute against api_base); an off-session charge refused with
+ * authentication_required has no challenge yet: PGW_ACTION_NONE with its
+ * ref, so complete_charge starts an on-session attempt.
+ */
+static void
+sb_action(struct sb *c, json_t *ch, struct pgw_result *res)
+{
+	const char *id = pgwc_jstr(ch, "id");
+	const char *u = pgwc_jstr(json_object_get(ch, "next_action"), "url");
+	char url[PGW_VALUE_MAX];
+
+	if (strcmp(pgwc_jstr(ch, "status"), "requires_action") != 0) {
+		memset(&res->action, 0, sizeof(res->action));
+		pgwc_copy(res->action.ref, sizeof(res->action.ref), id);
+		return;
+	}
+	if (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0)
+		pgwc_copy(url, sizeof(url), u);
+	else
+		snprintf(url, sizeof(url), "%.255s%.255s", c->origin, u);
+	pgwc_action(res, "sandbox.authenticate", id);
+	pgwc_action_value(&res->action, "url", url);
+	pgwc_action_value(&res->action, "charge", id);
+}
+
 static int32_t
 sb_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
     struct pgw_result *res)
@@ -453,15 +507,19 @@ sb_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 			    "authentication_required");
 			pgwc_copy(
 			    res->message, sizeof(res->message), AUTH_MESSAGE);
+			sb_action(c, j, res);
 		}
-		pgwc_done(res, st);
 	} else if (st == PGW_DECLINED || st == PGW_REQUIRES_ACTION) {
 		json_t *e = json_object_get(j, "error");
 
 		pgwc_copy(out->ref, sizeof(out->ref), pgwc_jstr(e, "charge"));
-		out->status = st;
 		pgwc_copy(
 		    out->decline_code, sizeof(out->decline_code), res->code);
+		if (st == PGW_REQUIRES_ACTION) {
+			memset(&res->action, 0, sizeof(res->action));
+			pgwc_copy(
+			    res->action.ref, sizeof(res->action.ref), out->ref);
+		}
 	}
 	json_decref(j);
 	json_decref(b);
@@ -496,56 +554,176 @@ sb_refund(void *p, const struct pgw_refund_req *req, struct pgw_refund *out,
 	return st;
 }
 
+/* The key of the on-session attempt complete_charge makes after an
+ * off-session charge needed authentication: derived, so repeating the
+ * completion replays it. */
+static int
+on_session_key(const char *key, char *out, size_t outsz)
+{
+	return (size_t)snprintf(out, outsz, "%s-on", key) < outsz ? 0 : -1;
+}
+
+/* GETs the last charge made under key into *j / *ch (*ch borrowed from
+ * *j; NULL when none). Returns the call's status. */
+static int32_t
+charge_by_key(struct sb *c, const char *key, json_t **j, json_t **ch,
+    struct pgw_result *res)
+{
+	char path[PGW_KEY_MAX * 3 + 64], enc[PGW_KEY_MAX * 3 + 1];
+	json_t *data;
+	int32_t st;
+
+	*ch = NULL;
+	urlenc(key, enc, sizeof(enc));
+	snprintf(path, sizeof(path), "/v1/charges?idempotency_key=%s", enc);
+	st = call(c, "GET", path, NULL, NULL, j, res);
+	if (st == PGW_SUCCEEDED) {
+		data = json_object_get(*j, "data");
+		if (json_array_size(data) > 0)
+			*ch = json_array_get(data, json_array_size(data) - 1);
+	}
+	return st;
+}
+
+/* 1 when the charge object failed for want of authentication. */
+static int
+needs_auth(json_t *ch)
+{
+	return strcmp(pgwc_jstr(ch, "status"), "failed") == 0 &&
+	       strcmp(pgwc_jstr(ch, "decline_code"),
+	           "authentication_required") == 0;
+}
+
+/* Fills out and res from charge object ch; returns its status. */
+static int32_t
+report_charge(
+    struct sb *c, json_t *ch, struct pgw_payment *out, struct pgw_result *res)
+{
+	int32_t st;
+
+	fill_payment(ch, out);
+	st = out->status;
+	res->code[0] = '\0';
+	if (res->err != NULL && res->errsz > 0)
+		res->err[0] = '\0';
+	if (st == PGW_DECLINED && needs_auth(ch))
+		st = PGW_REQUIRES_ACTION;
+	if (st == PGW_DECLINED) {
+		pgwc_copy(res->code, sizeof(res->code), out->decline_code);
+		pgwc_copy(res->message, sizeof(res->message),
+		    decline_message(out->decline_code));
+		pgwc_seterr(res, "sandbox: charge %s declined (%s)", out->ref,
+		    out->decline_code);
+	} else if (st == PGW_REQUIRES_ACTION) {
+		pgwc_copy(
+		    res->code, sizeof(res->code), "authentication_required");
+		pgwc_copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		pgwc_seterr(
+		    res, "sandbox: charge %s needs authentication", out->ref);
+		sb_action(c, ch, res);
+	}
+	return st;
+}
+
 static int32_t
 sb_lookup(void *p, const struct pgw_lookup_req *req, struct pgw_payment *out,
     struct pgw_result *res)
 {
 	struct sb *c = p;
 	char path[PGW_KEY_MAX * 3 + 64], enc[PGW_KEY_MAX * 3 + 1];
-	json_t *j = NULL, *ch;
+	char onkey[PGW_KEY_MAX + 4];
+	json_t *j = NULL, *j2 = NULL, *ch = NULL, *ch2 = NULL;
 	int32_t st;
 
 	if (req->payment_ref != NULL) {
 		urlenc(req->payment_ref, enc, sizeof(enc));
 		snprintf(path, sizeof(path), "/v1/charges/%s", enc);
-	} else {
-		urlenc(req->idempotency_key, enc, sizeof(enc));
-		snprintf(
-		    path, sizeof(path), "/v1/charges?idempotency_key=%s", enc);
-	}
-	st = call(c, "GET", path, NULL, NULL, &j, res);
+		st = call(c, "GET", path, NULL, NULL, &j, res);
+		ch = j;
+	} else
+		st = charge_by_key(c, req->idempotency_key, &j, &ch, res);
 	if (st == PGW_ERROR && strcmp(res->code, "resource_missing") == 0) {
 		pgwc_seterr(res, "sandbox: no charge %s",
 		    req->payment_ref != NULL ? req->payment_ref : "");
-		st = pgwc_done(res, PGW_NOT_FOUND);
+		st = PGW_NOT_FOUND;
 		goto out;
 	}
 	if (st != PGW_SUCCEEDED)
 		goto out;
-	if (req->payment_ref != NULL)
-		ch = j;
-	else {
-		json_t *data = json_object_get(j, "data");
-		size_t n = json_array_size(data);
-
-		if (n == 0) {
-			pgwc_seterr(res, "sandbox: no charge under that key");
-			st = pgwc_done(res, PGW_NOT_FOUND);
+	if (ch == NULL) {
+		pgwc_seterr(res, "sandbox: no charge under that key");
+		st = PGW_NOT_FOUND;
+		goto out;
+	}
+	/* An off-session charge that needed the client: the on-session
+	 * attempt complete_charge made under the derived key says more. */
+	if (needs_auth(ch) && req->idempotency_key != NULL &&
+	    on_session_key(req->idempotency_key, onkey, sizeof(onkey)) == 0) {
+		st = charge_by_key(c, onkey, &j2, &ch2, res);
+		if (st != PGW_SUCCEEDED)
 			goto out;
-		}
-		ch = json_array_get(data, n - 1);
+		if (ch2 != NULL)
+			ch = ch2;
 	}
-	fill_payment(ch, out);
-	st = pgwc_done(res, out->status);
-	if (st == PGW_DECLINED) {
-		pgwc_copy(res->code, sizeof(res->code), out->decline_code);
-		pgwc_copy(res->message, sizeof(res->message),
-		    strcmp(out->decline_code, "authentication_required") == 0
-		        ? AUTH_MESSAGE
-		        : decline_message(out->decline_code));
-		if (strcmp(out->decline_code, "authentication_required") == 0)
-			st = pgwc_done(res, out->status = PGW_REQUIRES_ACTION);
+	st = report_charge(c, ch, out, res);
+	if (ch == ch2)
+		pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
+		    req->idempotency_key);
+out:
+	json_decref(j);
+	json_decref(j2);
+	return st;
+}
+
+/*
+ * ABI 1.1: after the client met the challenge of charge req->ref (or, for
+ * an off-session charge refused with authentication_required, now that
+ * the client is present): reads the charge; a charge still waiting answers
+ * REQUIRES_ACTION again, an off-session refusal becomes one on-session
+ * attempt under the derived key (replayed when repeated).
+ */
+static int32_t
+sb_complete_charge(void *p, const struct pgw_complete_req *req,
+    struct pgw_payment *out, struct pgw_result *res)
+{
+	struct sb *c = p;
+	const struct pgw_charge_req *cr = req->charge;
+	struct pgw_charge_req on;
+	char path[PGW_ID_MAX * 3 + 32], enc[PGW_ID_MAX * 3 + 1];
+	char onkey[PGW_KEY_MAX + 4];
+	const char *k;
+	json_t *j = NULL;
+	int32_t st;
+
+	if (on_session_key(cr->idempotency_key, onkey, sizeof(onkey)) != 0) {
+		pgwc_seterr(res, "sandbox: idempotency key too long");
+		return PGW_ERROR;
 	}
+	urlenc(req->ref, enc, sizeof(enc));
+	snprintf(path, sizeof(path), "/v1/charges/%s", enc);
+	st = call(c, "GET", path, NULL, NULL, &j, res);
+	if (st != PGW_SUCCEEDED)
+		goto out;
+	k = pgwc_jstr(j, "idempotency_key");
+	if (strcmp(k, cr->idempotency_key) != 0 && strcmp(k, onkey) != 0) {
+		pgwc_copy(res->code, sizeof(res->code), "ref_mismatch");
+		pgwc_seterr(res,
+		    "sandbox: charge %s was not made under this idempotency "
+		    "key",
+		    req->ref);
+		st = PGW_ERROR;
+		goto out;
+	}
+	if (needs_auth(j) && strcmp(k, cr->idempotency_key) == 0) {
+		on = *cr;
+		on.off_session = 0;
+		on.idempotency_key = onkey;
+		st = sb_charge(c, &on, out, res);
+		pgwc_copy(out->idempotency_key, sizeof(out->idempotency_key),
+		    cr->idempotency_key);
+		goto out;
+	}
+	st = report_charge(c, j, out, res);
 out:
 	json_decref(j);
 	return st;
@@ -670,18 +848,14 @@ sb_webhook(void *p, const struct pgw_webhook_req *req, struct pgw_event *out,
 }
 
 static const struct pgw_plugin sandbox_plugin = {
-    .magic = PGW_MAGIC,
-    .size = sizeof(struct pgw_plugin),
-    .abi_major = PGW_ABI_MAJOR,
-    .abi_minor = PGW_ABI_MINOR,
+    PGW_PLUGIN_HEADER,
     .name = "sandbox",
-    .version = "1.0",
+    .version = "1.1",
     .caps = PGW_CAP_SAVE_CARD | PGW_CAP_ONE_TIME_TOKEN |
             PGW_CAP_PARTIAL_REFUND | PGW_CAP_OFF_SESSION | PGW_CAP_WEBHOOK |
-            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE,
+            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE | PGW_CAP_NEXT_ACTION,
     .config = sb_config,
     .nconfig = sizeof(sb_config) / sizeof(sb_config[0]),
-    .init = sb_init,
     .fini = sb_fini,
     .create_customer = sb_create_customer,
     .card_widget = sb_card_widget,
@@ -690,11 +864,9 @@ static const struct pgw_plugin sandbox_plugin = {
     .refund = sb_refund,
     .lookup = sb_lookup,
     .webhook = sb_webhook,
+    .init2 = sb_init2,
+    .complete_charge = sb_complete_charge,
 };
 
 /* The plugin's one exported symbol: returns the static descriptor. */
-PGW_EXPORT const struct pgw_plugin *
-portal_gateway_entry(void)
-{
-	return &sandbox_plugin;
-}
+PGW_DEFINE_ENTRY(sandbox_plugin)
