@@ -171,6 +171,9 @@ decline_message(const char *code)
 		return "Your card has expired.";
 	if (strcmp(code, "incorrect_cvc") == 0)
 		return "Your card's security code is incorrect.";
+	if (strcmp(code, "authentication_failed") == 0)
+		return "Your bank could not confirm this payment. Nothing was "
+		       "charged.";
 	return "Your card was declined.";
 }
 
@@ -370,6 +373,50 @@ fill_card(json_t *card, struct pgw_card *out)
 	out->exp_year = (int32_t)pgwc_jint(card, "exp_year");
 }
 
+/* Fills out and res from payment method object pm; returns SUCCEEDED
+ * (active), REQUIRES_ACTION (its challenge is open: the next action) or
+ * DECLINED (the challenge failed). */
+static int32_t
+report_pm(
+    struct sb *c, json_t *pm, struct pgw_card *out, struct pgw_result *res)
+{
+	const char *status = pgwc_jstr(pm, "status");
+	const char *id = pgwc_jstr(pm, "id");
+	const char *u;
+	char url[PGW_VALUE_MAX];
+
+	pgwc_copy(out->payment_method, sizeof(out->payment_method), id);
+	fill_card(json_object_get(pm, "card"), out);
+	if (strcmp(status, "requires_action") == 0) {
+		u = pgwc_jstr(json_object_get(pm, "next_action"), "url");
+		if (strncmp(u, "http", 4) == 0)
+			pgwc_copy(url, sizeof(url), u);
+		else
+			snprintf(
+			    url, sizeof(url), "%.255s%.255s", c->origin, u);
+		pgwc_copy(
+		    res->code, sizeof(res->code), "authentication_required");
+		pgwc_copy(res->message, sizeof(res->message),
+		    "Your bank needs you to confirm this card before it can "
+		    "be saved.");
+		pgwc_seterr(res, "sandbox: card %s needs authentication", id);
+		pgwc_action(res, "sandbox.authenticate", id);
+		pgwc_action_value(&res->action, "url", url);
+		pgwc_action_value(&res->action, "payment_method", id);
+		return PGW_REQUIRES_ACTION;
+	}
+	if (strcmp(status, "failed") == 0) {
+		pgwc_copy(
+		    res->code, sizeof(res->code), "authentication_failed");
+		pgwc_copy(res->message, sizeof(res->message),
+		    "Your bank could not confirm this card. Please try "
+		    "another card.");
+		pgwc_seterr(res, "sandbox: card %s failed authentication", id);
+		return PGW_DECLINED;
+	}
+	return PGW_SUCCEEDED;
+}
+
 static int32_t
 sb_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
     struct pgw_result *res)
@@ -387,13 +434,37 @@ sb_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	    "{s:s, s:s}", "customer", req->customer_id, "token", req->token);
 	st = call(
 	    c, "POST", "/v1/payment_methods", b, req->idempotency_key, &j, res);
-	if (st == PGW_SUCCEEDED) {
-		pgwc_copy(out->payment_method, sizeof(out->payment_method),
-		    pgwc_jstr(j, "id"));
-		fill_card(json_object_get(j, "card"), out);
-	}
+	if (st == PGW_SUCCEEDED)
+		st = report_pm(c, j, out, res);
 	json_decref(j);
 	json_decref(b);
+	return st;
+}
+
+/* ABI 1.1: after the client met the challenge of saving card req->ref:
+ * the payment method is active (SUCCEEDED), still waiting
+ * (REQUIRES_ACTION) or failed (DECLINED, detached). */
+static int32_t
+sb_complete_save_card(void *p, const struct pgw_complete_req *req,
+    struct pgw_card *out, struct pgw_result *res)
+{
+	struct sb *c = p;
+	char path[PGW_ID_MAX * 3 + 32], enc[PGW_ID_MAX * 3 + 1];
+	json_t *j = NULL;
+	int32_t st;
+
+	urlenc(req->ref, enc, sizeof(enc));
+	snprintf(path, sizeof(path), "/v1/payment_methods/%s", enc);
+	st = call(c, "GET", path, NULL, NULL, &j, res);
+	if (st == PGW_SUCCEEDED &&
+	    strcmp(pgwc_jstr(j, "customer"), req->save->customer_id) != 0) {
+		pgwc_copy(res->code, sizeof(res->code), "ref_mismatch");
+		pgwc_seterr(
+		    res, "sandbox: %s is not this customer's card", req->ref);
+		st = PGW_ERROR;
+	} else if (st == PGW_SUCCEEDED)
+		st = report_pm(c, j, out, res);
+	json_decref(j);
 	return st;
 }
 
@@ -866,6 +937,7 @@ static const struct pgw_plugin sandbox_plugin = {
     .webhook = sb_webhook,
     .init2 = sb_init2,
     .complete_charge = sb_complete_charge,
+    .complete_save_card = sb_complete_save_card,
 };
 
 /* The plugin's one exported symbol: returns the static descriptor. */

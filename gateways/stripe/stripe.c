@@ -14,12 +14,13 @@
 #include "gateway.h"
 #include "pgw_common.h"
 
-#define DEFAULT_API_BASE   "https://api.stripe.com"
-#define DEFAULT_JS_URL     "https://js.stripe.com/v3"
-#define DEFAULT_TIMEOUT_MS 20000
-#define WEBHOOK_TOLERANCE  300 /* seconds: Stripe's default tolerance */
-#define LOOKUP_PAGE        100 /* Stripe's largest list page */
-#define LOOKUP_MAX_PAGES   20
+#define DEFAULT_API_BASE    "https://api.stripe.com"
+#define DEFAULT_JS_URL      "https://js.stripe.com/v3"
+#define DEFAULT_TIMEOUT_MS  20000
+#define WEBHOOK_TOLERANCE   300 /* seconds: Stripe's default tolerance */
+#define STRIPE_HOOKS_ORIGIN "https://hooks.stripe.com"
+#define LOOKUP_PAGE         100 /* Stripe's largest list page */
+#define LOOKUP_MAX_PAGES    20
 
 /* One practice's Stripe account. */
 struct sp {
@@ -33,6 +34,9 @@ struct sp {
 	char origin[PGW_URL_MAX];
 	uint32_t timeout_ms;
 	int64_t lookup_window_s;
+	struct pgwc_csp csp;
+	char api_origin[PGW_URL_MAX]; /* of api_base: connect-src */
+	int js_default;               /* js_url not configured */
 };
 
 static const struct pgw_conf_key sp_config[] = {
@@ -61,6 +65,7 @@ static const struct pgw_conf_key sp_config[] = {
     {"lookup_window_hours", PGW_CONF_INT, 0,
         "how far back a lookup by idempotency key lists PaymentIntents "
         "(default 48)"},
+    PGWC_CSP_CONF_KEYS,
 };
 
 #define AUTH_MESSAGE                                                     \
@@ -173,17 +178,21 @@ sp_fini(void *p)
 	free(c->publishable);
 	pgwc_wipe_free(c->whsec);
 	free(c->js_url);
+	pgwc_csp_free(&c->csp);
 	free(c->api_version);
 	free(c);
 }
 
+/* ABI 1.1 init2: problems go to res->err (code "bad_config"). */
 static int32_t
-sp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
-    void **ctx, char *err, size_t errsz)
+sp_init2(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
+    void **ctx, struct pgw_result *res)
 {
+	char *err = res->err;
+	size_t errsz = res->errsz;
 	struct sp *c;
 	size_t i;
-	int nsecret = 0, nwh = 0;
+	int nsecret = 0, nwh = 0, r;
 
 	*ctx = NULL;
 	if (pgwc_host_ok(host, "stripe", err, errsz) != 0)
@@ -199,6 +208,11 @@ sp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		const char *k = kv[i].key, *v = kv[i].value;
 		char **dst = NULL;
 
+		if ((r = pgwc_csp_conf(&c->csp, &kv[i], err, errsz)) != 0) {
+			if (r < 0)
+				goto err;
+			continue;
+		}
 		if (strcmp(k, "api_base") == 0)
 			dst = &c->api_base;
 		else if (strcmp(k, "secret_key_file") == 0 ||
@@ -273,6 +287,7 @@ sp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		    "live mode");
 		goto err;
 	}
+	c->js_default = c->js_url == NULL;
 	if ((c->api_base == NULL &&
 	        (c->api_base = strdup(DEFAULT_API_BASE)) == NULL) ||
 	    (c->js_url == NULL &&
@@ -287,10 +302,15 @@ sp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		snprintf(err, errsz, "stripe: bad js_url");
 		goto err;
 	}
+	if (pgwc_origin(c->api_base, c->api_origin, PGW_ORIGIN_MAX) != 0) {
+		snprintf(err, errsz, "stripe: bad api_base");
+		goto err;
+	}
 	*ctx = c;
 	return PGW_SUCCEEDED;
 err:
 	sp_fini(c);
+	pgwc_copy(res->code, sizeof(res->code), "bad_config");
 	return PGW_ERROR;
 }
 
@@ -491,13 +511,35 @@ static int32_t
 sp_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
 {
 	struct sp *c = p;
+	char frames[PGW_ORIGIN_MAX * 2];
 
 	pgwc_copy(out->script_url, sizeof(out->script_url), c->js_url);
 	pgwc_copy(out->origin, sizeof(out->origin), c->origin);
 	pgwc_copy(out->public_key, sizeof(out->public_key), c->publishable);
 	pgwc_copy(out->mode, sizeof(out->mode),
 	    strncmp(c->publishable, "pk_live_", 8) == 0 ? "live" : "test");
-	return pgwc_done(res, PGW_SUCCEEDED);
+	/*
+	 * 1.1: Stripe.js loads from js.stripe.com, frames js.stripe.com and
+	 * hooks.stripe.com (3-D Secure) and calls api.stripe.com
+	 * (https://docs.stripe.com/security/guide#content-security-policy).
+	 * A configured js_url stands for both frame origins; csp_* keys
+	 * replace any directive.
+	 */
+	snprintf(frames, sizeof(frames), "%.255s%s", c->origin,
+	    c->js_default ? " " STRIPE_HOOKS_ORIGIN : "");
+	pgwc_copy(out->sdk, sizeof(out->sdk), "stripe");
+	if (pgwc_widget_value(out, "publishable_key", c->publishable) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_SCRIPT, c->origin) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_FRAME, frames) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_CONNECT, c->api_origin) !=
+	        0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_IMG, NULL) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_STYLE, NULL) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_FONT, NULL) != 0) {
+		pgwc_seterr(res, "stripe: too many widget origins");
+		return PGW_ERROR;
+	}
+	return PGW_SUCCEEDED;
 }
 
 /* Fills a card from a PaymentMethod object's "card" hash. */
@@ -512,6 +554,50 @@ fill_card(json_t *pm, struct pgw_card *out)
 	out->exp_year = (int32_t)pgwc_jint(card, "exp_year");
 }
 
+/* After a SetupIntent answer (payment_method expanded): SUCCEEDED with the
+ * card, REQUIRES_ACTION with the next action (stripe.handle_next_action),
+ * DECLINED, or PENDING. */
+static int32_t
+si_result(json_t *j, struct pgw_card *out, struct pgw_result *res)
+{
+	json_t *pm;
+	const char *status;
+	int32_t st = PGW_SUCCEEDED;
+
+	status = pgwc_jstr(j, "status");
+	pm = json_object_get(j, "payment_method");
+	if (strcmp(status, "succeeded") == 0 && json_is_object(pm)) {
+		pgwc_copy(out->payment_method, sizeof(out->payment_method),
+		    pgwc_jstr(pm, "id"));
+		fill_card(pm, out);
+	} else if (strcmp(status, "requires_action") == 0) {
+		pgwc_copy(
+		    res->code, sizeof(res->code), "authentication_required");
+		pgwc_copy(res->message, sizeof(res->message),
+		    "Your bank needs you to confirm this card before it can "
+		    "be saved.");
+		pgwc_seterr(res, "stripe: SetupIntent %s requires action",
+		    pgwc_jstr(j, "id"));
+		st = PGW_REQUIRES_ACTION;
+		pgwc_action(
+		    res, "stripe.handle_next_action", pgwc_jstr(j, "id"));
+		pgwc_action_value(&res->action, "client_secret",
+		    pgwc_jstr(j, "client_secret"));
+	} else if (strcmp(status, "requires_payment_method") == 0 ||
+	           strcmp(status, "canceled") == 0) {
+		json_t *e = json_object_get(j, "last_setup_error");
+
+		st = pgwc_done(res, card_error(e, res));
+		pgwc_seterr(res, "stripe: SetupIntent %s: %s",
+		    pgwc_jstr(j, "id"), res->code);
+	} else {
+		pgwc_seterr(res, "stripe: SetupIntent %s is %s",
+		    pgwc_jstr(j, "id"), status);
+		st = pgwc_done(res, PGW_PENDING);
+	}
+	return st;
+}
+
 /* Saves the card of a Stripe.js PaymentMethod (pm_...) for off-session use
  * without charging: a confirmed SetupIntent with usage=off_session, which
  * attaches the PaymentMethod to the customer when it succeeds. */
@@ -521,8 +607,7 @@ sp_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 {
 	struct sp *c = p;
 	struct tb b = {0};
-	json_t *j = NULL, *pm;
-	const char *status;
+	json_t *j = NULL;
 	int32_t st;
 
 	if (req->customer_id == NULL || req->token == NULL) {
@@ -540,33 +625,7 @@ sp_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	    c, "POST", "/v1/setup_intents", &b, req->idempotency_key, &j, res);
 	if (st != PGW_SUCCEEDED)
 		goto out;
-	status = pgwc_jstr(j, "status");
-	pm = json_object_get(j, "payment_method");
-	if (strcmp(status, "succeeded") == 0 && json_is_object(pm)) {
-		pgwc_copy(out->payment_method, sizeof(out->payment_method),
-		    pgwc_jstr(pm, "id"));
-		fill_card(pm, out);
-	} else if (strcmp(status, "requires_action") == 0) {
-		pgwc_copy(
-		    res->code, sizeof(res->code), "authentication_required");
-		pgwc_copy(res->message, sizeof(res->message),
-		    "Your bank needs you to confirm this card before it can "
-		    "be saved.");
-		pgwc_seterr(res, "stripe: SetupIntent %s requires action",
-		    pgwc_jstr(j, "id"));
-		st = pgwc_done(res, PGW_REQUIRES_ACTION);
-	} else if (strcmp(status, "requires_payment_method") == 0 ||
-	           strcmp(status, "canceled") == 0) {
-		json_t *e = json_object_get(j, "last_setup_error");
-
-		st = pgwc_done(res, card_error(e, res));
-		pgwc_seterr(res, "stripe: SetupIntent %s: %s",
-		    pgwc_jstr(j, "id"), res->code);
-	} else {
-		pgwc_seterr(res, "stripe: SetupIntent %s is %s",
-		    pgwc_jstr(j, "id"), status);
-		st = pgwc_done(res, PGW_PENDING);
-	}
+	st = si_result(j, out, res);
 out:
 	json_decref(j);
 	free(b.p);
@@ -632,6 +691,29 @@ fill_payment(json_t *pi, struct pgw_payment *out)
 	out->created_ms = pgwc_jint(pi, "created") * 1000;
 }
 
+/* The next action of a PaymentIntent that needs the client: in
+ * requires_action, Stripe.js handleNextAction; refused off session with
+ * authentication_required (requires_payment_method), confirmCardPayment
+ * with its card, now on session
+ * (https://docs.stripe.com/payments/save-and-reuse#recover). */
+static void
+pi_action(json_t *pi, struct pgw_result *res)
+{
+	const char *secret = pgwc_jstr(pi, "client_secret");
+
+	if (secret[0] == '\0')
+		return; /* the client cannot act on it: ACTION_NONE */
+	if (strcmp(pgwc_jstr(pi, "status"), "requires_action") == 0) {
+		pgwc_action(res, "stripe.handle_next_action", jid(pi, "id"));
+		pgwc_action_value(&res->action, "client_secret", secret);
+		return;
+	}
+	pgwc_action(res, "stripe.confirm_card_payment", jid(pi, "id"));
+	pgwc_action_value(&res->action, "client_secret", secret);
+	pgwc_action_value(
+	    &res->action, "payment_method", jid(pi, "payment_method"));
+}
+
 /* After a PaymentIntent answer: the operation's status and res text. */
 static int32_t
 pi_result(json_t *pi, struct pgw_payment *out, struct pgw_result *res)
@@ -643,6 +725,7 @@ pi_result(json_t *pi, struct pgw_payment *out, struct pgw_result *res)
 		pgwc_copy(res->message, sizeof(res->message), AUTH_MESSAGE);
 		pgwc_seterr(res,
 		    "stripe: PaymentIntent %s needs authentication", out->ref);
+		pi_action(pi, res);
 	} else if (out->status == PGW_DECLINED) {
 		card_error(json_object_get(pi, "last_payment_error"), res);
 		pgwc_seterr(res, "stripe: PaymentIntent %s declined (%s)",
@@ -711,6 +794,8 @@ sp_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 			fill_payment(pi, out);
 			pgwc_copy(
 			    out->decline_code, sizeof(out->decline_code), code);
+			if (st == PGW_REQUIRES_ACTION)
+				pi_action(pi, res);
 		}
 		out->status = st;
 	}
@@ -1058,19 +1143,98 @@ out:
 	return pgwc_done(res, st);
 }
 
+/*
+ * ABI 1.1: after Stripe.js ran the next action of PaymentIntent req->ref
+ * (handleNextAction or confirmCardPayment): reads it; succeeded, declined
+ * (payment_intent_authentication_failure), or still needing the client.
+ * Read-only, so repeating it is safe; the PaymentIntent must be the one
+ * made under the charge's idempotency key.
+ */
+static int32_t
+sp_complete_charge(void *p, const struct pgw_complete_req *req,
+    struct pgw_payment *out, struct pgw_result *res)
+{
+	struct sp *c = p;
+	struct tb id = {0};
+	char path[PGW_ID_MAX * 3 + 96];
+	json_t *j = NULL;
+	int32_t st;
+
+	tb_enc(&id, req->ref);
+	if (id.failed) {
+		pgwc_seterr(res, "stripe: out of memory");
+		return PGW_ERROR;
+	}
+	snprintf(path, sizeof(path),
+	    "/v1/payment_intents/%s?expand%%5B0%%5D=latest_charge"
+	    "&expand%%5B1%%5D=payment_method",
+	    id.p);
+	st = call(c, "GET", path, NULL, NULL, &j, res);
+	if (st != PGW_SUCCEEDED)
+		goto out;
+	if (strcmp(pgwc_jstr(json_object_get(j, "metadata"), "idempotency_key"),
+	        req->charge->idempotency_key) != 0) {
+		pgwc_copy(res->code, sizeof(res->code), "ref_mismatch");
+		pgwc_seterr(res,
+		    "stripe: PaymentIntent %s was not made under this "
+		    "idempotency key",
+		    req->ref);
+		st = PGW_ERROR;
+		goto out;
+	}
+	st = pi_result(j, out, res);
+out:
+	json_decref(j);
+	free(id.p);
+	return st;
+}
+
+/* ABI 1.1: after Stripe.js ran the next action of SetupIntent req->ref:
+ * reads it (the customer's own only). */
+static int32_t
+sp_complete_save_card(void *p, const struct pgw_complete_req *req,
+    struct pgw_card *out, struct pgw_result *res)
+{
+	struct sp *c = p;
+	struct tb id = {0};
+	char path[PGW_ID_MAX * 3 + 64];
+	json_t *j = NULL;
+	int32_t st;
+
+	tb_enc(&id, req->ref);
+	if (id.failed) {
+		pgwc_seterr(res, "stripe: out of memory");
+		return PGW_ERROR;
+	}
+	snprintf(path, sizeof(path),
+	    "/v1/setup_intents/%s?expand%%5B0%%5D=payment_method", id.p);
+	st = call(c, "GET", path, NULL, NULL, &j, res);
+	if (st != PGW_SUCCEEDED)
+		goto out;
+	if (req->save->customer_id == NULL ||
+	    strcmp(jid(j, "customer"), req->save->customer_id) != 0) {
+		pgwc_copy(res->code, sizeof(res->code), "ref_mismatch");
+		pgwc_seterr(res,
+		    "stripe: SetupIntent %s is not this customer's", req->ref);
+		st = PGW_ERROR;
+		goto out;
+	}
+	st = si_result(j, out, res);
+out:
+	json_decref(j);
+	free(id.p);
+	return st;
+}
+
 static const struct pgw_plugin stripe_plugin = {
-    .magic = PGW_MAGIC,
-    .size = sizeof(struct pgw_plugin),
-    .abi_major = PGW_ABI_MAJOR,
-    .abi_minor = PGW_ABI_MINOR,
+    PGW_PLUGIN_HEADER,
     .name = "stripe",
-    .version = "1.0",
+    .version = "1.1",
     .caps = PGW_CAP_SAVE_CARD | PGW_CAP_ONE_TIME_TOKEN |
             PGW_CAP_PARTIAL_REFUND | PGW_CAP_OFF_SESSION | PGW_CAP_WEBHOOK |
-            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE,
+            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE | PGW_CAP_NEXT_ACTION,
     .config = sp_config,
     .nconfig = sizeof(sp_config) / sizeof(sp_config[0]),
-    .init = sp_init,
     .fini = sp_fini,
     .create_customer = sp_create_customer,
     .card_widget = sp_card_widget,
@@ -1079,11 +1243,10 @@ static const struct pgw_plugin stripe_plugin = {
     .refund = sp_refund,
     .lookup = sp_lookup,
     .webhook = sp_webhook,
+    .init2 = sp_init2,
+    .complete_charge = sp_complete_charge,
+    .complete_save_card = sp_complete_save_card,
 };
 
 /* The plugin's one exported symbol: returns the static descriptor. */
-PGW_EXPORT const struct pgw_plugin *
-portal_gateway_entry(void)
-{
-	return &stripe_plugin;
-}
+PGW_DEFINE_ENTRY(stripe_plugin)
