@@ -20,6 +20,10 @@
 #define DEFAULT_VERSION    "2025-01-23"
 #define JS_URL_PRODUCTION  "https://web.squarecdn.com/v1/square.js"
 #define JS_URL_SANDBOX     "https://sandbox.web.squarecdn.com/v1/square.js"
+#define SQ_PCI_PRODUCTION  "https://pci-connect.squareup.com"
+#define SQ_PCI_SANDBOX     "https://pci-connect.squareupsandbox.com"
+#define SQ_3DS_ORIGIN      "https://*.cardinalcommerce.com"
+#define SQ_FONT_ORIGIN     "https://square-fonts-production-f.squarecdn.com"
 #define DEFAULT_TIMEOUT_MS 20000
 #define SQ_KEY_MAX         40 /* reference_id limit; idempotency_key: 45 */
 #define LOOKUP_MAX_PAGES   20
@@ -39,6 +43,8 @@ struct sq {
 	char origin[PGW_URL_MAX];
 	uint32_t timeout_ms;
 	int64_t lookup_window_s;
+	struct pgwc_csp csp;
+	int js_default; /* js_url not configured: Square's own origins */
 };
 
 static const struct pgw_conf_key sq_config[] = {
@@ -74,6 +80,7 @@ static const struct pgw_conf_key sq_config[] = {
     {"lookup_window_hours", PGW_CONF_INT, 0,
         "how far back a lookup by idempotency key lists payments "
         "(default 48)"},
+    PGWC_CSP_CONF_KEYS,
 };
 
 #define AUTH_MESSAGE                                                     \
@@ -155,16 +162,20 @@ sq_fini(void *p)
 	pgwc_wipe_free(c->sigkey);
 	free(c->notify_url);
 	free(c->js_url);
+	pgwc_csp_free(&c->csp);
 	free(c);
 }
 
+/* ABI 1.1 init2: problems go to res->err (code "bad_config"). */
 static int32_t
-sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
-    void **ctx, char *err, size_t errsz)
+sq_init2(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
+    void **ctx, struct pgw_result *res)
 {
+	char *err = res->err;
+	size_t errsz = res->errsz;
 	struct sq *c;
 	size_t i;
-	int ntok = 0, nsig = 0;
+	int ntok = 0, nsig = 0, r;
 	const char *js;
 
 	*ctx = NULL;
@@ -181,6 +192,11 @@ sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 		const char *k = kv[i].key, *v = kv[i].value;
 		char **dst = NULL;
 
+		if ((r = pgwc_csp_conf(&c->csp, &kv[i], err, errsz)) != 0) {
+			if (r < 0)
+				goto err;
+			continue;
+		}
 		if (strcmp(k, "api_base") == 0)
 			dst = &c->api_base;
 		else if (strcmp(k, "access_token_file") == 0 ||
@@ -261,6 +277,7 @@ sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 	}
 	js = strncmp(c->app_id, "sandbox-", 8) == 0 ? JS_URL_SANDBOX
 	                                            : JS_URL_PRODUCTION;
+	c->js_default = c->js_url == NULL;
 	if ((c->api_base == NULL &&
 	        (c->api_base = strdup(DEFAULT_API_BASE)) == NULL) ||
 	    (c->version == NULL &&
@@ -279,6 +296,7 @@ sq_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 	return PGW_SUCCEEDED;
 err:
 	sq_fini(c);
+	pgwc_copy(res->code, sizeof(res->code), "bad_config");
 	return PGW_ERROR;
 }
 
@@ -491,13 +509,45 @@ static int32_t
 sq_card_widget(void *p, struct pgw_widget *out, struct pgw_result *res)
 {
 	struct sq *c = p;
+	int sandbox = strncmp(c->app_id, "sandbox-", 8) == 0;
+	const char *pci = sandbox ? SQ_PCI_SANDBOX : SQ_PCI_PRODUCTION;
+	char frame[PGW_ORIGIN_MAX * 2], connect[PGW_ORIGIN_MAX * 3];
 
 	pgwc_copy(out->script_url, sizeof(out->script_url), c->js_url);
 	pgwc_copy(out->origin, sizeof(out->origin), c->origin);
 	pgwc_copy(out->public_key, sizeof(out->public_key), c->app_id);
-	pgwc_copy(out->mode, sizeof(out->mode),
-	    strncmp(c->app_id, "sandbox-", 8) == 0 ? "test" : "live");
-	return pgwc_done(res, PGW_SUCCEEDED);
+	pgwc_copy(out->mode, sizeof(out->mode), sandbox ? "test" : "live");
+	/*
+	 * 1.1: the Web Payments SDK loads, frames and styles from
+	 * [sandbox.]web.squarecdn.com and tokenizes through
+	 * pci-connect.squareup[sandbox].com (https://developer.squareup.com/
+	 * docs/web-payments/content-security-policy); verifyBuyer's 3-D
+	 * Secure runs in Cardinal Commerce frames. A configured js_url
+	 * stands for all of them; csp_* keys replace any directive.
+	 */
+	if (c->js_default) {
+		snprintf(
+		    frame, sizeof(frame), "%.255s " SQ_3DS_ORIGIN, c->origin);
+		snprintf(connect, sizeof(connect), "%.255s %s " SQ_3DS_ORIGIN,
+		    c->origin, pci);
+	} else {
+		pgwc_copy(frame, sizeof(frame), c->origin);
+		pgwc_copy(connect, sizeof(connect), c->origin);
+	}
+	pgwc_copy(out->sdk, sizeof(out->sdk), "square");
+	if (pgwc_widget_value(out, "application_id", c->app_id) != 0 ||
+	    pgwc_widget_value(out, "location_id", c->location) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_SCRIPT, c->origin) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_FRAME, frame) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_CONNECT, connect) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_IMG, NULL) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_STYLE, c->origin) != 0 ||
+	    pgwc_widget_origins(out, &c->csp, PGW_CSP_FONT,
+	        c->js_default ? SQ_FONT_ORIGIN : NULL) != 0) {
+		pgwc_seterr(res, "square: too many widget origins");
+		return PGW_ERROR;
+	}
+	return PGW_SUCCEEDED;
 }
 
 /* Square's card_brand (VISA, MASTERCARD, ...) as the portal writes it. */
@@ -528,15 +578,63 @@ fill_card(json_t *card, struct pgw_card *out)
 
 /* Creates a card on file for customer from source (a Web Payments SDK
  * token, or the id of a payment made with one). */
+/* Writes amount (minor units of cur) as Square's verifyBuyer wants it:
+ * major units with the currency's decimals ("12.34", "1234" for JPY). */
+static void
+major_units(int64_t amount, const char *cur, char *out, size_t outsz)
+{
+	static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK",
+	    "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF",
+	    "XOF", "XPF"};
+	size_t i;
+
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (strcasecmp(cur, zero[i]) == 0) {
+			snprintf(out, outsz, "%lld", (long long)amount);
+			return;
+		}
+	snprintf(out, outsz, "%lld.%02lld", (long long)(amount / 100),
+	    (long long)(amount % 100));
+}
+
+/*
+ * The next action of a source that needs buyer verification (SCA):
+ * payments.verifyBuyer(source, {amount, currencyCode, intent, ...})
+ * (https://developer.squareup.com/docs/sca-overview-web); its token comes
+ * back as pgw_complete_req.action_result. intent is "CHARGE" (with amount
+ * and cur) or "STORE".
+ */
+static void
+verify_action(struct pgw_result *res, const char *source, const char *intent,
+    int64_t amount, const char *cur)
+{
+	char a[32];
+
+	pgwc_action(res, "square.verify_buyer", source);
+	pgwc_action_value(&res->action, "source_id", source);
+	pgwc_action_value(&res->action, "intent", intent);
+	if (cur != NULL) {
+		major_units(amount, cur, a, sizeof(a));
+		pgwc_action_value(&res->action, "amount", a);
+		pgwc_action_value(&res->action, "currency_code", cur);
+	}
+	pgwc_action_value(&res->action, "customer_initiated", "true");
+	pgwc_action_value(&res->action, "seller_keyed_in", "false");
+}
+
 static int32_t
 create_card(struct sq *c, const char *key, const char *customer,
-    const char *source, struct pgw_card *out, struct pgw_result *res)
+    const char *source, const char *verification, struct pgw_card *out,
+    struct pgw_result *res)
 {
 	json_t *b, *j = NULL, *card;
 	int32_t st;
 
 	b = json_pack("{s:s, s:s, s:{s:s}}", "idempotency_key", key,
 	    "source_id", source, "card", "customer_id", customer);
+	if (verification != NULL)
+		json_object_set_new(
+		    b, "verification_token", json_string(verification));
 	st = call(c, "POST", "/v2/cards", b, &j, res);
 	if (st == PGW_SUCCEEDED) {
 		card = json_object_get(j, "card");
@@ -559,6 +657,7 @@ sq_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 {
 	struct sq *c = p;
 	char key[SQ_KEY_MAX + 1];
+	int32_t st;
 
 	if (req->customer_id == NULL || req->token == NULL) {
 		pgwc_seterr(
@@ -571,7 +670,55 @@ sq_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 		pgwc_seterr(res, "square: no randomness for a key");
 		return pgwc_done(res, PGW_ERROR);
 	}
-	return create_card(c, key, req->customer_id, req->token, out, res);
+	st = create_card(c, key, req->customer_id, req->token, NULL, out, res);
+	if (st == PGW_REQUIRES_ACTION)
+		verify_action(res, req->token, "STORE", 0, NULL);
+	return st;
+}
+
+/* The key of a request repeated with a verification token: derived from
+ * the original key and the token, so the same completion replays and a
+ * fresh verification makes a fresh request. */
+static void
+verified_key(const char *prefix, const char *key, const char *verf,
+    char out[SQ_KEY_MAX + 1])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char p[64], hex[17];
+
+	SHA256((const unsigned char *)verf, strlen(verf), md);
+	pgwc_hex(md, 8, hex);
+	snprintf(p, sizeof(p), "%sv%s:", prefix, hex);
+	sq_key(p, key, out);
+}
+
+/* ABI 1.1: saves the card of req->save once verifyBuyer (intent STORE)
+ * handed back its token; without one, the same action again. */
+static int32_t
+sq_complete_save_card(void *p, const struct pgw_complete_req *req,
+    struct pgw_card *out, struct pgw_result *res)
+{
+	struct sq *c = p;
+	const struct pgw_save_card_req *sr = req->save;
+	char key[SQ_KEY_MAX + 1];
+
+	if (sr->customer_id == NULL || sr->token == NULL ||
+	    sr->idempotency_key == NULL) {
+		pgwc_seterr(res, "square: complete_save_card needs the "
+		                 "original customer, token and key");
+		return PGW_ERROR;
+	}
+	if (req->action_result == NULL || req->action_result[0] == '\0') {
+		pgwc_copy(res->code, sizeof(res->code),
+		    "card_declined_verification_required");
+		pgwc_copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		pgwc_seterr(res, "square: the card is not verified yet");
+		verify_action(res, sr->token, "STORE", 0, NULL);
+		return PGW_REQUIRES_ACTION;
+	}
+	verified_key("card:", sr->idempotency_key, req->action_result, key);
+	return create_card(
+	    c, key, sr->customer_id, sr->token, req->action_result, out, res);
 }
 
 /* The pgw status of a Payment's status. */
@@ -615,6 +762,12 @@ static int32_t
 pay_result(json_t *pay, struct pgw_payment *out, struct pgw_result *res)
 {
 	fill_payment(pay, out);
+	/* A payment that needed verification: complete_charge, with the
+	 * client present, answers with verifyBuyer's action. */
+	if (out->status == PGW_REQUIRES_ACTION) {
+		memset(&res->action, 0, sizeof(res->action));
+		pgwc_copy(res->action.ref, sizeof(res->action.ref), out->ref);
+	}
 	if (out->status == PGW_DECLINED || out->status == PGW_REQUIRES_ACTION) {
 		json_t *e = json_array_get(
 		    json_object_get(
@@ -628,12 +781,14 @@ pay_result(json_t *pay, struct pgw_payment *out, struct pgw_result *res)
 	return pgwc_done(res, out->status);
 }
 
+/* CreatePayment for req; with verf (a verifyBuyer token) under the key
+ * derived from it, else under the charge's own key; reference_id is
+ * always the charge's key, so lookup by key finds either. */
 static int32_t
-sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
-    struct pgw_result *res)
+do_charge(struct sq *c, const struct pgw_charge_req *req, const char *verf,
+    struct pgw_payment *out, struct pgw_result *res)
 {
-	struct sq *c = p;
-	char key[SQ_KEY_MAX + 1], cur[4];
+	char key[SQ_KEY_MAX + 1], ref[SQ_KEY_MAX + 1], cur[4];
 	json_t *b, *j = NULL, *pay;
 	int32_t st;
 	size_t i;
@@ -650,12 +805,18 @@ sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	}
 	for (i = 0; i < 4; i++)
 		cur[i] = (char)toupper((unsigned char)req->currency[i]);
-	sq_key("", req->idempotency_key, key);
+	sq_key("", req->idempotency_key, ref);
+	if (verf != NULL)
+		verified_key("", req->idempotency_key, verf, key);
+	else
+		pgwc_copy(key, sizeof(key), ref);
 	b = json_pack("{s:s, s:{s:I, s:s}, s:s, s:b, s:s, s:s}",
 	    "idempotency_key", key, "amount_money", "amount",
 	    (json_int_t)req->amount, "currency", cur, "source_id",
 	    req->payment_method != NULL ? req->payment_method : req->token,
-	    "autocomplete", 1, "location_id", c->location, "reference_id", key);
+	    "autocomplete", 1, "location_id", c->location, "reference_id", ref);
+	if (verf != NULL)
+		json_object_set_new(b, "verification_token", json_string(verf));
 	if (req->customer_id != NULL)
 		json_object_set_new(
 		    b, "customer_id", json_string(req->customer_id));
@@ -701,7 +862,7 @@ sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 		card.size = sizeof(card);
 		sq_key("save:", req->idempotency_key, key2);
 		st2 = create_card(
-		    c, key2, req->customer_id, out->ref, &card, &r2);
+		    c, key2, req->customer_id, out->ref, NULL, &card, &r2);
 		if (st2 == PGW_SUCCEEDED)
 			pgwc_copy(out->card.payment_method,
 			    sizeof(out->card.payment_method),
@@ -719,6 +880,65 @@ sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	json_decref(j);
 	json_decref(b);
 	return st;
+}
+
+static int32_t
+sq_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
+    struct pgw_result *res)
+{
+	struct sq *c = p;
+	int32_t st;
+
+	st = do_charge(c, req, NULL, out, res);
+	if (st == PGW_REQUIRES_ACTION)
+		verify_action(res,
+		    req->payment_method != NULL ? req->payment_method
+		                                : req->token,
+		    "CHARGE", req->amount, req->currency);
+	return st;
+}
+
+static int32_t lookup_by_key(struct sq *c, const char *key,
+    struct pgw_payment *out, struct pgw_result *res);
+
+/*
+ * ABI 1.1: completes a charge that needed buyer verification. A payment
+ * already made under the charge's key (reference_id) that succeeded or is
+ * pending is the answer: never a second charge. Without a verification
+ * token (the client has not verified yet, or came back for an AutoPay
+ * payment): REQUIRES_ACTION with verifyBuyer's action. With one:
+ * CreatePayment with it under the key derived from it.
+ */
+static int32_t
+sq_complete_charge(void *p, const struct pgw_complete_req *req,
+    struct pgw_payment *out, struct pgw_result *res)
+{
+	struct sq *c = p;
+	const struct pgw_charge_req *cr = req->charge;
+	int32_t st;
+
+	st = lookup_by_key(c, cr->idempotency_key, out, res);
+	if (st == PGW_SUCCEEDED || st == PGW_PENDING || st == PGW_RETRYABLE ||
+	    st == PGW_UNKNOWN || st == PGW_ERROR)
+		return st;
+	memset(&res->action, 0, sizeof(res->action));
+	res->code[0] = res->message[0] = '\0';
+	if (res->err != NULL && res->errsz > 0)
+		res->err[0] = '\0';
+	if (req->action_result == NULL || req->action_result[0] == '\0') {
+		pgwc_copy(res->code, sizeof(res->code),
+		    "card_declined_verification_required");
+		pgwc_copy(res->message, sizeof(res->message), AUTH_MESSAGE);
+		pgwc_seterr(res, "square: the buyer is not verified yet");
+		verify_action(res,
+		    cr->payment_method != NULL ? cr->payment_method : cr->token,
+		    "CHARGE", cr->amount, cr->currency);
+		return PGW_REQUIRES_ACTION;
+	}
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->card.size = sizeof(out->card);
+	return do_charge(c, cr, req->action_result, out, res);
 }
 
 /* GETs payment id into *out (caller frees). */
@@ -1053,18 +1273,14 @@ out:
 }
 
 static const struct pgw_plugin square_plugin = {
-    .magic = PGW_MAGIC,
-    .size = sizeof(struct pgw_plugin),
-    .abi_major = PGW_ABI_MAJOR,
-    .abi_minor = PGW_ABI_MINOR,
+    PGW_PLUGIN_HEADER,
     .name = "square",
-    .version = "1.0",
+    .version = "1.1",
     .caps = PGW_CAP_SAVE_CARD | PGW_CAP_ONE_TIME_TOKEN |
             PGW_CAP_PARTIAL_REFUND | PGW_CAP_OFF_SESSION | PGW_CAP_WEBHOOK |
-            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE,
+            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE | PGW_CAP_NEXT_ACTION,
     .config = sq_config,
     .nconfig = sizeof(sq_config) / sizeof(sq_config[0]),
-    .init = sq_init,
     .fini = sq_fini,
     .create_customer = sq_create_customer,
     .card_widget = sq_card_widget,
@@ -1073,11 +1289,10 @@ static const struct pgw_plugin square_plugin = {
     .refund = sq_refund,
     .lookup = sq_lookup,
     .webhook = sq_webhook,
+    .init2 = sq_init2,
+    .complete_charge = sq_complete_charge,
+    .complete_save_card = sq_complete_save_card,
 };
 
 /* The plugin's one exported symbol: returns the static descriptor. */
-PGW_EXPORT const struct pgw_plugin *
-portal_gateway_entry(void)
-{
-	return &square_plugin;
-}
+PGW_DEFINE_ENTRY(square_plugin)
