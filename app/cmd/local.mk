@@ -1,6 +1,7 @@
 ### app/cmd: the two main()s. portald (the FastCGI daemon) is owned with app/server;
 ### portalctl (the admin CLI) with app/db.
-sbin_PROGRAMS += portald portalctl
+sbin_PROGRAMS += portald
+bin_PROGRAMS += portalctl
 portald_SOURCES = app/cmd/portald.c
 portald_LDADD = $(PORTAL_LIBS)
 

@@ -1306,6 +1306,11 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("portalctl %s\n", PACKAGE_VERSION);
+			return 0;
+		}
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			c.conf_path = argv[++i];
 		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')

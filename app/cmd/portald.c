@@ -13,12 +13,13 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: portald [-ft] [-c portal.yaml] [-p pidfile]\n"
+	    "usage: portald [-ftV] [-c portal.yaml] [-p pidfile]\n"
 	    "  -f       stay in the foreground (always; for scripts)\n"
 	    "  -c FILE  configuration (default $PORTAL_CONFIG or "
 	    "%s/portal.yaml)\n"
 	    "  -p FILE  write the master's pid to FILE\n"
-	    "  -t       check the configuration and exit\n",
+	    "  -t       check the configuration and exit\n"
+	    "  -V       print the version and the default paths, and exit\n",
 	    PORTAL_SYSCONFDIR);
 	exit(2);
 }
@@ -36,7 +37,7 @@ main(int argc, char *argv[])
 	void *appv;
 	int ch, test_only = 0, rc = 1;
 
-	while ((ch = getopt(argc, argv, "c:fp:th")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fp:thV")) != -1) {
 		switch (ch) {
 		case 'c':
 			config = optarg;
@@ -50,6 +51,16 @@ main(int argc, char *argv[])
 		case 't':
 			test_only = 1;
 			break;
+		case 'V':
+			/* The defaults of portal.yaml(5)'s paths, so an
+			 * installation can be checked against its layout. */
+			printf("portald %s\n"
+			       "config: %s/portal.yaml\n"
+			       "templates: %s/www/templates\n"
+			       "plugins: %s\n",
+			    PACKAGE_VERSION, PORTAL_SYSCONFDIR, PORTAL_DATADIR,
+			    PORTAL_PLUGINDIR);
+			return 0;
 		default:
 			usage();
 		}

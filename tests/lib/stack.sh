@@ -76,6 +76,11 @@
 #   STACK_CLINICIANS          the practice files to copy (default
 #                             config/clinicians of the source tree)
 #   STACK_SIM_PORT            the simulator's port (default: a free one)
+#   STACK_TEMPLATES, STACK_STATIC_DIR, STACK_SQL
+#                             the templates, static files and migrations
+#                             (default: www/templates, www/static and sql/
+#                             of the source tree; the install check points
+#                             them at a staged installation)
 #   NODE                      node binary (default: node on PATH)
 #   Anything else portald needs from its environment (e.g. the secret_key_env
 #   variables the practices name, SANDBOX_SECRET_KEY) is passed through:
@@ -385,7 +390,7 @@ stack_start() {
 	# worked around: the socket and the temp dirs go to a private dir
 	# under /tmp (removed by stack_stop), the static files are copied there.
 	STACK_RUNTIME=$STACK_DIR
-	STACK_STATIC=$top_srcdir/www/static
+	STACK_STATIC=${STACK_STATIC_DIR:-$top_srcdir/www/static}
 	if [ "$(id -u)" = 0 ]; then
 		if ! _stack_nginx_can -x "$STACK_DIR/run"; then
 			_stack_runtime "$group" || return 1
@@ -400,7 +405,7 @@ stack_start() {
 			chgrp -R "$group" "$STACK_RUNTIME/static"
 			chmod -R g+rX,o-rwx "$STACK_RUNTIME/static"
 			STACK_STATIC=$STACK_RUNTIME/static
-			_stack_log "nginx's workers cannot read $top_srcdir/www/static: serving a copy from $STACK_STATIC"
+			_stack_log "nginx's workers cannot read ${STACK_STATIC_DIR:-$top_srcdir/www/static}: serving a copy from $STACK_STATIC"
 		fi
 	fi
 	STACK_SOCKET="$STACK_RUNTIME/run/portald.sock"
@@ -454,13 +459,13 @@ database:
 base_url: $STACK_URL
 secret_key_file: $STACK_DIR/secret.key
 paths:
-  templates: $top_srcdir/www/templates
+  templates: ${STACK_TEMPLATES:-$top_srcdir/www/templates}
   clinicians: $STACK_DIR/clinicians
   plugins: $STACK_DIR/plugins
 log_level: ${STACK_LOG_LEVEL:-info}
 EOF
 
-	if ! "$PORTALCTL" -c "$PORTAL_CONFIG" db migrate --sql-dir "$top_srcdir/sql" \
+	if ! "$PORTALCTL" -c "$PORTAL_CONFIG" db migrate --sql-dir "${STACK_SQL:-$top_srcdir/sql}" \
 	    >>"$STACK_DIR/log/portalctl.log" 2>&1; then
 		_stack_log "portalctl db migrate failed"
 		_stack_tail "$STACK_DIR/log/portalctl.log"
