@@ -337,6 +337,12 @@ db_reconnects(const struct db *db)
 	return db->reconnects;
 }
 
+uint64_t
+db_statements(const struct db *db)
+{
+	return db->statements;
+}
+
 /* ---- running statements ---- */
 
 static enum pstatus
@@ -411,6 +417,7 @@ exec_once(struct db *db, MYSQL_STMT *s, struct q *q, unsigned int *errnum)
 	}
 	if (q->na > 0 && mysql_stmt_bind_param(s, pb) != 0)
 		goto stmt_err;
+	db->statements++;
 	if (mysql_stmt_execute(s) != 0)
 		goto stmt_err;
 	q->affected = (int64_t)mysql_stmt_affected_rows(s);

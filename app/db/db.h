@@ -86,6 +86,12 @@ unsigned long db_connection_id(struct db *db);
 /* Number of reconnects db has made since db_open (for tests and metrics). */
 unsigned int db_reconnects(const struct db *db);
 
+/* Number of statements db has sent to the server since db_open, each
+ * execution of a prepared statement once (preparing one is not counted).
+ * The benchmark reads it per request (portald's X-Portal-Statements
+ * header, see PORTAL_DEBUG_STATEMENTS in portald(8)). */
+uint64_t db_statements(const struct db *db);
+
 /* Checks that the connection answers, reconnecting once if it was lost.
  * Returns PS_OK or PS_ERROR. */
 enum pstatus db_ping(struct db *db);

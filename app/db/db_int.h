@@ -134,6 +134,7 @@ struct db {
 	unsigned int timeout;
 	int in_tx;
 	unsigned int reconnects;
+	uint64_t statements; /* statements sent since db_open */
 	char err[512];
 };
 

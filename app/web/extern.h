@@ -19,6 +19,7 @@ struct web_thread {
 	struct db *db; /* NULL until the first request that needs it */
 	struct arena *arena;
 	int64_t *practice_ids; /* parallel to app->conf->practices */
+	int count_statements;  /* PORTAL_DEBUG_STATEMENTS=1: the header */
 };
 
 /* Everything one request's handler sees. */

@@ -165,6 +165,11 @@ web_thread_init(void *appv)
 		return NULL;
 	t->app = app;
 	t->practice_ids = calloc(app->conf->npractices + 1, sizeof(int64_t));
+	/* The benchmark's switch (portald(8)): each response says how many
+	 * SQL statements it ran. Never set in production. */
+	t->count_statements =
+	    getenv("PORTAL_DEBUG_STATEMENTS") != NULL &&
+	    strcmp(getenv("PORTAL_DEBUG_STATEMENTS"), "1") == 0;
 	if ((t->arena = arena_new()) == NULL || t->practice_ids == NULL) {
 		web_thread_fini(t);
 		return NULL;
@@ -483,9 +488,20 @@ web_handle_fcgi(void *tv, FCGX_Request *r)
 		req.request_id.n = 16;
 	}
 	if (st == PS_OK) {
+		uint64_t n0 = t->db != NULL ? db_statements(t->db) : 0;
+
 		if (req.method == HTTP_HEAD)
 			resp.omit_body = 1;
 		web_dispatch(t, &req, &resp, &route);
+		if (t->count_statements) {
+			char n[24];
+
+			snprintf(n, sizeof(n), "%llu",
+			    (unsigned long long)(t->db != NULL
+			                             ? db_statements(t->db) - n0
+			                             : 0));
+			http_response_header(&resp, "X-Portal-Statements", n);
+		}
 	} else {
 		resp.status = st == PS_TOOBIG  ? 413
 		              : st == PS_NOMEM ? 500

@@ -4,7 +4,7 @@ noinst_PROGRAMS += tests/bench/hello
 tests_bench_hello_SOURCES = tests/bench/hello.c
 tests_bench_hello_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS)
 tests_bench_hello_LDADD = $(FCGI_LIBS) -lpthread
-EXTRA_DIST += tests/bench/run
+EXTRA_DIST += tests/bench/run tests/bench/seed.sh
 
 ### make bench: page against hello-world, one run, requests/s and p99.
 bench: portald portalctl tests/bench/hello
