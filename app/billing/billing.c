@@ -244,7 +244,7 @@ enum pstatus
 billing_summary(const struct billing_who *w, struct bill_summary *out)
 {
 	struct sum_ctx x = {out, 0, PS_OK};
-	int64_t open = 0;
+	int64_t open = 0, autopay = 0;
 	enum pstatus st;
 
 	memset(out, 0, sizeof(*out));
@@ -253,8 +253,8 @@ billing_summary(const struct billing_who *w, struct bill_summary *out)
 	if (st == PS_OK)
 		st = x.st;
 	if (st == PS_OK)
-		st = dbb_attempt_open_count(
-		    w->db, w->practice_id, w->client_id, &open);
+		st = dbb_client_flags(
+		    w->db, w->practice_id, w->client_id, &open, &autopay);
 	if (st != PS_OK) {
 		log_error("event=billing_summary_failed practice_id=%" PRId64
 		          " client_id=%" PRId64 " error=\"%s\"",
@@ -263,6 +263,7 @@ billing_summary(const struct billing_who *w, struct bill_summary *out)
 		return st == PS_NOMEM ? PS_NOMEM : PS_ERROR;
 	}
 	out->has_pending = open > 0;
+	out->has_autopay = autopay > 0;
 	return PS_OK;
 }
 

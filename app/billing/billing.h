@@ -55,6 +55,8 @@ struct bill_summary {
 	struct bill_invoice *unpaid; /* due > 0, oldest first; malloc'd */
 	size_t nunpaid;
 	int has_pending; /* an attempt is pending or unknown */
+	int has_autopay; /* an AutoPay enrollment row exists (on or off):
+	                    autopay_client_status() has something to say */
 };
 
 /* Fills *out for the client. Free with billing_summary_free(). PS_OK or

@@ -90,6 +90,11 @@ main(int argc, char *argv[])
 		app_free(app);
 		return 0;
 	}
+	if (app_practices_sync(app) != PS_OK) {
+		fprintf(stderr, "portald: out of memory\n");
+		app_free(app);
+		return 1;
+	}
 	if (pidfile != NULL) {
 		FILE *f = fopen(pidfile, "w");
 

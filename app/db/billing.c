@@ -125,8 +125,7 @@ dbb_invoice_list(struct db *db, int64_t practice_id, int64_t client_id,
 {
 	struct inv_ctx x;
 	struct dbb_invoice *r = &x.row;
-	struct arg a[] = {AI(practice_id), AI(client_id), AI(client_id),
-	    AI(invoice_id), AI(invoice_id)};
+	struct arg a[] = {AI(practice_id), AI(client_id), AI(invoice_id)};
 	struct col c[] = {{C_I64, &r->id, 0}, {C_I64, &r->client_id, 0},
 	    {C_STR, r->number, sizeof(r->number)},
 	    {C_STR, r->issued_on, sizeof(r->issued_on)},
@@ -136,7 +135,7 @@ dbb_invoice_list(struct db *db, int64_t practice_id, int64_t client_id,
 	    {C_STR, r->email, sizeof(r->email)}};
 	struct q q = {.id = S_BILL_INV_LIST,
 	    .a = a,
-	    .na = 5,
+	    .na = 2,
 	    .c = c,
 	    .nc = 10,
 	    .row = inv_row,
@@ -145,6 +144,17 @@ dbb_invoice_list(struct db *db, int64_t practice_id, int64_t client_id,
 	memset(&x, 0, sizeof(x));
 	x.fn = fn;
 	x.arg = arg;
+	if (client_id == 0 && invoice_id != 0) {
+		db_set_err(db, "invoice list: an invoice id needs a client id");
+		return PS_ERROR;
+	}
+	if (client_id == 0) {
+		q.id = S_BILL_INV_LIST_ALL;
+		q.na = 1;
+	} else if (invoice_id != 0) {
+		q.id = S_BILL_INV_GET;
+		q.na = 3;
+	}
 	return db_run(db, &q);
 }
 
@@ -464,6 +474,21 @@ dbb_attempt_open_count(
 	struct q q = {.id = S_BILL_ATT_OPEN, .a = a, .na = 2, .c = c, .nc = 1};
 
 	*n = 0;
+	return db_run(db, &q);
+}
+
+enum pstatus
+dbb_client_flags(struct db *db, int64_t practice_id, int64_t client_id,
+    int64_t *open, int64_t *autopay)
+{
+	struct arg a[] = {
+	    AI(practice_id), AI(client_id), AI(practice_id), AI(client_id)};
+	struct col c[] = {{C_I64, open, 0}, {C_I64, autopay, 0}};
+	struct q q = {
+	    .id = S_BILL_CLIENT_FLAGS, .a = a, .na = 4, .c = c, .nc = 2};
+
+	*open = 0;
+	*autopay = 0;
 	return db_run(db, &q);
 }
 

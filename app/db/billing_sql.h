@@ -59,9 +59,19 @@
     " line_no, date_of_service, description, quantity, unit_amount, amount)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     0},
+/* One statement per shape, each on its index (invoices_client, the
+ * primary key, invoices_number): no catch-all "(? = 0 OR ...)" that keeps
+ * the optimizer off the client's index. */
 [S_BILL_INV_LIST] = {"invoice list",
-    BILL_INVOICE_COLS "WHERE i.practice_id = ? AND (? = 0 OR i.client_id = ?)"
-                      " AND (? = 0 OR i.id = ?) ORDER BY i.issued_on, i.id",
+    BILL_INVOICE_COLS "WHERE i.practice_id = ? AND i.client_id = ?"
+                      " ORDER BY i.issued_on, i.id",
+    1},
+[S_BILL_INV_LIST_ALL] = {"invoice list of a practice",
+    BILL_INVOICE_COLS "WHERE i.practice_id = ? ORDER BY i.issued_on, i.id",
+    1},
+[S_BILL_INV_GET] = {"invoice get",
+    BILL_INVOICE_COLS "WHERE i.practice_id = ? AND i.client_id = ?"
+                      " AND i.id = ?",
     1},
 [S_BILL_INV_COUNT] = {"invoice count",
     "SELECT COUNT(*) FROM invoices WHERE practice_id = ? AND client_id = ?",
@@ -134,6 +144,12 @@
 [S_BILL_ATT_OPEN] = {"attempt open count",
     "SELECT COUNT(*) FROM payment_attempts WHERE practice_id = ?"
     " AND client_id = ? AND status IN ('pending', 'unknown')",
+    1},
+[S_BILL_CLIENT_FLAGS] = {"billing client flags",
+    "SELECT (SELECT COUNT(*) FROM payment_attempts WHERE practice_id = ?"
+    " AND client_id = ? AND status IN ('pending', 'unknown')),"
+    " (SELECT COUNT(*) FROM autopay_enrollments WHERE practice_id = ?"
+    " AND client_id = ?)",
     1},
 [S_BILL_ATT_OUTCOME] = {"attempt outcome",
     "UPDATE payment_attempts SET status = ?,"

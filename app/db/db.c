@@ -116,6 +116,16 @@ static const struct stmt_def {
         "SELECT id, user_id, practice_id, client_id, created_at,"
         " last_seen_at FROM sessions WHERE token_hash = ?",
         1},
+    /* The session and its client in one round trip (every signed-in
+     * page starts with it): sessions_token, then the clients primary key,
+     * practice checked against the session's. */
+    [S_SESS_CLIENT_GET] = {"session and client get",
+        "SELECT s.id, s.user_id, s.practice_id, s.client_id, s.created_at,"
+        " s.last_seen_at, c.id, c.practice_id, c.first_name, c.last_name,"
+        " c.email, COALESCE(DATE_FORMAT(c.date_of_birth, '%Y-%m-%d'), ''),"
+        " c.created_at FROM sessions s JOIN clients c ON c.id = s.client_id"
+        " AND c.practice_id = s.practice_id WHERE s.token_hash = ?",
+        1},
     [S_SESS_TOUCH] = {"session touch",
         "UPDATE sessions SET last_seen_at = GREATEST(last_seen_at, ?)"
         " WHERE id = ?",
@@ -1049,6 +1059,32 @@ db_session_get(struct db *db, const char *token_hash, struct db_session *out)
 		st = PS_NOTFOUND;
 	if (st != PS_OK)
 		memset(out, 0, sizeof(*out));
+	return st;
+}
+
+enum pstatus
+db_session_client_get(struct db *db, const char *token_hash,
+    struct db_session *out, struct db_client *client)
+{
+	struct arg a[] = {AS(token_hash)};
+	struct col c[13] = {{C_I64, &out->id, 0}, {C_I64, &out->user_id, 0},
+	    {C_I64, &out->practice_id, 0}, {C_I64, &out->client_id, 0},
+	    {C_I64, &out->created_at, 0}, {C_I64, &out->last_seen_at, 0}};
+	struct q q = {
+	    .id = S_SESS_CLIENT_GET, .a = a, .na = 1, .c = c, .nc = 13};
+	enum pstatus st;
+
+	memset(out, 0, sizeof(*out));
+	memset(client, 0, sizeof(*client));
+	client_cols(client, c + 6);
+	if (token_hash == NULL || !is_hash(token_hash))
+		return PS_NOTFOUND;
+	if ((st = db_run(db, &q)) == PS_OK && q.rows == 0)
+		st = PS_NOTFOUND;
+	if (st != PS_OK) {
+		memset(out, 0, sizeof(*out));
+		memset(client, 0, sizeof(*client));
+	}
 	return st;
 }
 

@@ -252,6 +252,13 @@ enum pstatus db_session_create(struct db *db, const char *token_hash,
 enum pstatus db_session_get(
     struct db *db, const char *token_hash, struct db_session *out);
 
+/* Like db_session_get, and fills *client with the session's client (of
+ * the session's practice) in the same statement. PS_NOTFOUND when the
+ * token is unknown or the client is gone; *out and *client are zeroed
+ * unless PS_OK. */
+enum pstatus db_session_client_get(struct db *db, const char *token_hash,
+    struct db_session *out, struct db_client *client);
+
 /* Sets last_seen_at of session id to now. PS_OK, PS_NOTFOUND or PS_ERROR. */
 enum pstatus db_session_touch(struct db *db, int64_t id, int64_t now);
 

@@ -73,8 +73,9 @@ enum pstatus dbb_line_insert(struct db *db, int64_t practice_id,
     int64_t unit_amount);
 
 /* Calls fn(arg, row) for the invoices of practice_id, of client_id when it
- * is not 0, and only invoice_id when it is not 0, oldest first (issue
- * date, then id). fn returns non-zero to stop. PS_OK or PS_ERROR. */
+ * is not 0, and only invoice_id when it is not 0 (then client_id must not
+ * be 0), oldest first (issue date, then id). fn returns non-zero to stop. PS_OK
+ * or PS_ERROR. */
 enum pstatus dbb_invoice_list(struct db *db, int64_t practice_id,
     int64_t client_id, int64_t invoice_id,
     int (*fn)(void *arg, const struct dbb_invoice *row), void *arg);
@@ -191,6 +192,13 @@ enum pstatus dbb_attempt_by_form(struct db *db, int64_t practice_id,
  * PS_NOTFOUND, PS_ERROR. */
 enum pstatus dbb_attempt_by_key(struct db *db, int64_t practice_id,
     const char *key, struct dbb_attempt *out);
+
+/* In one statement, for the Billing & Payments page: sets *open to the
+ * client's attempts that are 'pending' or 'unknown' and *autopay to 1
+ * when the client has an AutoPay enrollment row (on or off), else 0.
+ * PS_OK or PS_ERROR. */
+enum pstatus dbb_client_flags(struct db *db, int64_t practice_id,
+    int64_t client_id, int64_t *open, int64_t *autopay);
 
 /* Sets *n to the client's attempts that are 'pending' or 'unknown'. */
 enum pstatus dbb_attempt_open_count(

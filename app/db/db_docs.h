@@ -209,6 +209,29 @@ enum pstatus dbd_receipt_list(struct db *db, int64_t practice_id,
     int64_t client_id, const char *number,
     int (*fn)(void *arg, const struct dbd_receipt *row), void *arg);
 
+/* One line of the Billing Documents list (dbd_doc_list). */
+struct dbd_doc_entry {
+	int64_t kind; /* 0 invoice, 1 statement, 2 superbill, 3 receipt */
+	char number[DBD_NUMBER_MAX + 1];
+	char date[11];  /* issue date; "" for a receipt (see at) */
+	int64_t at;     /* a receipt's issue time (unix seconds), else 0 */
+	int64_t amount; /* invoice: total; statement: the balance at the end
+	                   of its period; superbill: its lines' fees;
+	                   receipt: the payment */
+	int64_t paid;   /* invoice: applied less refunded; statement: 0;
+	                   superbill: what was paid of its lines; receipt:
+	                   the payment */
+	int64_t shared; /* 1 when the client may see it */
+};
+
+/* Calls fn(arg, row) for every invoice and receipt of the client and its
+ * statements and superbills (shared ones only when client_view), in no
+ * particular order, from one statement. fn returns non-zero to stop. PS_OK or
+ * PS_ERROR. */
+enum pstatus dbd_doc_list(struct db *db, int64_t practice_id, int64_t client_id,
+    int client_view, int (*fn)(void *arg, const struct dbd_doc_entry *row),
+    void *arg);
+
 /* An invoice a payment was applied to. */
 struct dbd_applied {
 	char number[DBD_NUMBER_MAX + 1];

@@ -398,6 +398,38 @@ dbd_receipt_list(struct db *db, int64_t practice_id, int64_t client_id,
 	return db_run(db, &q);
 }
 
+DB_ROW_FORWARD(ent, struct dbd_doc_entry);
+
+enum pstatus
+dbd_doc_list(struct db *db, int64_t practice_id, int64_t client_id,
+    int client_view, int (*fn)(void *arg, const struct dbd_doc_entry *row),
+    void *arg)
+{
+	struct ent_ctx x;
+	struct dbd_doc_entry *r = &x.row;
+	int64_t cv = client_view ? 1 : 0;
+	struct arg a[] = {AI(practice_id), AI(client_id), AI(practice_id),
+	    AI(client_id), AI(cv), AI(practice_id), AI(client_id),
+	    AI(client_id)};
+	struct col c[] = {{C_I64, &r->kind, 0},
+	    {C_STR, r->number, sizeof(r->number)},
+	    {C_STR, r->date, sizeof(r->date)}, {C_I64, &r->at, 0},
+	    {C_I64, &r->amount, 0}, {C_I64, &r->paid, 0},
+	    {C_I64, &r->shared, 0}};
+	struct q q = {.id = S_DOC_ENTRY_LIST,
+	    .a = a,
+	    .na = NA(a),
+	    .c = c,
+	    .nc = NA(c),
+	    .row = ent_row,
+	    .rowarg = &x};
+
+	memset(&x, 0, sizeof(x));
+	x.fn = fn;
+	x.arg = arg;
+	return db_run(db, &q);
+}
+
 DB_ROW_FORWARD(app, struct dbd_applied);
 
 enum pstatus

@@ -191,6 +191,56 @@
     " WHERE f.practice_id = ? AND f.client_id = ? AND f.status = 'succeeded'"
     " AND f.updated_at < UNIX_TIMESTAMP(?)), 0) AS SIGNED)",
     DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
+/* Everything of the Billing Documents list in one statement: invoices
+ * (0, every one: sharing governs the documents only), statements (1) with the balance at the end of their period,
+ * superbills (2) with their lines' fees and what was paid of them (as
+ * DOC_LINE_COLS computes a line's paid part), receipts (3). Each part on
+ * the client's index (invoices_client, doc_documents_client,
+ * receipts_client); the correlated sums on invoice_id, document_id or
+ * the client's payments_client and refunds_client. */
+#define DOC_PERIOD_END "(d.period_end + INTERVAL 1 DAY)"
+[S_DOC_ENTRY_LIST] = {"document entries",
+    "SELECT 0, i.number, DATE_FORMAT(i.issued_on, '%Y-%m-%d'), 0,"
+    " CAST(" DOC_INV_TOTAL("i.id") " AS SIGNED),"
+    " CAST(" DOC_INV_PAID("i.id") " AS SIGNED),"
+    " 1 FROM invoices i WHERE i.practice_id = ? AND i.client_id = ?"
+    " UNION ALL"
+    " SELECT IF(d.kind = 'statement', 1, 2), d.number,"
+    " DATE_FORMAT(d.issued_on, '%Y-%m-%d'), 0,"
+    " CAST(IF(d.kind = 'statement',"
+    " COALESCE((SELECT SUM(l.amount) FROM invoice_lines l"
+    " JOIN invoices i ON i.id = l.invoice_id WHERE i.practice_id ="
+    " d.practice_id AND i.client_id = d.client_id"
+    " AND i.issued_on < " DOC_PERIOD_END "), 0)"
+    " - COALESCE((SELECT SUM(p.amount) FROM payments p"
+    " WHERE p.practice_id = d.practice_id AND p.client_id = d.client_id"
+    " AND p.paid_at < UNIX_TIMESTAMP(" DOC_PERIOD_END ")), 0)"
+    " + COALESCE((SELECT SUM(f.amount) FROM refunds f"
+    " WHERE f.practice_id = d.practice_id AND f.client_id = d.client_id"
+    " AND f.status = 'succeeded'"
+    " AND f.updated_at < UNIX_TIMESTAMP(" DOC_PERIOD_END ")), 0),"
+    " COALESCE((SELECT SUM(l.amount) FROM doc_superbill_lines b"
+    " JOIN invoice_lines l ON l.id = b.invoice_line_id"
+    " WHERE b.document_id = d.id AND l.practice_id = d.practice_id"
+    " AND l.client_id = d.client_id), 0)) AS SIGNED),"
+    " CAST(IF(d.kind = 'statement', 0,"
+    " COALESCE((SELECT SUM(LEAST(l.amount, GREATEST(0, "
+    DOC_INV_PAID("l.invoice_id")
+    " - COALESCE((SELECT SUM(l2.amount) FROM invoice_lines l2"
+    " WHERE l2.invoice_id = l.invoice_id AND l2.line_no < l.line_no),"
+    " 0)))) FROM doc_superbill_lines b"
+    " JOIN invoice_lines l ON l.id = b.invoice_line_id"
+    " WHERE b.document_id = d.id AND l.practice_id = d.practice_id"
+    " AND l.client_id = d.client_id), 0)) AS SIGNED),"
+    " (d.shared_at IS NOT NULL)"
+    " FROM doc_documents d WHERE d.practice_id = ? AND d.client_id = ?"
+    " AND (? = 0 OR d.shared_at IS NOT NULL)"
+    " UNION ALL"
+    " SELECT 3, r.number, '', r.issued_at, p.amount, p.amount, 1"
+    " FROM receipts r JOIN payments p ON p.id = r.payment_id"
+    " WHERE r.practice_id = ? AND r.client_id = ? AND p.client_id = ?",
+    DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
+#undef DOC_PERIOD_END
 #undef DOC_INV_PAID
 #undef DOC_INV_TOTAL
 #undef DOC_LINE_COLS

@@ -120,20 +120,6 @@ day_of(int64_t now, int days, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* ymd (valid) plus days into out[11]. */
-static void
-date_add(const char *ymd, int days, char out[11])
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi(ymd) - 1900;
-	tm.tm_mon = atoi(ymd + 5) - 1;
-	tm.tm_mday = atoi(ymd + 8) + days;
-	tm.tm_hour = 12;
-	day_of((int64_t)timegm(&tm), 0, out);
-}
-
 char *
 docs_date_us(const char *ymd, char out[11])
 {
@@ -858,80 +844,37 @@ list_push(struct list_acc *x)
 }
 
 static int
-list_inv(void *arg, const struct dbd_invoice *r)
+list_entry(void *arg, const struct dbd_doc_entry *r)
 {
 	struct list_acc *x = arg;
 	struct docs_entry *e;
 
 	if ((e = list_push(x)) == NULL)
 		return 1;
-	e->kind = DOCS_INVOICE;
 	snprintf(e->number, sizeof(e->number), "%s", r->number);
-	snprintf(e->date, sizeof(e->date), "%s", r->issued_on);
-	e->amount = r->total;
-	e->paid = r->total - r->paid <= 0;
-	e->shared = 1;
-	return 0;
-}
-
-struct sum_acc {
-	int64_t fee, paid;
-};
-
-static int
-sum_line(void *arg, const struct dbd_line *l)
-{
-	struct sum_acc *s = arg;
-
-	s->fee += l->amount;
-	s->paid += l->paid;
-	return 0;
-}
-
-static int
-list_doc(void *arg, const struct dbd_document *d)
-{
-	struct list_acc *x = arg;
-	struct docs_entry *e;
-	char after[11];
-
-	if ((e = list_push(x)) == NULL)
-		return 1;
-	snprintf(e->number, sizeof(e->number), "%s", d->number);
-	snprintf(e->date, sizeof(e->date), "%s", d->issued_on);
-	e->shared = d->shared != 0;
-	if (strcmp(d->kind, "statement") == 0) {
-		e->kind = DOCS_STATEMENT;
-		date_add(d->period_end, 1, after);
-		x->st = dbd_balance_before(x->w->db, x->w->practice_id,
-		    d->client_id, after, &e->amount);
-		e->paid = e->amount <= 0;
-	} else {
-		struct sum_acc s = {0, 0};
-
-		e->kind = DOCS_SUPERBILL;
-		x->st = dbd_superbill_lines(x->w->db, x->w->practice_id,
-		    d->client_id, d->id, sum_line, &s);
-		e->amount = s.fee;
-		e->paid = s.paid >= s.fee;
-	}
-	return x->st != PS_OK;
-}
-
-static int
-list_rct(void *arg, const struct dbd_receipt *r)
-{
-	struct list_acc *x = arg;
-	struct docs_entry *e;
-
-	if ((e = list_push(x)) == NULL)
-		return 1;
-	e->kind = DOCS_RECEIPT;
-	snprintf(e->number, sizeof(e->number), "%s", r->number);
-	day_of(r->issued_at, 0, e->date);
+	snprintf(e->date, sizeof(e->date), "%s", r->date);
 	e->amount = r->amount;
-	e->paid = 1;
-	e->shared = 1;
+	e->shared = r->shared != 0;
+	switch (r->kind) {
+	case 0:
+		e->kind = DOCS_INVOICE;
+		e->paid = r->amount - r->paid <= 0;
+		break;
+	case 1:
+		e->kind = DOCS_STATEMENT;
+		e->paid = r->amount <= 0;
+		break;
+	case 2:
+		e->kind = DOCS_SUPERBILL;
+		e->paid = r->paid >= r->amount;
+		break;
+	default:
+		e->kind = DOCS_RECEIPT;
+		day_of(r->at, 0, e->date);
+		e->paid = 1;
+		e->shared = 1;
+		break;
+	}
 	return 0;
 }
 
@@ -961,16 +904,9 @@ docs_list(const struct docs_who *w, struct docs_entry **out, size_t *n)
 	memset(&x, 0, sizeof(x));
 	x.w = w;
 	x.st = PS_OK;
-	st = dbd_invoice_list(
-	    w->db, w->practice_id, w->client_id, 0, list_inv, &x);
-	if (st == PS_OK && !x.nomem)
-		st = dbd_document_list(w->db, w->practice_id, w->client_id,
-		    w->client_view, list_doc, &x);
-	if (st == PS_OK && !x.nomem)
-		st = x.st;
-	if (st == PS_OK && !x.nomem)
-		st = dbd_receipt_list(
-		    w->db, w->practice_id, w->client_id, NULL, list_rct, &x);
+	/* One statement for the whole list (a page a client opens often). */
+	st = dbd_doc_list(w->db, w->practice_id, w->client_id, w->client_view,
+	    list_entry, &x);
 	if (st == PS_OK && x.nomem)
 		st = PS_NOMEM;
 	if (st != PS_OK) {

@@ -90,6 +90,40 @@ app_gateway(const struct app *app, const struct practice_conf *p)
 }
 
 enum pstatus
+app_practices_sync(struct app *app)
+{
+	const struct portal_conf *conf = app->conf;
+	struct db_params p;
+	struct db *db = NULL;
+	char err[256], q[300];
+	size_t i;
+
+	free(app->practice_ids);
+	app->practice_ids = calloc(conf->npractices + 1, sizeof(int64_t));
+	if (app->practice_ids == NULL)
+		return PS_NOMEM;
+	app_db_params(app, &p);
+	if (db_open(&p, &db, err, sizeof(err)) != PS_OK) {
+		log_warn("event=practice_sync_deferred error=%s",
+		    log_value(err, q, sizeof(q)));
+		return PS_OK;
+	}
+	for (i = 0; i < conf->npractices; i++) {
+		const struct practice_conf *pc = &conf->practices[i];
+
+		if (db_practice_ensure(db, pc->slug, pc->name,
+		        &app->practice_ids[i]) != PS_OK) {
+			log_error("event=practice_sync_failed practice=%s "
+			          "error=%s",
+			    pc->slug, log_value(db_errmsg(db), q, sizeof(q)));
+			app->practice_ids[i] = 0;
+		}
+	}
+	db_close(db);
+	return PS_OK;
+}
+
+enum pstatus
 app_load(const char *config_path, struct app **out, struct conf_diag *diag,
     char *err, size_t errsz)
 {
@@ -157,6 +191,7 @@ app_free(struct app *app)
 		for (i = 0; i < app->conf->npractices; i++)
 			gw_instance_free(app->gw[i]);
 	free(app->gw);
+	free(app->practice_ids);
 	conf_free(app->conf);
 	tmpl_free(app->tmpl);
 	if (app->db_password != NULL)
@@ -224,6 +259,11 @@ web_reload(void **appp, struct server_opts *opts, char *err, size_t errsz)
 		return st;
 	}
 	conf_diag_free(&diag);
+	if ((st = app_practices_sync(app)) != PS_OK) {
+		errbuf_set(err, errsz, "out of memory");
+		app_free(app);
+		return st;
+	}
 	app_server_opts(app, opts);
 	*appp = app;
 	return PS_OK;

@@ -63,7 +63,9 @@ auth_load_session(struct ctx *c)
 	if (!token_shape_ok(tok))
 		return;
 	crypto_sha256_hex(tok->p, tok->n, c->sess_hash);
-	if (db_session_get(db, c->sess_hash, &c->sess) != PS_OK)
+	/* One round trip: the session and its client. */
+	if (db_session_client_get(db, c->sess_hash, &c->sess, &c->client) !=
+	    PS_OK)
 		return;
 	if (c->now - c->sess.last_seen_at >= cs->idle_timeout ||
 	    c->now - c->sess.created_at >= cs->absolute_timeout) {
@@ -71,8 +73,7 @@ auth_load_session(struct ctx *c)
 		return;
 	}
 	c->practice = practice_by_id(c, c->sess.practice_id);
-	if (c->practice == NULL || db_client_get(db, c->sess.practice_id,
-	                               c->sess.client_id, &c->client) != PS_OK)
+	if (c->practice == NULL)
 		return;
 	/* Touch at most once a minute: one write per page is not needed
 	 * for a 30-minute idle timeout. */

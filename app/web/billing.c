@@ -230,8 +230,10 @@ h_billing(struct ctx *c)
 	tv_str(d, "practice", c->practice->name);
 	if ((v = param(c, "paid")) != NULL && strcmp(v, "1") == 0)
 		tv_str(d, "notice", "Thank you. Your payment was received.");
-	/* AutoPay is the clinician's to switch on; the client sees it. */
-	if (autopay_client_status(c->t->db, c->sess.practice_id,
+	/* AutoPay is the clinician's to switch on; the client sees it
+	 * (nothing to read for a client never enrolled). */
+	if (s.has_autopay &&
+	    autopay_client_status(c->t->db, c->sess.practice_id,
 	        c->sess.client_id, cur, &ap) == PS_OK) {
 		if (ap.notice[0] != '\0')
 			tv_str(d, "autopay_notice", ap.notice);

@@ -165,6 +165,9 @@ web_thread_init(void *appv)
 		return NULL;
 	t->app = app;
 	t->practice_ids = calloc(app->conf->npractices + 1, sizeof(int64_t));
+	if (t->practice_ids != NULL && app->practice_ids != NULL)
+		memcpy(t->practice_ids, app->practice_ids,
+		    app->conf->npractices * sizeof(int64_t));
 	/* The benchmark's switch (portald(8)): each response says how many
 	 * SQL statements it ran. Never set in production. */
 	t->count_statements =
@@ -209,10 +212,13 @@ web_db(struct ctx *c)
 		t->db = NULL;
 		return NULL;
 	}
-	/* Map the configured practices to their rows (made if new). */
+	/* The master mapped the practices to their rows at start-up
+	 * (app_practices_sync); only those it could not are made here. */
 	for (i = 0; i < t->app->conf->npractices; i++) {
 		const struct practice_conf *p2 = &t->app->conf->practices[i];
 
+		if (t->practice_ids[i] != 0)
+			continue;
 		if (db_practice_ensure(t->db, p2->slug, p2->name,
 		        &t->practice_ids[i]) != PS_OK)
 			log_error(

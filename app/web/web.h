@@ -29,6 +29,11 @@ struct app {
 	 * YAML or because the plugin failed to start (then the practice's
 	 * online_payments was turned off here too). Owned. */
 	struct gw_instance **gw;
+	/* The row id of each practice (parallel to conf->practices), made
+	 * by app_practices_sync() at start-up and on reload; 0 where the
+	 * database could not be reached then (a worker thread makes the row
+	 * on its first connection instead). Owned. */
+	int64_t *practice_ids;
 };
 
 /* Loads config_path (every problem into diag), the templates and the
@@ -40,6 +45,14 @@ struct app {
  * for configuration problems). */
 enum pstatus app_load(const char *config_path, struct app **out,
     struct conf_diag *diag, char *err, size_t errsz);
+/* Makes or renames the practices' rows (one upsert each, on one
+ * connection that is closed again) and keeps their ids in
+ * app->practice_ids, so that workers (forked after it) write nothing per
+ * connection. Run once by the master at start-up and after a reload, not
+ * for `portald -t`. A database that cannot be reached is one warning log
+ * line; the ids stay 0 and the workers make the rows. Returns PS_OK or
+ * PS_NOMEM. */
+enum pstatus app_practices_sync(struct app *app);
 /* Frees app, wiping secrets. NULL is fine. */
 void app_free(struct app *app);
 /* Returns the gateway instance of practice p (one of app->conf->practices),
