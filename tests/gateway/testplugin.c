@@ -25,6 +25,7 @@ struct tp {
 	char name[64];
 };
 
+#ifndef VARIANT_INIT2FAIL
 static int32_t
 tp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
     void **ctx, char *err, size_t errsz)
@@ -60,6 +61,8 @@ tp_init(const struct pgw_host *host, const struct pgw_kv *kv, size_t n,
 	*ctx = t;
 	return PGW_SUCCEEDED;
 }
+
+#endif
 
 static void
 tp_fini(void *ctx)
