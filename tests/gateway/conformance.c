@@ -17,9 +17,14 @@
  *   second, until "none"), or none (clear).
  * --webhook-cmd CMD: "CMD PAYMENT_REF" prints a signed webhook for that
  *   payment: header lines "Name: value", an empty line, then the raw body.
+ * --action-cmd CMD: "CMD OUTCOME KIND REF [NAME=VALUE]..." does what the
+ *   client's browser does with a next action (ABI 1.1): OUTCOME "succeed"
+ *   passes the challenge, "fail" fails it; KIND, REF and the values are the
+ *   action's. Prints the action's result for complete_* on its first line
+ *   (e.g. Square's verification token), or nothing.
  * --skip GROUPS: comma-separated groups to leave out, for plugins that by
  *   design lack them: declines, requires_action, refund, host_faults,
- *   processor_faults, concurrency, webhook.
+ *   processor_faults, concurrency, webhook, next_action.
  * --keys-file FILE: writes "IDEMPOTENCY_KEY EXPECTED_CHARGES" per charge key
  *   used, so a harness can check the processor's ledger.
  * Without --token-cmd, --fault-cmd or --webhook-cmd the tests needing them
@@ -50,6 +55,7 @@ static struct {
 	char conf_buf[MAX_CONF][1024];
 	size_t nconf;
 	const char *token_cmd, *fault_cmd, *webhook_cmd, *keys_file;
+	const char *action_cmd;
 	const char *currency;
 	const char *skip; /* comma-separated groups not to run */
 } opt;
@@ -308,6 +314,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: conformance --plugin /abs/plugin.so [--config key=value]"
 	    "... [--token-cmd CMD] [--fault-cmd CMD] [--webhook-cmd CMD] "
+	    "[--action-cmd CMD] "
 	    "[--currency USD] [--keys-file FILE] [--skip GROUPS]\n");
 	exit(2);
 }
@@ -335,6 +342,8 @@ parse_args(int argc, char **argv)
 			opt.fault_cmd = v;
 		else if (strcmp(a, "--webhook-cmd") == 0)
 			opt.webhook_cmd = v;
+		else if (strcmp(a, "--action-cmd") == 0)
+			opt.action_cmd = v;
 		else if (strcmp(a, "--currency") == 0)
 			opt.currency = v;
 		else if (strcmp(a, "--keys-file") == 0)
@@ -426,22 +435,64 @@ t_load(void)
 	gw_host_set_http_hook(gw_instance_host(inst), hook, NULL);
 }
 
+/* 1 when o is scheme://host[:port] or https://[*.]host, nothing more. */
+static int
+origin_ok(const char *o)
+{
+	const char *h = strstr(o, "://");
+
+	if (h == NULL ||
+	    (strncmp(o, "https://", 8) != 0 && strncmp(o, "http://", 7) != 0))
+		return 0;
+	h += 3;
+	if (strncmp(h, "*.", 2) == 0)
+		h += 2;
+	return *h != '\0' && strpbrk(h, "/?#'\" ;,*") == NULL;
+}
+
 static void
 t_widget(void)
 {
 	struct pgw_widget w;
 	struct pgw_result res;
-	char err[512];
+	char err[512], so[PGW_URL_MAX];
 	enum pgw_status st;
+	uint32_t i;
+	int script = 0, good = 1, names = 1;
+	const char *slash;
 
 	st = gw_card_widget(inst, &w, &res, err, sizeof(err));
 	ok(st == PGW_SUCCEEDED && w.script_url[0] != '\0' &&
-	        w.origin[0] != '\0' &&
-	        strncmp(w.script_url, w.origin, strlen(w.origin)) == 0 &&
-	        w.public_key[0] != '\0' &&
 	        (strcmp(w.mode, "test") == 0 || strcmp(w.mode, "live") == 0),
-	    "card_widget: script %s from origin %s, mode %s", w.script_url,
-	    w.origin, w.mode);
+	    "card_widget: script %s, mode %s", w.script_url, w.mode);
+	/* ABI 1.1 (derived by the host for a 1.0 plugin): an adapter name,
+	 * named values, and origins per directive that allow the script. */
+	slash = strstr(w.script_url, "://");
+	slash = slash != NULL ? strchr(slash + 3, '/') : NULL;
+	snprintf(so, sizeof(so), "%.*s",
+	    slash != NULL ? (int)(slash - w.script_url)
+	                  : (int)strlen(w.script_url),
+	    w.script_url);
+	for (i = 0; i < w.norigins; i++) {
+		if (!origin_ok(w.origins[i].origin) ||
+		    w.origins[i].directive < PGW_CSP_SCRIPT ||
+		    w.origins[i].directive > PGW_CSP_FONT)
+			good = 0;
+		if (w.origins[i].directive == PGW_CSP_SCRIPT &&
+		    strcmp(w.origins[i].origin, so) == 0)
+			script = 1;
+	}
+	for (i = 0; i < w.nvalues; i++)
+		if (w.values[i].name[0] == '\0' ||
+		    strspn(w.values[i].name,
+		        "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		        strlen(w.values[i].name))
+			names = 0;
+	ok(st == PGW_SUCCEEDED && w.sdk[0] != '\0' && good && script && names &&
+	        w.nvalues >= 1,
+	    "card_widget 1.1: adapter %s, %u values, %u origins (each an "
+	    "origin, the script's under script-src)",
+	    w.sdk, (unsigned)w.nvalues, (unsigned)w.norigins);
 }
 
 static char customer[PGW_ID_MAX], saved_pm[PGW_ID_MAX];
@@ -999,6 +1050,223 @@ t_webhook(void)
 	free(out);
 }
 
+/* Does the browser's part of next action a with outcome through
+ * --action-cmd; returns its result line (static; "" when none), or NULL
+ * when the command failed. */
+static const char *
+perform(const struct pgw_next_action *a, const char *outcome)
+{
+	static char result[1024];
+	char args[8192], *out;
+	size_t n, i;
+
+	n = (size_t)snprintf(
+	    args, sizeof(args), "%s '%s' '%s'", outcome, a->kind, a->ref);
+	for (i = 0; i < a->nvalues && n < sizeof(args); i++) {
+		if (strchr(a->values[i].value, '\'') != NULL ||
+		    strchr(a->values[i].name, '\'') != NULL)
+			return NULL;
+		n += (size_t)snprintf(args + n, sizeof(args) - n, " '%s=%s'",
+		    a->values[i].name, a->values[i].value);
+	}
+	if (n >= sizeof(args) || (out = run_cmd(opt.action_cmd, args)) == NULL)
+		return NULL;
+	out[strcspn(out, "\r\n")] = '\0';
+	snprintf(result, sizeof(result), "%s", out);
+	free(out);
+	return result;
+}
+
+static enum pgw_status
+do_complete(const char *key, int64_t amount, const char *cus, const char *pm,
+    const char *tok, int off_session, const char *ref, const char *result,
+    struct pgw_payment *p, struct pgw_result *res, char *err, size_t errsz)
+{
+	struct pgw_charge_req r;
+	struct pgw_complete_req c;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.amount = amount;
+	r.currency = opt.currency;
+	r.idempotency_key = key;
+	r.customer_id = cus;
+	r.payment_method = pm;
+	r.token = tok;
+	r.off_session = off_session;
+	r.description = "Conformance test";
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.ref = ref;
+	c.action_result = result != NULL && result[0] != '\0' ? result : NULL;
+	c.charge = &r;
+	return gw_complete_charge(inst, &c, p, res, err, errsz);
+}
+
+/* 1 when res holds an action the browser can perform. */
+static int
+actionable(const struct pgw_result *res)
+{
+	return (res->action.type == PGW_ACTION_SDK &&
+	           res->action.kind[0] != '\0') ||
+	       (res->action.type == PGW_ACTION_REDIRECT &&
+	           res->action.url[0] != '\0');
+}
+
+/*
+ * ABI 1.1: REQUIRES_ACTION comes with a next action; after it, completion
+ * under the same key charges once; an abandoned or failed challenge charges
+ * nothing; a card save completes the same way; an off-session charge that
+ * needs the client is completed on session, once.
+ */
+static void
+t_next_action(void)
+{
+	struct pgw_payment p, p2;
+	struct pgw_result res;
+	struct pgw_save_card_req sr;
+	struct pgw_complete_req cr;
+	struct pgw_card card;
+	char err[1024], key[128], tok[512], ref[PGW_ID_MAX], pm[PGW_ID_MAX];
+	const char *t, *r;
+	enum pgw_status st;
+	int i;
+
+	if (skipped("next_action"))
+		return;
+	if (!(plug->caps & PGW_CAP_NEXT_ACTION)) {
+		skip("next action and completion", "no PGW_CAP_NEXT_ACTION");
+		return;
+	}
+	if (opt.action_cmd == NULL || (t = token("requires_action")) == NULL) {
+		skip("next action and completion",
+		    "no --action-cmd or --token-cmd");
+		return;
+	}
+	snprintf(tok, sizeof(tok), "%s", t);
+
+	/* On session: action, abandon, pass, complete twice. */
+	newkey(key, sizeof(key), "na-pass", -1);
+	st = do_charge(
+	    key, 7100, NULL, NULL, tok, 0, 0, &p, &res, err, sizeof(err));
+	ok(st == PGW_REQUIRES_ACTION && actionable(&res) &&
+	        res.action.ref[0] != '\0',
+	    "3-D Secure on session: REQUIRES_ACTION with next action %s "
+	    "(ref %s)",
+	    res.action.kind, res.action.ref);
+	snprintf(ref, sizeof(ref), "%s", res.action.ref);
+	st = do_complete(key, 7100, NULL, NULL, tok, 0, ref, NULL, &p, &res,
+	    err, sizeof(err));
+	ok(st == PGW_REQUIRES_ACTION,
+	    "completing before the challenge is passed: still "
+	    "REQUIRES_ACTION, nothing charged (%s)",
+	    gw_status_str(st));
+	if (st == PGW_REQUIRES_ACTION && res.action.ref[0] != '\0')
+		snprintf(ref, sizeof(ref), "%s", res.action.ref);
+	r = actionable(&res) ? perform(&res.action, "succeed") : NULL;
+	st = do_complete(
+	    key, 7100, NULL, NULL, tok, 0, ref, r, &p, &res, err, sizeof(err));
+	ok(r != NULL && st == PGW_SUCCEEDED && p.amount == 7100 &&
+	        p.ref[0] != '\0' && p.status == PGW_SUCCEEDED,
+	    "challenge passed: complete_charge SUCCEEDED %s %s",
+	    gw_status_str(st), st == PGW_SUCCEEDED ? p.ref : err);
+	st = do_complete(
+	    key, 7100, NULL, NULL, tok, 0, ref, r, &p2, &res, err, sizeof(err));
+	ok(st == PGW_SUCCEEDED && strcmp(p.ref, p2.ref) == 0,
+	    "completing again answers the same payment %s (%s)", p2.ref,
+	    gw_status_str(st));
+	st = do_lookup(key, NULL, &p2, &res, err, sizeof(err));
+	ok(st == PGW_SUCCEEDED && strcmp(p.ref, p2.ref) == 0,
+	    "lookup by the key finds that one payment (%s %s)",
+	    gw_status_str(st), p2.ref);
+
+	/* On session, failed challenge: nothing charged. */
+	if ((t = token("requires_action")) == NULL)
+		return;
+	snprintf(tok, sizeof(tok), "%s", t);
+	newkey(key, sizeof(key), "na-fail", 0);
+	st = do_charge(
+	    key, 7200, NULL, NULL, tok, 0, 0, &p, &res, err, sizeof(err));
+	snprintf(ref, sizeof(ref), "%s", res.action.ref);
+	r = st == PGW_REQUIRES_ACTION && actionable(&res)
+	        ? perform(&res.action, "fail")
+	        : NULL;
+	st = do_complete(
+	    key, 7200, NULL, NULL, tok, 0, ref, r, &p, &res, err, sizeof(err));
+	ok(r != NULL && (st == PGW_DECLINED || st == PGW_REQUIRES_ACTION),
+	    "challenge failed: %s, nothing charged", gw_status_str(st));
+	st = do_lookup(key, NULL, &p2, &res, err, sizeof(err));
+	ok(st != PGW_SUCCEEDED && st != PGW_PENDING,
+	    "... and lookup finds no successful payment (%s)",
+	    gw_status_str(st));
+
+	/* Saving a card that needs authentication. */
+	if (!(plug->caps & PGW_CAP_SAVE_CARD) ||
+	    (t = token("requires_action")) == NULL)
+		return;
+	memset(&sr, 0, sizeof(sr));
+	sr.size = sizeof(sr);
+	sr.customer_id = customer;
+	sr.token = t;
+	newkey(key, sizeof(key), "na-save", -1);
+	sr.idempotency_key = key;
+	st = gw_save_card(inst, &sr, &card, &res, err, sizeof(err));
+	if (st == PGW_REQUIRES_ACTION) {
+		ok(actionable(&res), "saving a 3-D Secure card: next action %s",
+		    res.action.kind);
+		r = perform(&res.action, "succeed");
+		memset(&cr, 0, sizeof(cr));
+		cr.size = sizeof(cr);
+		cr.ref = res.action.ref;
+		cr.action_result = r != NULL && r[0] != '\0' ? r : NULL;
+		cr.save = &sr;
+		snprintf(ref, sizeof(ref), "%s", res.action.ref);
+		cr.ref = ref;
+		st = gw_complete_save_card(
+		    inst, &cr, &card, &res, err, sizeof(err));
+	}
+	ok(st == PGW_SUCCEEDED && card.payment_method[0] != '\0',
+	    "saving a 3-D Secure card: %s %s", gw_status_str(st),
+	    st == PGW_SUCCEEDED ? card.payment_method : err);
+	if (st != PGW_SUCCEEDED)
+		return;
+	snprintf(pm, sizeof(pm), "%s", card.payment_method);
+
+	/* Off session (AutoPay): the client comes back and authenticates
+	 * that same payment; it is charged once. */
+	newkey(key, sizeof(key), "na-off", -1);
+	st = do_charge(
+	    key, 7300, customer, pm, NULL, 1, 0, &p, &res, err, sizeof(err));
+	ok(st == PGW_REQUIRES_ACTION && res.message[0] != '\0',
+	    "3-D Secure card off session: REQUIRES_ACTION (%s)",
+	    gw_status_str(st));
+	st = do_lookup(key, NULL, &p, &res, err, sizeof(err));
+	ok(st == PGW_REQUIRES_ACTION &&
+	        (actionable(&res) || res.action.ref[0] != '\0'),
+	    "lookup later: REQUIRES_ACTION with a next action or a ref to "
+	    "complete (%s %s)",
+	    gw_status_str(st), res.action.kind);
+	r = NULL;
+	for (i = 0; i < 3 && st == PGW_REQUIRES_ACTION; i++) {
+		snprintf(ref, sizeof(ref), "%s", res.action.ref);
+		r = actionable(&res) ? perform(&res.action, "succeed") : NULL;
+		st = do_complete(key, 7300, customer, pm, NULL, 1, ref, r, &p,
+		    &res, err, sizeof(err));
+	}
+	ok(st == PGW_SUCCEEDED && p.amount == 7300,
+	    "... completed on session: %s %s", gw_status_str(st),
+	    st == PGW_SUCCEEDED ? p.ref : err);
+	st = do_complete(key, 7300, customer, pm, NULL, 1, ref, r, &p2, &res,
+	    err, sizeof(err));
+	ok(st == PGW_SUCCEEDED && strcmp(p.ref, p2.ref) == 0,
+	    "... completing again answers the same payment (%s)",
+	    gw_status_str(st));
+	st = do_lookup(key, NULL, &p2, &res, err, sizeof(err));
+	ok(st == PGW_SUCCEEDED && strcmp(p.ref, p2.ref) == 0,
+	    "... and lookup by the key finds it (%s %s)", gw_status_str(st),
+	    p2.ref);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1022,6 +1290,7 @@ main(int argc, char **argv)
 	t_token_charge_save();
 	t_declines();
 	t_requires_action();
+	t_next_action();
 	t_refund();
 	t_host_faults();
 	t_processor_faults();

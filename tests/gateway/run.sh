@@ -71,6 +71,7 @@ export SIM_URL
 	--token-cmd "node $helper token" \
 	--fault-cmd "node $helper fault" \
 	--webhook-cmd "node $helper webhook" \
+	--action-cmd "node $helper action" \
 	--keys-file "$tmp/keys" \
 	>"$tmp/conformance.tap" 2>"$tmp/conformance.log"
 crc=$?

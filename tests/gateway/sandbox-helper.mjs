@@ -5,6 +5,8 @@
 //   node sandbox-helper.mjs fault MODE         (none|timeout|429|500|latency)
 //   node sandbox-helper.mjs webhook CHARGE_ID  -> headers, empty line, body
 //   node sandbox-helper.mjs ledger KEYS_FILE START  -> TAP lines from START
+//   node sandbox-helper.mjs action OUTCOME KIND REF [NAME=VALUE]...
+//        passes (succeed) or fails the challenge of a next action
 import { readFileSync } from 'node:fs';
 
 const base = process.env.SIM_URL;
@@ -41,6 +43,10 @@ try {
     let out = '';
     for (const [k, v] of Object.entries(w.headers)) out += `${k}: ${v}\n`;
     process.stdout.write(`${out}\n${w.body}\n`);
+  } else if (cmd === 'action') {
+    const [outcome, kind, ref] = process.argv.slice(3);
+    if (kind !== 'sandbox.authenticate') throw new Error(`unknown next action ${kind}`);
+    await post('/__test/authenticate', { id: ref, outcome });
   } else if (cmd === 'ledger') {
     // Each key: exactly the expected number of successful charges, and never
     // more than one charge record of any status.

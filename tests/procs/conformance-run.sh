@@ -96,6 +96,7 @@ ${PROCS_WRAPPER:-} "$top_builddir/tests/gateway/conformance" \
 	--token-cmd "node $helper token" \
 	--fault-cmd "node $helper fault" \
 	--webhook-cmd "node $helper webhook" \
+	--action-cmd "node $helper action" \
 	--keys-file "$tmp/keys" \
 	>"$tmp/conformance.tap" 2>"$tmp/conformance.log"
 crc=$?

@@ -6,6 +6,9 @@
 //   node helper.mjs fault MODE           (none|timeout|429|500|latency)
 //   node helper.mjs webhook PAYMENT_REF  -> headers, an empty line, the raw body
 //   node helper.mjs ledger KEYS_FILE START -> TAP lines numbered from START
+//   node helper.mjs action OUTCOME KIND REF [NAME=VALUE]... -> does what
+//        the browser SDK does with a next action (succeed or fail the
+//        challenge); prints Square's verification token when there is one
 import { readFileSync } from 'node:fs';
 
 const base = process.env.SIM_URL;
@@ -64,6 +67,35 @@ try {
     let out = '';
     for (const [k, v] of Object.entries(w.headers)) out += `${k}: ${v}\n`;
     process.stdout.write(`${out}\n${w.body}\n`);
+  } else if (cmd === 'action') {
+    const [outcome, kind, ref, ...kvs] = process.argv.slice(3);
+    const v = Object.fromEntries(kvs.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]));
+    if (kind === 'stripe.handle_next_action') {
+      await post('/__test/authenticate', { intent: ref, outcome });
+    } else if (kind === 'stripe.confirm_card_payment') {
+      // What stripe.confirmCardPayment does: confirm on session with the
+      // publishable key and the client secret, then the challenge.
+      const r = await fetch(`${base}/v1/payment_intents/${ref}/confirm`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${process.env.STRIPE_PK ?? 'pk_test_conformance'}`,
+                   'content-type': 'application/x-www-form-urlencoded',
+                   'idempotency-key': `confirm-${ref}-${process.pid}` },
+        body: new URLSearchParams({ client_secret: v.client_secret, payment_method: v.payment_method }).toString(),
+      });
+      const pi = await r.json();
+      if (!r.ok) throw new Error(`confirm ${ref}: HTTP ${r.status} ${JSON.stringify(pi.error ?? {})}`);
+      if (pi.status === 'requires_action') await post('/__test/authenticate', { intent: ref, outcome });
+    } else if (kind === 'square.verify_buyer') {
+      const r = await fetch(base + '/__test/verify', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ source_id: v.source_id, intent: v.intent, outcome }),
+      });
+      const j = await r.json();
+      if (j.token) process.stdout.write(`${j.token}\n`);
+      else if (outcome === 'succeed') throw new Error(`verify ${v.source_id}: HTTP ${r.status}`);
+    } else {
+      throw new Error(`unknown next action ${kind}`);
+    }
   } else if (cmd === 'ledger') {
     // Each key: exactly the expected number of successful payments, and
     // never more than one payment record of any status.
