@@ -1,7 +1,9 @@
 /* pdf.c: lays billing documents out on US Letter pages with pango and writes
  * them as PDF through cairo (two passes: count pages, then draw). */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cairo-pdf.h>
@@ -44,10 +46,24 @@ struct table {
 };
 
 /* The state of one rendering pass. */
+/* A laid-out text: what text_at() was asked for and the layout it made.
+ * Both passes, and every repeat of the same text in the same box (the
+ * same description on every line of a statement), share one shaping. */
+struct lay_ent {
+	uint64_t h;  /* 0: empty slot */
+	char *s;     /* the text, owned */
+	int size, w; /* font size and box width, Pango units */
+	int bold, al, maxlines;
+	PangoLayout *lay; /* owned */
+	int th;           /* its height, Pango units */
+};
+
 struct r {
 	const struct pdf_doc *doc;
 	cairo_t *cr;
-	PangoLayout *lay;
+	PangoLayout *lay; /* the template: its context carries the options */
+	struct lay_ent *cache; /* open addressing, ncache slots (power of 2) */
+	size_t ncache, nused;
 	PangoFontDescription *fd;
 	int draw;     /* 0: measuring pass; 1: drawing pass */
 	int maxlines; /* lines of one text before it ends in an ellipsis */
@@ -468,33 +484,149 @@ has(const char *s)
 	return s != NULL && *s != '\0';
 }
 
+/* FNV-1a over the text and the parameters; never 0. */
+static uint64_t
+lay_hash(const char *s, int size, int w, int bold, int al, int maxlines)
+{
+	uint64_t h = 1469598103934665603ULL;
+	int v[5] = {size, w, bold, al, maxlines};
+	const unsigned char *p;
+	size_t i;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	for (i = 0; i < 5; i++)
+		h = (h ^ (uint64_t)(unsigned)v[i]) * 1099511628211ULL;
+	return h != 0 ? h : 1;
+}
+
+/* Doubles r's cache (or makes its first 256 slots). Returns 0, or -1
+ * when out of memory (the cache stays as it was). */
+static int
+lay_grow(struct r *r)
+{
+	size_t n = r->ncache ? r->ncache * 2 : 256, i, j;
+	struct lay_ent *t = calloc(n, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	for (i = 0; i < r->ncache; i++) {
+		if (r->cache[i].h == 0)
+			continue;
+		for (j = r->cache[i].h & (n - 1); t[j].h != 0;
+		     j = (j + 1) & (n - 1))
+			;
+		t[j] = r->cache[i];
+	}
+	free(r->cache);
+	r->cache = t;
+	r->ncache = n;
+	return 0;
+}
+
+static void
+lay_free(struct r *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncache; i++)
+		if (r->cache[i].h != 0) {
+			free(r->cache[i].s);
+			g_object_unref(r->cache[i].lay);
+		}
+	free(r->cache);
+	r->cache = NULL;
+	r->ncache = r->nused = 0;
+}
+
+/* Sets lay up for s in a box w (Pango units) wide. */
+static void
+lay_set(struct r *r, PangoLayout *lay, const char *s, int size, int w, int bold,
+    PangoAlignment pa)
+{
+	pango_font_description_set_absolute_size(r->fd, size);
+	pango_font_description_set_weight(
+	    r->fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+	pango_layout_set_font_description(lay, r->fd);
+	pango_layout_set_width(lay, w);
+	pango_layout_set_alignment(lay, pa);
+	/* A bounded height keeps absurdly long fields from running off
+	 * the page: they end in an ellipsis instead. */
+	pango_layout_set_height(lay, -r->maxlines);
+	pango_layout_set_text(lay, s, -1);
+}
+
+/* Returns the layout of s with these parameters from r's cache, making
+ * it on a miss; NULL when out of memory (*th untouched). */
+static PangoLayout *
+lay_get(struct r *r, const char *s, int size, int w, int bold, int al,
+    PangoAlignment pa, int *th)
+{
+	uint64_t h = lay_hash(s, size, w, bold, al, r->maxlines);
+	struct lay_ent *e;
+	PangoLayout *lay;
+	size_t j;
+	int tw;
+
+	if ((r->nused + 1) * 4 > r->ncache * 3 && lay_grow(r) != 0)
+		return NULL;
+	for (j = h & (r->ncache - 1); r->cache[j].h != 0;
+	     j = (j + 1) & (r->ncache - 1)) {
+		e = &r->cache[j];
+		if (e->h == h && e->size == size && e->w == w &&
+		    e->bold == bold && e->al == al &&
+		    e->maxlines == r->maxlines && strcmp(e->s, s) == 0) {
+			*th = e->th;
+			return e->lay;
+		}
+	}
+	e = &r->cache[j];
+	if ((e->s = strdup(s)) == NULL)
+		return NULL;
+	lay = pango_layout_new(pango_layout_get_context(r->lay));
+	pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_ellipsize(lay, PANGO_ELLIPSIZE_END);
+	lay_set(r, lay, s, size, w, bold, pa);
+	pango_layout_get_size(lay, &tw, &e->th);
+	e->h = h;
+	e->size = size;
+	e->w = w;
+	e->bold = bold;
+	e->al = al;
+	e->maxlines = r->maxlines;
+	e->lay = lay;
+	r->nused++;
+	*th = e->th;
+	return lay;
+}
+
 /* Lays s out with its top left at (x, y) in a box w points wide (wrapping
  * at words), and draws it in the drawing pass. Returns its height. */
 static double
 text_at(struct r *r, double x, double y, double w, const char *s, double size,
     int bold, enum align al)
 {
-	int tw, th;
+	int tw, th = 0, psize = (int)(size * PANGO_SCALE),
+	        pw = (int)(w * PANGO_SCALE);
 	PangoAlignment pa = PANGO_ALIGN_LEFT;
+	PangoLayout *lay;
 
 	if (al == AL_RIGHT)
 		pa = PANGO_ALIGN_RIGHT;
 	else if (al == AL_CENTER)
 		pa = PANGO_ALIGN_CENTER;
-	pango_font_description_set_absolute_size(r->fd, size * PANGO_SCALE);
-	pango_font_description_set_weight(
-	    r->fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_layout_set_font_description(r->lay, r->fd);
-	pango_layout_set_width(r->lay, (int)(w * PANGO_SCALE));
-	pango_layout_set_alignment(r->lay, pa);
-	/* A bounded height keeps absurdly long fields from running off
-	 * the page: they end in an ellipsis instead. */
-	pango_layout_set_height(r->lay, -r->maxlines);
-	pango_layout_set_text(r->lay, s != NULL ? s : "", -1);
-	pango_layout_get_size(r->lay, &tw, &th);
+	if (s == NULL)
+		s = "";
+	lay = lay_get(r, s, psize, pw, bold, (int)al, pa, &th);
+	if (lay == NULL) {
+		/* Out of memory for the cache: shape it in the template. */
+		lay = r->lay;
+		lay_set(r, lay, s, psize, pw, bold, pa);
+		pango_layout_get_size(lay, &tw, &th);
+	}
 	if (r->draw) {
 		cairo_move_to(r->cr, x, y);
-		pango_cairo_show_layout(r->cr, r->lay);
+		pango_cairo_show_layout(r->cr, lay);
 	}
 	return (double)th / PANGO_SCALE;
 }
@@ -1386,6 +1518,7 @@ out:
 		cairo_font_options_destroy(fo);
 	if (r.fd != NULL)
 		pango_font_description_free(r.fd);
+	lay_free(&r);
 	if (r.lay != NULL)
 		g_object_unref(r.lay);
 	if (r.cr != NULL)
