@@ -5,3 +5,4 @@ nobase_dist_pkgdata_DATA += sql/0002_billing.sql
 nobase_dist_pkgdata_DATA += sql/0003_processor_events.sql
 nobase_dist_pkgdata_DATA += sql/0005_documents.sql
 nobase_dist_pkgdata_DATA += sql/0006_autopay.sql
+nobase_dist_pkgdata_DATA += sql/0009_mail.sql

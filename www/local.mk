@@ -3,6 +3,8 @@
 nobase_dist_pkgdata_DATA += www/templates/head.html www/templates/nav.html \
 	www/templates/foot.html www/templates/alerts.html \
 	www/templates/login.html www/templates/invite.html \
+	www/templates/forgot.html www/templates/reset.html \
+	www/templates/password_fields.html \
 	www/templates/billing.html www/templates/billing_off.html \
 	www/templates/documents.html www/templates/payment_methods.html \
 	www/templates/card_new.html www/templates/card_widget.html \

@@ -12,6 +12,7 @@
 
 #include "billing/autopay.h"
 #include "billing/billing_int.h"
+#include "mail/mail.h"
 #include "db/db_autopay.h"
 #include "db/db_billing.h"
 #include "gw/gw.h"
@@ -378,17 +379,27 @@ struct batch {
 	char err[512];
 };
 
+/* 1 when the night's run has work for r: a charge to make or to settle. */
 static int
-job_add(void *arg, const struct dba_due *r)
+due_tonight(const struct dba_due *r)
 {
-	struct batch *b = arg;
-	struct job *nu;
 	int open_tonight =
 	    r->tonight != 0 && billing_is_open(r->tonight_status);
 
 	if (r->tonight != 0 && !open_tonight)
 		return 0; /* the night's charge is settled */
 	if (!open_tonight && (r->balance <= 0 || r->max_invoice <= r->through))
+		return 0;
+	return 1;
+}
+
+static int
+job_add(void *arg, const struct dba_due *r)
+{
+	struct batch *b = arg;
+	struct job *nu;
+
+	if (!due_tonight(r))
 		return 0;
 	if (b->njobs == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 256;
@@ -585,6 +596,36 @@ struct worker {
 		pthread_mutex_unlock(&b->lock); \
 	} while (0)
 
+/* Queues, in the claim's transaction on db (with the unenrollment), the
+ * "AutoPay turned off" mails to the client and to the practice. */
+static enum pstatus
+queue_turned_off(struct db *db, const struct batch *b, const struct job *j,
+    const struct dba_enrollment *e, int64_t failed)
+{
+	char key[96];
+	struct mail_params p;
+	struct mail_new m = {.practice_id = b->practice_id,
+	    .client_id = j->client_id,
+	    .kind = MAIL_AUTOPAY_OFF,
+	    .params = &p,
+	    .dedupe_key = key};
+	enum pstatus st;
+
+	mail_params_init(&p);
+	mail_param(&p, "nights", "%" PRId64, failed);
+	snprintf(key, sizeof(key), "autopay-off:%" PRId64 ":%s", j->client_id,
+	    b->run_on);
+	if ((st = mail_queue(db, &m, b->now, NULL)) != PS_OK ||
+	    b->pc->email == NULL)
+		return st;
+	mail_param(&p, "client", "%s %s", e->first_name, e->last_name);
+	m.kind = MAIL_AUTOPAY_OFF_STAFF;
+	m.to = b->pc->email;
+	snprintf(key, sizeof(key), "autopay-off-staff:%" PRId64 ":%s",
+	    j->client_id, b->run_on);
+	return mail_queue(db, &m, b->now, NULL);
+}
+
 /* Claims, charges and records one client. */
 static void
 one_client(struct worker *wk, const struct job *j)
@@ -736,6 +777,11 @@ one_client(struct worker *wk, const struct job *j)
 			    "autopay.turned_off",
 			    "failed_nights=%" PRId64 " night=%s last=%s",
 			    failed, b->run_on, end.status);
+			st = queue_turned_off(wk->lk, b, j, &e, failed);
+			if (st != PS_OK)
+				log_error("event=autopay_mail_failed "
+				          "client_id=%" PRId64 " error=\"%s\"",
+				    cid, db_errmsg(wk->lk));
 		}
 	}
 	if (dba_enrollment_note(wk->lk, pid, cid, b->run_on, end.status, failed,
@@ -1215,4 +1261,105 @@ autopay_report(struct db *db, const struct practice_conf *pc,
 	if (dba_run_list(db, practice_id, run_on, 20, run_row, &x) != PS_OK)
 		return PS_ERROR;
 	return PS_OK;
+}
+
+/* ---- the clinician's evening summary ---- */
+
+struct preview {
+	struct db *db;
+	int64_t practice_id;
+	struct mail_params p;
+	int count;
+	int64_t total;
+	enum pstatus st;
+};
+
+static int
+preview_row(void *arg, const struct dba_due *r)
+{
+	struct preview *v = arg;
+	struct db_client c;
+
+	if (!due_tonight(r) || r->balance <= 0)
+		return 0;
+	if (db_client_get(v->db, v->practice_id, r->client_id, &c) != PS_OK) {
+		memset(&c, 0, sizeof(c));
+		snprintf(c.first_name, sizeof(c.first_name), "client %" PRId64,
+		    r->client_id);
+	}
+	/* A name is the client's, never a card or a code: "|" is the
+	 * separator of the line, so a name cannot carry one. */
+	for (char *q = c.first_name; *q; q++)
+		if (*q == '|')
+			*q = '/';
+	for (char *q = c.last_name; *q; q++)
+		if (*q == '|')
+			*q = '/';
+	mail_param(&v->p, "line", "%s %s|%" PRId64, c.first_name, c.last_name,
+	    r->balance);
+	v->count++;
+	v->total += r->balance;
+	return 0;
+}
+
+enum pstatus
+autopay_summary_queue(struct db *db, const struct practice_conf *pc,
+    int64_t practice_id, const char *run_on, int64_t now, int *count,
+    int64_t *total, int *queued, char *err, size_t errsz)
+{
+	struct preview *v;
+	struct mail_params head;
+	struct mail_new m;
+	char key[96];
+	enum pstatus st;
+
+	*count = 0;
+	*total = 0;
+	*queued = 0;
+	if (pc->email == NULL) {
+		errbuf_set(err, errsz, "practice %s has no email", pc->slug);
+		return PS_INVALID;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		errbuf_set(err, errsz, "out of memory");
+		return PS_NOMEM;
+	}
+	v->db = db;
+	v->practice_id = practice_id;
+	mail_params_init(&v->p);
+	st = dba_due_list(db, practice_id, run_on, preview_row, v);
+	if (st != PS_OK) {
+		errbuf_set(err, errsz, "%s", db_errmsg(db));
+		goto out;
+	}
+	mail_params_init(&head);
+	mail_param(&head, "night", "%s", run_on);
+	mail_param(&head, "count", "%d", v->count);
+	mail_param(&head, "total", "%" PRId64, v->total);
+	mail_param(&head, "currency", "%s", billing_currency(pc));
+	if (head.n + v->p.n >= sizeof(head.p)) {
+		/* More clients than one message holds: the totals stay
+		 * right, the list is cut. */
+		mail_param(&head, "line",
+		    "(and more: see portalctl autopay "
+		    "run --dry-run)|0");
+	} else {
+		memcpy(head.p + head.n, v->p.p, v->p.n + 1);
+		head.n += v->p.n;
+	}
+	snprintf(key, sizeof(key), "autopay-summary:%" PRId64 ":%s",
+	    practice_id, run_on);
+	memset(&m, 0, sizeof(m));
+	m.practice_id = practice_id;
+	m.kind = MAIL_AUTOPAY_SUMMARY;
+	m.to = pc->email;
+	m.params = &head;
+	m.dedupe_key = key;
+	if ((st = mail_queue(db, &m, now, queued)) != PS_OK)
+		errbuf_set(err, errsz, "%s", db_errmsg(db));
+	*count = v->count;
+	*total = v->total;
+out:
+	free(v);
+	return st;
 }

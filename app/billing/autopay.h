@@ -150,4 +150,15 @@ enum pstatus autopay_run(struct db *db, const struct practice_conf *pc,
 enum pstatus autopay_report(struct db *db, const struct practice_conf *pc,
     int64_t practice_id, const char *run_on, FILE *out);
 
+/* Queues the practice's evening summary of night run_on (YYYY-MM-DD): the
+ * clients the night's run will charge, each with the balance it will
+ * charge, and the total, to pc's email (the practice YAML's). One summary
+ * per practice and night (a second call queues nothing: *queued 0).
+ * *count and *total get the figures. PS_OK, PS_INVALID (no practice
+ * email), or a db.h status; err says why. */
+enum pstatus autopay_summary_queue(struct db *db,
+    const struct practice_conf *pc, int64_t practice_id, const char *run_on,
+    int64_t now, int *count, int64_t *total, int *queued, char *err,
+    size_t errsz);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "billing/billing.h"
 #include "billing/billing_int.h"
+#include "mail/mail.h"
 #include "crypto/crypto.h"
 #include "db/db_billing.h"
 #include "gw/gw.h"
@@ -825,6 +826,47 @@ struct apply_tx {
 	int recorded; /* 1: this run recorded the payment */
 };
 
+/* Queues the receipt mail of payment pay_id in the payment's transaction
+ * (an AutoPay charge's says so); one per payment. */
+static enum pstatus
+queue_receipt(struct db *db, const struct apply_tx *t, int64_t pay_id)
+{
+	char key[64];
+	struct mail_params p;
+	struct mail_new m = {.practice_id = t->practice_id,
+	    .client_id = t->client_id,
+	    .kind = t->a.off_session ? MAIL_AUTOPAY_PAID : MAIL_RECEIPT,
+	    .params = &p,
+	    .dedupe_key = key};
+
+	snprintf(key, sizeof(key), "receipt:%" PRId64, pay_id);
+	mail_params_init(&p);
+	mail_param(&p, "number", "%s", t->receipt);
+	mail_param(&p, "amount", "%" PRId64, t->a.amount);
+	mail_param(&p, "currency", "%s", t->a.currency);
+	return mail_queue(db, &m, t->now, NULL);
+}
+
+/* Queues the client's notice of an AutoPay charge that was declined or
+ * that needs them to authenticate, with the outcome; one per attempt. */
+static enum pstatus
+queue_autopay_notice(struct db *db, const struct apply_tx *t, int declined)
+{
+	char key[64];
+	struct mail_params p;
+	struct mail_new m = {.practice_id = t->practice_id,
+	    .client_id = t->client_id,
+	    .kind = declined ? MAIL_AUTOPAY_DECLINED : MAIL_AUTOPAY_ACTION,
+	    .params = &p,
+	    .dedupe_key = key};
+
+	snprintf(key, sizeof(key), "autopay-outcome:%" PRId64, t->a.id);
+	mail_params_init(&p);
+	mail_param(&p, "amount", "%" PRId64, t->a.amount);
+	mail_param(&p, "currency", "%s", t->a.currency);
+	return mail_queue(db, &m, t->now, NULL);
+}
+
 static enum pstatus
 record_payment(struct db *db, struct apply_tx *t)
 {
@@ -894,6 +936,8 @@ record_payment(struct db *db, struct apply_tx *t)
 	snprintf(t->receipt, sizeof(t->receipt), "RCT-%06" PRId64, seq);
 	if ((st = dbb_receipt_insert(db, t->practice_id, t->client_id, pay_id,
 	         t->receipt, t->now)) != PS_OK)
+		return st;
+	if ((st = queue_receipt(db, t, pay_id)) != PS_OK)
 		return st;
 	st = dbb_attempt_set_outcome(db, t->a.id, "succeeded",
 	    pay != NULL && pay->ref[0] ? pay->ref : NULL, NULL, NULL, t->now);
@@ -977,6 +1021,9 @@ apply_fn(struct db *db, void *arg)
 	}
 	st = dbb_attempt_set_outcome(
 	    db, t->a.id, status, ref, code, msg, t->now);
+	if (st == PS_OK && t->a.off_session &&
+	    (o->gs == PGW_DECLINED || o->gs == PGW_REQUIRES_ACTION))
+		st = queue_autopay_notice(db, t, o->gs == PGW_DECLINED);
 	if (st == PS_OK)
 		st = dbb_attempt_get(db, t->practice_id, t->a.id, 0, &t->a);
 	return st;

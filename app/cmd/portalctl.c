@@ -13,11 +13,13 @@
 #include "billing/billing.h"
 #include "cmd/portalctl_autopay.h"
 #include "cmd/portalctl_docs.h"
+#include "cmd/portalctl_mail.h"
 #include "conf/conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "db/db_billing.h"
 #include "gw/gw.h"
+#include "mail/mail.h"
 #include "util/util.h"
 
 #define INVITE_TTL (7 * 24 * 3600) /* seconds an invitation link works */
@@ -89,6 +91,7 @@ usage(FILE *f)
 {
 	fputs(usage_text, f);
 	portalctl_docs_usage(f);
+	portalctl_mail_usage(f);
 }
 
 /* Prints "portalctl: CMD: message" to stderr. */
@@ -380,11 +383,31 @@ cmd_db_migrate(struct ctx *c, int argc, char **argv)
 /* ---- client create ---- */
 
 struct create_tx {
+	const struct portal_conf *conf;
 	int64_t practice_id;
-	const char *first, *last, *email, *dob, *invite_hash;
+	const char *first, *last, *email, *dob, *invite_hash, *token;
 	int64_t now, expires;
 	int64_t client_id, user_id;
 };
+
+/* Queues the invitation mail of client_id in the caller's transaction. */
+static enum pstatus
+queue_invite(struct db *db, const struct portal_conf *conf, int64_t practice_id,
+    int64_t client_id, const char *token, int64_t expires, int64_t now)
+{
+	struct mail_params p;
+	struct mail_new m = {.practice_id = practice_id,
+	    .client_id = client_id,
+	    .kind = MAIL_INVITE,
+	    .params = &p,
+	    .token = token,
+	    .key = conf->secret_key,
+	    .keylen = conf->secret_key_len};
+
+	mail_params_init(&p);
+	mail_param(&p, "expires", "%lld", (long long)expires);
+	return mail_queue(db, &m, now, NULL);
+}
 
 static enum pstatus
 create_fn(struct db *db, void *arg)
@@ -396,8 +419,32 @@ create_fn(struct db *db, void *arg)
 	    t->dob, t->now, &t->client_id);
 	if (st != PS_OK)
 		return st;
-	return db_user_create(db, t->practice_id, t->client_id, t->email,
+	st = db_user_create(db, t->practice_id, t->client_id, t->email,
 	    t->invite_hash, t->expires, t->now, &t->user_id);
+	if (st != PS_OK)
+		return st;
+	return queue_invite(db, t->conf, t->practice_id, t->client_id, t->token,
+	    t->expires, t->now);
+}
+
+struct invite_tx {
+	const struct portal_conf *conf;
+	const struct db_user *u;
+	const char *hash, *token;
+	int64_t expires, now;
+};
+
+static enum pstatus
+invite_fn(struct db *db, void *arg)
+{
+	struct invite_tx *t = arg;
+	enum pstatus st;
+
+	st = db_user_set_invite(db, t->u->id, t->hash, t->expires);
+	if (st != PS_OK)
+		return st;
+	return queue_invite(db, t->conf, t->u->practice_id, t->u->client_id,
+	    t->token, t->expires, t->now);
 }
 
 static int
@@ -446,6 +493,8 @@ cmd_client_create(struct ctx *c, int argc, char **argv)
 	t.email = lemail;
 	t.dob = dob;
 	t.invite_hash = hash;
+	t.token = token;
+	t.conf = c->conf;
 	t.now = (int64_t)time(NULL);
 	t.expires = t.now + INVITE_TTL;
 	st = db_tx(c->db, create_fn, &t);
@@ -463,6 +512,7 @@ cmd_client_create(struct ctx *c, int argc, char **argv)
 		fail(c, "warning: audit log: %s", db_errmsg(c->db));
 	printf("client %lld created in practice %s: %s %s <%s>\n",
 	    (long long)t.client_id, slug, first, last, lemail);
+	printf("invitation mail queued to %s (portalctl mail send)\n", lemail);
 	print_invite(c, token, t.expires);
 	rc = 0;
 out:
@@ -480,6 +530,7 @@ cmd_client_invite(struct ctx *c, int argc, char **argv)
 	char lemail[DB_EMAIL_MAX + 1], token[CRYPTO_TOKEN_SIZE],
 	    hash[CRYPTO_HEX_SIZE];
 	struct db_user u;
+	struct invite_tx t;
 	int64_t expires;
 	enum pstatus st;
 	int rc = 1;
@@ -502,8 +553,14 @@ cmd_client_invite(struct ctx *c, int argc, char **argv)
 	}
 	if (new_invite(c, token, hash) != 0)
 		goto out;
-	expires = (int64_t)time(NULL) + INVITE_TTL;
-	if (db_user_set_invite(c->db, u.id, hash, expires) != PS_OK) {
+	t.now = (int64_t)time(NULL);
+	expires = t.now + INVITE_TTL;
+	t.conf = c->conf;
+	t.u = &u;
+	t.hash = hash;
+	t.token = token;
+	t.expires = expires;
+	if (db_tx(c->db, invite_fn, &t) != PS_OK) {
 		fail(c, "%s", db_errmsg(c->db));
 		goto out;
 	}
@@ -513,6 +570,7 @@ cmd_client_invite(struct ctx *c, int argc, char **argv)
 	if (u.has_password)
 		printf("%s has a password; the link lets them set a new one\n",
 		    lemail);
+	printf("invitation mail queued to %s (portalctl mail send)\n", lemail);
 	print_invite(c, token, expires);
 	rc = 0;
 out:
@@ -1332,6 +1390,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[i], "autopay") == 0)
 		return portalctl_autopay(
 		    c.conf_path, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "mail") == 0)
+		return portalctl_mail(c.conf_path, argc - i - 1, argv + i + 1);
 	for (cmd = commands; cmd->group != NULL; cmd++)
 		if (strcmp(cmd->group, argv[i]) == 0 && i + 1 < argc &&
 		    strcmp(cmd->name, argv[i + 1]) == 0)

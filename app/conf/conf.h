@@ -234,6 +234,26 @@ struct conf_address {
 	char *country; /* ISO 3166-1 alpha-2, e.g. "US" */
 };
 
+/* Outgoing mail (portal.yaml mail:). Without smtp_url nothing is sent;
+ * messages still queue in the outbox (portalctl mail status shows them). */
+enum conf_starttls { CONF_TLS_OFF, CONF_TLS_TRY, CONF_TLS_REQUIRED };
+
+struct conf_mail {
+	char *smtp_url; /* "smtp://mail.example.com:587" or smtps://; NULL =
+	                   no sending */
+	int starttls;   /* enum conf_starttls, default required */
+	char *username; /* SMTP AUTH user, or NULL for none */
+	struct conf_secret_ref password; /* with username: *_file or *_env */
+	char *from;                      /* envelope sender and From: address */
+	char *ca_file;         /* CA bundle for TLS, or NULL (system's) */
+	int64_t timeout;       /* seconds per SMTP exchange, default 30s */
+	int64_t max_attempts;  /* tries before a message fails, default 10 */
+	int64_t retry_base;    /* first back-off, doubled per try, 1m */
+	int64_t retry_max;     /* longest back-off, default 6h */
+	int64_t claim_timeout; /* a 'sending' row older than this is taken
+	                          over (its sender died), default 10m */
+};
+
 /* One practice: config/clinicians/<slug>.yaml. */
 struct practice_conf {
 	char *slug; /* file name without ".yaml": [a-z0-9-]+ */
@@ -268,6 +288,7 @@ struct portal_conf {
 	struct conf_session session;
 	struct conf_throttle login_throttle;
 	struct conf_limits limits;
+	struct conf_mail mail;
 	int log_level; /* enum log_level, default LOG_LVL_INFO */
 	struct practice_conf *practices; /* sorted by slug */
 	size_t npractices;

@@ -400,6 +400,88 @@ static const struct conf_key limits_keys[] = {
     {.name = NULL},
 };
 
+static const char *const tls_words[] = {"off", "try", "required", NULL};
+
+static enum pstatus
+valid_smtp_url(const char *v, char *err, size_t errsz)
+{
+	size_t i;
+
+	if ((strncmp(v, "smtp://", 7) != 0 || v[7] == '\0') &&
+	    (strncmp(v, "smtps://", 8) != 0 || v[8] == '\0')) {
+		errbuf_set(err, errsz,
+		    "expected smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+		return PS_INVALID;
+	}
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f) {
+			errbuf_set(err, errsz, "URL must not contain spaces");
+			return PS_INVALID;
+		}
+	return PS_OK;
+}
+
+static const struct conf_key mail_keys[] = {
+    {.name = "smtp_url",
+        .type = CT_STRING,
+        .offset = OFF(conf_mail, smtp_url),
+        .validate = valid_smtp_url,
+        .help = "smtp://HOST:PORT"},
+    {.name = "starttls",
+        .type = CT_ENUM,
+        .offset = OFF(conf_mail, starttls),
+        .def = "required",
+        .words = tls_words},
+    {.name = "username",
+        .type = CT_STRING,
+        .offset = OFF(conf_mail, username),
+        .validate = valid_text,
+        .help = "an SMTP user name"},
+    {.name = "password",
+        .type = CT_SECRET_REF,
+        .offset = OFF(conf_mail, password)},
+    {.name = "from",
+        .type = CT_STRING,
+        .offset = OFF(conf_mail, from),
+        .validate = valid_email,
+        .help = "the sender's address"},
+    {.name = "ca_file",
+        .type = CT_PATH,
+        .offset = OFF(conf_mail, ca_file),
+        .help = "a CA bundle file"},
+    {.name = "timeout",
+        .type = CT_DURATION,
+        .offset = OFF(conf_mail, timeout),
+        .def = "30s",
+        .min = 1,
+        .max = 600},
+    {.name = "max_attempts",
+        .type = CT_INT,
+        .offset = OFF(conf_mail, max_attempts),
+        .def = "10",
+        .min = 1,
+        .max = 100},
+    {.name = "retry_base",
+        .type = CT_DURATION,
+        .offset = OFF(conf_mail, retry_base),
+        .def = "1m",
+        .min = 1,
+        .max = 86400},
+    {.name = "retry_max",
+        .type = CT_DURATION,
+        .offset = OFF(conf_mail, retry_max),
+        .def = "6h",
+        .min = 1,
+        .max = 7 * 86400},
+    {.name = "claim_timeout",
+        .type = CT_DURATION,
+        .offset = OFF(conf_mail, claim_timeout),
+        .def = "10m",
+        .min = 1,
+        .max = 86400},
+    {.name = NULL},
+};
+
 static const struct conf_key portal_keys[] = {
     {.name = "listen",
         .type = CT_MAP,
@@ -440,6 +522,11 @@ static const struct conf_key portal_keys[] = {
         .type = CT_MAP,
         .offset = OFF(portal_conf, limits),
         .sub = limits_keys},
+    {.name = "mail",
+        .type = CT_MAP,
+        .offset = OFF(portal_conf, mail),
+        .sub = mail_keys,
+        .help = "a mapping with smtp_url and from"},
     {.name = "log_level",
         .type = CT_ENUM,
         .offset = OFF(portal_conf, log_level),
@@ -799,6 +886,30 @@ one_of(const struct conf_node *m, const struct conf_node *root, const char *sec,
 	return rc;
 }
 
+/* The mail: block: sending needs a sender address, and a password goes
+ * with a user name. Problems are added to diag and set *rc. */
+static void
+mail_checks(const struct portal_conf *c, const struct conf_node *root,
+    struct conf_diag *diag, enum pstatus *rc)
+{
+	const struct conf_node *m = conf_node_get(root, "mail");
+	int has_pw =
+	    c->mail.password.path != NULL || c->mail.password.env != NULL;
+
+	if (c->mail.smtp_url != NULL && c->mail.from == NULL) {
+		conf_diag_node(diag, node_or(conf_node_get(m, "smtp_url"), m),
+		    1, "mail: smtp_url needs from: (the sender's address)");
+		*rc = PS_INVALID;
+	}
+	if (has_pw != (c->mail.username != NULL)) {
+		conf_diag_node(diag, node_or(conf_node_get(m, "username"), m),
+		    1,
+		    "mail: give username and password_file (or "
+		    "password_env) together");
+		*rc = PS_INVALID;
+	}
+}
+
 /* Cross-checks of portal.yaml that a table cannot express. */
 static enum pstatus
 portal_checks(
@@ -836,6 +947,7 @@ portal_checks(
 		    "session: idle_timeout is longer than absolute_timeout");
 		rc = PS_INVALID;
 	}
+	mail_checks(c, root, diag, &rc);
 	if (c->listen.workers == 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		c->listen.workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 : ncpu;

@@ -169,6 +169,7 @@ static const struct stmt_def {
 #include "db/billing_sql.h"
 #include "db/docs_sql.h"
 #include "db/autopay_sql.h"
+#include "db/mail_sql.h"
 };
 
 /* ---- connection ---- */
@@ -1140,7 +1141,12 @@ db_session_delete_expired(struct db *db, int64_t idle, int64_t absolute,
 static const char *
 scope_str(enum db_throttle_scope s)
 {
-	return s == DB_THROTTLE_ACCOUNT ? "account" : "address";
+	static const char *const names[] = {[DB_THROTTLE_ACCOUNT] = "account",
+	    [DB_THROTTLE_ADDRESS] = "address",
+	    [DB_THROTTLE_RESET_ACCOUNT] = "reset_account",
+	    [DB_THROTTLE_RESET_ADDRESS] = "reset_address"};
+
+	return names[s];
 }
 
 enum pstatus

@@ -280,6 +280,9 @@ enum pstatus db_session_delete_expired(struct db *db, int64_t idle,
 enum db_throttle_scope {
 	DB_THROTTLE_ACCOUNT, /* subject: the email, lower-case */
 	DB_THROTTLE_ADDRESS, /* subject: the client's IP address text */
+	/* "Forgot password?" requests (sql/0009_mail.sql), same subjects */
+	DB_THROTTLE_RESET_ACCOUNT,
+	DB_THROTTLE_RESET_ADDRESS,
 };
 
 struct db_throttle {

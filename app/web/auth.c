@@ -8,10 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/db_mail.h"
+#include "mail/mail.h"
 #include "web/extern.h"
 
 #define COOKIE_FLAGS       (COOKIE_SECURE | COOKIE_HTTPONLY | COOKIE_SAMESITE_LAX)
 #define MIN_PASSWORD_CHARS 12
+/* "Forgot password?": a link works once for an hour; at most RESET_MAX
+ * links per account and RESET_MAX_ADDR per address within RESET_WINDOW. */
+#define RESET_TTL      3600
+#define RESET_MAX      3
+#define RESET_MAX_ADDR 20
+#define RESET_WINDOW   3600
 
 static void
 csrf_for(const struct app *app, const char *kind, const char *subject,
@@ -184,6 +192,8 @@ h_login_form(struct ctx *c)
 		notice = "You have signed out.";
 	else if (http_param(&c->params, "expired") != NULL)
 		notice = "Your session has ended. Sign in again.";
+	else if (http_param(&c->params, "reset") != NULL)
+		notice = "Your password is changed. Sign in with the new one.";
 	c->nerrs = 0;
 	login_page(c, NULL, notice, NULL);
 }
@@ -380,6 +390,25 @@ utf8_chars(const struct str *s)
 	return n;
 }
 
+/* Adds the field error of a new password (too short, not confirmed) to
+ * c when the fields passed validation. */
+static void
+new_password_check(struct ctx *c, const struct str *pw, const struct str *pw2)
+{
+	if (c->nerrs == 0 && utf8_chars(pw) < MIN_PASSWORD_CHARS) {
+		c->errs[0].field = "password";
+		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
+		    "Use at least %d characters.", MIN_PASSWORD_CHARS);
+		c->nerrs = 1;
+	} else if (c->nerrs == 0 &&
+	           (pw->n != pw2->n || memcmp(pw->p, pw2->p, pw->n) != 0)) {
+		c->errs[0].field = "password_confirm";
+		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
+		    "The passwords do not match.");
+		c->nerrs = 1;
+	}
+}
+
 void
 h_invite(struct ctx *c)
 {
@@ -407,18 +436,7 @@ h_invite(struct ctx *c)
 		web_error(c, 500);
 		return;
 	}
-	if (c->nerrs == 0 && utf8_chars(pw) < MIN_PASSWORD_CHARS) {
-		c->errs[0].field = "password";
-		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
-		    "Use at least %d characters.", MIN_PASSWORD_CHARS);
-		c->nerrs = 1;
-	} else if (c->nerrs == 0 &&
-	           (pw->n != pw2->n || memcmp(pw->p, pw2->p, pw->n) != 0)) {
-		c->errs[0].field = "password_confirm";
-		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
-		    "The passwords do not match.");
-		c->nerrs = 1;
-	}
+	new_password_check(c, pw, pw2);
 	if (c->nerrs > 0) {
 		invite_page(c, &u, "Check the fields marked below.");
 		return;
@@ -445,4 +463,252 @@ h_invite(struct ctx *c)
 	db_audit(c->t->db, u.practice_id, u.client_id, u.id, DB_ACTOR_CLIENT,
 	    "password_set", "by invitation", web_ip(c));
 	web_redirect(c, "/login?welcome=1");
+}
+
+/* ---- "Forgot password?" ---- */
+
+static void
+forgot_page(struct ctx *c, const char *sent_to, const char *email)
+{
+	struct tmpl_val *d = web_page_data(c, "Reset your password", NULL);
+
+	if (d == NULL) {
+		web_error(c, 500);
+		return;
+	}
+	if (sent_to != NULL)
+		tv_str(d, "sent_to", sent_to);
+	if (email != NULL)
+		tv_str(d, "email", email);
+	if (c->nerrs > 0)
+		tv_str(d, "alert", "Check the fields marked below.");
+	web_field_errors(c, d);
+	web_render(c, "forgot", d);
+}
+
+void
+h_forgot_form(struct ctx *c)
+{
+	if (c->signed_in) {
+		web_redirect(c, "/billing");
+		return;
+	}
+	c->nerrs = 0;
+	forgot_page(c, NULL, NULL);
+}
+
+struct reset_tx {
+	const struct app *app;
+	const struct db_user *u;
+	const char *token, *hash;
+	int64_t now;
+};
+
+/* Stores the reset link and queues its mail, together. */
+static enum pstatus
+reset_fn(struct db *db, void *arg)
+{
+	struct reset_tx *t = arg;
+	struct mail_new m = {.practice_id = t->u->practice_id,
+	    .client_id = t->u->client_id,
+	    .kind = MAIL_RESET,
+	    .to = t->u->email,
+	    .token = t->token,
+	    .key = t->app->conf->secret_key,
+	    .keylen = t->app->conf->secret_key_len};
+	enum pstatus st;
+
+	st =
+	    dbm_reset_create(db, t->u->id, t->hash, t->now + RESET_TTL, t->now);
+	if (st != PS_OK)
+		return st;
+	return mail_queue(db, &m, t->now, NULL);
+}
+
+/* Counts one request of (scope, subject); returns 1 when it is within the
+ * limit (then a link may be sent). */
+static int
+reset_allowed(
+    struct ctx *c, enum db_throttle_scope scope, const char *subject, int max)
+{
+	struct db_throttle th;
+
+	if (db_throttle_get(c->t->db, scope, subject, c->now, &th) != PS_OK ||
+	    th.locked_until > c->now)
+		return 0;
+	return db_throttle_fail(c->t->db, scope, subject, c->now, RESET_WINDOW,
+	           max, RESET_WINDOW, NULL) == PS_OK;
+}
+
+void
+h_forgot(struct ctx *c)
+{
+	const struct str *email = http_param(&c->params, "email");
+	char lower[DB_EMAIL_MAX + 1], tok[CRYPTO_TOKEN_SIZE],
+	    hash[CRYPTO_HEX_SIZE];
+	const char *ip = web_ip(c);
+	struct reset_tx t;
+	struct db_user u;
+	enum pstatus st;
+	int ok_addr, ok_acct;
+
+	if (c->nerrs > 0) {
+		forgot_page(c, NULL, email != NULL ? email->p : NULL);
+		return;
+	}
+	email_lower(email, lower, sizeof(lower));
+	/* Both counters move for every request, known address or not, and
+	 * the answer is the same page whatever happened: nobody learns here
+	 * whether an address has an account. */
+	ok_addr =
+	    reset_allowed(c, DB_THROTTLE_RESET_ADDRESS, ip, RESET_MAX_ADDR);
+	ok_acct = reset_allowed(c, DB_THROTTLE_RESET_ACCOUNT, lower, RESET_MAX);
+	st = db_user_by_email(c->t->db, lower, &u);
+	if (st == PS_OK && ok_addr && ok_acct) {
+		if (crypto_token_new(tok) != PS_OK) {
+			web_error(c, 500);
+			return;
+		}
+		crypto_sha256_hex(tok, CRYPTO_TOKEN_LEN, hash);
+		t.app = c->app;
+		t.u = &u;
+		t.token = tok;
+		t.hash = hash;
+		t.now = c->now;
+		st = db_tx(c->t->db, reset_fn, &t);
+		crypto_wipe(tok, sizeof(tok));
+		if (st != PS_OK) {
+			log_error("event=reset_queue_failed user_id=%lld "
+			          "error=\"%s\"",
+			    (long long)u.id, db_errmsg(c->t->db));
+			web_error(c, 500);
+			return;
+		}
+		db_audit(c->t->db, u.practice_id, u.client_id, u.id,
+		    DB_ACTOR_CLIENT, "password_reset_sent", NULL, ip);
+	} else if (st == PS_OK) {
+		db_audit(c->t->db, u.practice_id, u.client_id, u.id,
+		    DB_ACTOR_CLIENT, "password_reset_throttled", NULL, ip);
+	} else if (st != PS_NOTFOUND) {
+		web_error(c, 500);
+		return;
+	}
+	forgot_page(c, lower, NULL);
+}
+
+/* Looks up the reset link named by the path's token and its user. */
+static enum pstatus
+reset_user(struct ctx *c, struct db_user *u)
+{
+	const struct str *tok = http_param(&c->params, "token");
+	char hash[CRYPTO_HEX_SIZE];
+	int64_t uid = 0, pid = 0;
+	enum pstatus st;
+
+	if (tok == NULL)
+		return PS_NOTFOUND;
+	crypto_sha256_hex(tok->p, tok->n, hash);
+	st = dbm_reset_find(c->t->db, hash, c->now, &uid, &pid);
+	if (st != PS_OK)
+		return st;
+	return db_user_by_id(c->t->db, pid, uid, u);
+}
+
+static void
+reset_page(struct ctx *c, const struct db_user *u, const char *alert)
+{
+	struct tmpl_val *d = web_page_data(c, "Choose a new password", NULL);
+	const struct str *tok = http_param(&c->params, "token");
+
+	if (d == NULL) {
+		web_error(c, 500);
+		return;
+	}
+	if (u == NULL) {
+		tv_bool(d, "invalid", 1);
+	} else {
+		tv_str(d, "email", u->email);
+		tv_strn(d, "token", tok->p, tok->n);
+	}
+	if (alert != NULL)
+		tv_str(d, "alert", alert);
+	web_field_errors(c, d);
+	web_render(c, "reset", d);
+}
+
+void
+h_reset_form(struct ctx *c)
+{
+	struct db_user u;
+	enum pstatus st;
+
+	if (c->nerrs > 0) {
+		c->nerrs = 0;
+		reset_page(c, NULL, NULL);
+		return;
+	}
+	st = reset_user(c, &u);
+	if (st != PS_OK && st != PS_NOTFOUND) {
+		web_error(c, 500);
+		return;
+	}
+	reset_page(c, st == PS_OK ? &u : NULL, NULL);
+}
+
+void
+h_reset(struct ctx *c)
+{
+	const struct str *pw = http_param(&c->params, "password");
+	const struct str *pw2 = http_param(&c->params, "password_confirm");
+	const struct str *tok = http_param(&c->params, "token");
+	char pwhash[CRYPTO_PWHASH_MAX], hash[CRYPTO_HEX_SIZE];
+	struct db_user u;
+	int64_t uid = 0;
+	enum pstatus st;
+	size_t i;
+
+	for (i = 0; i < c->nerrs; i++)
+		if (strcmp(c->errs[i].field, "token") == 0) {
+			c->nerrs = 0;
+			reset_page(c, NULL, NULL);
+			return;
+		}
+	st = reset_user(c, &u);
+	if (st == PS_NOTFOUND) {
+		c->nerrs = 0;
+		reset_page(c, NULL, NULL);
+		return;
+	}
+	if (st != PS_OK) {
+		web_error(c, 500);
+		return;
+	}
+	new_password_check(c, pw, pw2);
+	if (c->nerrs > 0) {
+		reset_page(c, &u, "Check the fields marked below.");
+		return;
+	}
+	if (crypto_password_hash(pw->p, pw->n, pwhash, sizeof(pwhash)) !=
+	    PS_OK) {
+		web_error(c, 500);
+		return;
+	}
+	/* Once: of two submissions of the same link, one wins. */
+	crypto_sha256_hex(tok->p, tok->n, hash);
+	st = dbm_reset_use(c->t->db, hash, c->now, pwhash, &uid);
+	crypto_wipe(pwhash, sizeof(pwhash));
+	if (st == PS_NOTFOUND) {
+		c->nerrs = 0;
+		reset_page(c, NULL, NULL);
+		return;
+	}
+	if (st != PS_OK) {
+		web_error(c, 500);
+		return;
+	}
+	db_session_delete_user(c->t->db, u.id);
+	db_throttle_clear(c->t->db, DB_THROTTLE_ACCOUNT, u.email);
+	db_audit(c->t->db, u.practice_id, u.client_id, u.id, DB_ACTOR_CLIENT,
+	    "password_set", "by reset link", web_ip(c));
+	web_redirect(c, "/login?reset=1");
 }

@@ -96,6 +96,11 @@ void h_login(struct ctx *);
 void h_logout(struct ctx *);
 void h_invite_form(struct ctx *);
 void h_invite(struct ctx *);
+/* "Forgot password?": the request form, the one answer, the reset link. */
+void h_forgot_form(struct ctx *);
+void h_forgot(struct ctx *);
+void h_reset_form(struct ctx *);
+void h_reset(struct ctx *);
 /* billing.c: Billing & Payments, paying, Payment Methods, Documents. */
 void h_billing(struct ctx *);
 void h_pay_form(struct ctx *);

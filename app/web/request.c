@@ -13,6 +13,7 @@ static const struct http_param p_login_form[] = {
     {"welcome", HP_QUERY, 0, 8, http_valid_bool, NULL},
     {"bye", HP_QUERY, 0, 8, http_valid_bool, NULL},
     {"expired", HP_QUERY, 0, 8, http_valid_bool, NULL},
+    {"reset", HP_QUERY, 0, 8, http_valid_bool, NULL},
 };
 static const struct http_param p_login[] = {
     {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
@@ -32,6 +33,10 @@ static const struct http_param p_invite[] = {
         "Enter a new password."},
     {"password_confirm", HP_FORM, 1, 1024, http_valid_password,
         "Enter the new password again."},
+};
+static const struct http_param p_forgot[] = {
+    {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
+    {"email", HP_FORM, 1, 254, http_valid_email, "Enter your email address."},
 };
 static const struct http_param p_billing[] = {
     {"paid", HP_QUERY, 0, 8, http_valid_bool, NULL},
@@ -124,6 +129,12 @@ static const struct http_route routes[] = {
         h_invite_form),
     ROUTE(HTTP_POST, "/invite/:token", p_invite, NP(p_invite), R_ANON_CSRF,
         h_invite),
+    ROUTE(HTTP_GET, "/forgot", NULL, 0, 0, h_forgot_form),
+    ROUTE(HTTP_POST, "/forgot", p_forgot, NP(p_forgot), R_ANON_CSRF, h_forgot),
+    ROUTE(HTTP_GET, "/reset/:token", p_invite_form, NP(p_invite_form), 0,
+        h_reset_form),
+    ROUTE(HTTP_POST, "/reset/:token", p_invite, NP(p_invite), R_ANON_CSRF,
+        h_reset),
     ROUTE(HTTP_GET, "/billing", p_billing, NP(p_billing), R_AUTH, h_billing),
     ROUTE(HTTP_GET, "/billing/pay", p_pay_form, NP(p_pay_form), R_AUTH,
         h_pay_form),

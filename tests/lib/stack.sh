@@ -70,6 +70,9 @@
 #                             @RUN@ in it becomes the dir of portald's socket,
 #                             @CONF_DIR@ config/nginx of the source tree
 #   STACK_LOG_LEVEL           portald log_level (default info)
+#   STACK_YAML_EXTRA          lines appended to portal.yaml (the mail tests
+#                             add a mail: block naming tests/lib/smtp-sink.sh's
+#                             server)
 #   STACK_PLUGINS             where the plugins to copy into DIR/plugins are
 #                             (default: where the build leaves the sandbox
 #                             plugin, gateways/sandbox/.libs)
@@ -463,6 +466,7 @@ paths:
   clinicians: $STACK_DIR/clinicians
   plugins: $STACK_DIR/plugins
 log_level: ${STACK_LOG_LEVEL:-info}
+${STACK_YAML_EXTRA:-}
 EOF
 
 	if ! "$PORTALCTL" -c "$PORTAL_CONFIG" db migrate --sql-dir "${STACK_SQL:-$top_srcdir/sql}" \

@@ -1,0 +1,16 @@
+### app/mail: the outbox, the messages' words and the SMTP sender (libcurl).
+### Its SQL lives in app/db (mail.c, mail_sql.h, db_mail.h; sql/0009_mail.sql).
+libportal_a_SOURCES += app/mail/mail.h app/mail/mail.c app/mail/smtp.c \
+	app/db/db_mail.h app/db/mail_sql.h app/db/mail.c
+
+### Mail end to end through a real SMTP server on loopback (python3-aiosmtpd,
+### tests/lib/smtp-sink.*) and the whole stack.
+TESTS += tests/mail/mail.sh
+dist_noinst_SCRIPTS += tests/mail/mail.sh tests/lib/smtp-sink.py
+dist_noinst_DATA += tests/lib/smtp-sink.sh
+
+### systemd units of the sender and the evening notices.
+EXTRA_DIST += config/systemd/portal-mail.service \
+	config/systemd/portal-mail.timer \
+	config/systemd/portal-notices.service \
+	config/systemd/portal-notices.timer
