@@ -38,6 +38,7 @@ ok() {
 	else
 		echo "not ok $n - $name"
 		failed=$((failed + 1))
+		tap_at
 		local d
 		for d in "$@"; do
 			printf '%s\n' "$d" | sed 's/^/# /'
@@ -56,6 +57,8 @@ done
 	bail "python3-aiosmtpd is not installed (./dev installs it)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/portal-mail.XXXXXX") || bail "mktemp failed"
 chmod 0755 "$tmp"
+# shellcheck source=tests/lib/tap.sh
+source "$top_srcdir/tests/lib/tap.sh" || bail "cannot source tests/lib/tap.sh"
 # shellcheck source=tests/lib/stack.sh
 source "$top_srcdir/tests/lib/stack.sh" || bail "cannot source tests/lib/stack.sh"
 # shellcheck source=tests/lib/smtp-sink.sh
