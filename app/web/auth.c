@@ -323,9 +323,69 @@ h_logout(struct ctx *c)
 	web_redirect(c, "/login?bye=1");
 }
 
-/* Looks up the invitation named by the path's token. */
+/* ---- password links: the invitation and the reset link ----
+ * Both are a one-time link to a page that sets the password; they differ
+ * in how the token is looked up and used, the template and the words. */
+
+struct pw_link {
+	const char *tmpl;  /* "invite" or "reset" */
+	const char *title; /* the page's */
+	/* Finds the user of the path's token hash at now: PS_NOTFOUND when
+	 * unknown, expired or used. */
+	enum pstatus (*find)(
+	    struct ctx *c, const char *hash, struct db_user *u);
+	/* Sets the password hash of u if the link is still good, once:
+	 * PS_NOTFOUND for the loser of two racing uses. */
+	enum pstatus (*use)(struct ctx *c, const struct db_user *u,
+	    const char *hash, const char *pwhash);
+	const char *audit_detail;
+	const char *done; /* where to go after */
+};
+
 static enum pstatus
-invite_user(struct ctx *c, struct db_user *u)
+invite_find(struct ctx *c, const char *hash, struct db_user *u)
+{
+	return db_user_by_invite(c->t->db, hash, c->now, u);
+}
+
+static enum pstatus
+invite_use(struct ctx *c, const struct db_user *u, const char *hash,
+    const char *pwhash)
+{
+	return db_user_accept_invite(c->t->db, u->id, hash, pwhash, c->now);
+}
+
+static enum pstatus
+reset_find(struct ctx *c, const char *hash, struct db_user *u)
+{
+	int64_t uid = 0, pid = 0;
+	enum pstatus st = dbm_reset_find(c->t->db, hash, c->now, &uid, &pid);
+
+	return st == PS_OK ? db_user_by_id(c->t->db, pid, uid, u) : st;
+}
+
+static enum pstatus
+reset_use(struct ctx *c, const struct db_user *u, const char *hash,
+    const char *pwhash)
+{
+	int64_t uid = 0;
+	enum pstatus st = dbm_reset_use(c->t->db, hash, c->now, pwhash, &uid);
+
+	if (st == PS_OK && uid != u->id)
+		st = PS_NOTFOUND;
+	if (st == PS_OK)
+		db_throttle_clear(c->t->db, DB_THROTTLE_ACCOUNT, u->email);
+	return st;
+}
+
+static const struct pw_link invite_link = {"invite", "Set your password",
+    invite_find, invite_use, "by invitation", "/login?welcome=1"};
+static const struct pw_link reset_link = {"reset", "Choose a new password",
+    reset_find, reset_use, "by reset link", "/login?reset=1"};
+
+/* Looks up the link named by the path's token. */
+static enum pstatus
+link_user(struct ctx *c, const struct pw_link *l, struct db_user *u)
 {
 	const struct str *tok = http_param(&c->params, "token");
 	char hash[CRYPTO_HEX_SIZE];
@@ -333,13 +393,14 @@ invite_user(struct ctx *c, struct db_user *u)
 	if (tok == NULL)
 		return PS_NOTFOUND;
 	crypto_sha256_hex(tok->p, tok->n, hash);
-	return db_user_by_invite(c->t->db, hash, c->now, u);
+	return l->find(c, hash, u);
 }
 
 static void
-invite_page(struct ctx *c, const struct db_user *u, const char *alert)
+link_page(struct ctx *c, const struct pw_link *l, const struct db_user *u,
+    const char *alert)
 {
-	struct tmpl_val *d = web_page_data(c, "Set your password", NULL);
+	struct tmpl_val *d = web_page_data(c, l->title, NULL);
 	const struct str *tok = http_param(&c->params, "token");
 
 	if (d == NULL) {
@@ -355,27 +416,27 @@ invite_page(struct ctx *c, const struct db_user *u, const char *alert)
 	if (alert != NULL)
 		tv_str(d, "alert", alert);
 	web_field_errors(c, d);
-	web_render(c, "invite", d);
+	web_render(c, l->tmpl, d);
 }
 
-void
-h_invite_form(struct ctx *c)
+static void
+link_form(struct ctx *c, const struct pw_link *l)
 {
 	struct db_user u;
 	enum pstatus st;
 
-	/* A malformed token is an invalid invitation, not a form error. */
+	/* A malformed token is an invalid link, not a form error. */
 	if (c->nerrs > 0) {
 		c->nerrs = 0;
-		invite_page(c, NULL, NULL);
+		link_page(c, l, NULL, NULL);
 		return;
 	}
-	st = invite_user(c, &u);
+	st = link_user(c, l, &u);
 	if (st != PS_OK && st != PS_NOTFOUND) {
 		web_error(c, 500);
 		return;
 	}
-	invite_page(c, st == PS_OK ? &u : NULL, NULL);
+	link_page(c, l, st == PS_OK ? &u : NULL, NULL);
 }
 
 /* Number of characters (code points) of valid UTF-8 s. */
@@ -390,27 +451,8 @@ utf8_chars(const struct str *s)
 	return n;
 }
 
-/* Adds the field error of a new password (too short, not confirmed) to
- * c when the fields passed validation. */
 static void
-new_password_check(struct ctx *c, const struct str *pw, const struct str *pw2)
-{
-	if (c->nerrs == 0 && utf8_chars(pw) < MIN_PASSWORD_CHARS) {
-		c->errs[0].field = "password";
-		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
-		    "Use at least %d characters.", MIN_PASSWORD_CHARS);
-		c->nerrs = 1;
-	} else if (c->nerrs == 0 &&
-	           (pw->n != pw2->n || memcmp(pw->p, pw2->p, pw->n) != 0)) {
-		c->errs[0].field = "password_confirm";
-		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
-		    "The passwords do not match.");
-		c->nerrs = 1;
-	}
-}
-
-void
-h_invite(struct ctx *c)
+link_post(struct ctx *c, const struct pw_link *l)
 {
 	const struct str *pw = http_param(&c->params, "password");
 	const struct str *pw2 = http_param(&c->params, "password_confirm");
@@ -423,22 +465,33 @@ h_invite(struct ctx *c)
 	for (i = 0; i < c->nerrs; i++)
 		if (strcmp(c->errs[i].field, "token") == 0) {
 			c->nerrs = 0;
-			invite_page(c, NULL, NULL);
+			link_page(c, l, NULL, NULL);
 			return;
 		}
-	st = invite_user(c, &u);
+	st = link_user(c, l, &u);
 	if (st == PS_NOTFOUND) {
 		c->nerrs = 0;
-		invite_page(c, NULL, NULL);
+		link_page(c, l, NULL, NULL);
 		return;
 	}
 	if (st != PS_OK) {
 		web_error(c, 500);
 		return;
 	}
-	new_password_check(c, pw, pw2);
+	if (c->nerrs == 0 && utf8_chars(pw) < MIN_PASSWORD_CHARS) {
+		c->errs[0].field = "password";
+		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
+		    "Use at least %d characters.", MIN_PASSWORD_CHARS);
+		c->nerrs = 1;
+	} else if (c->nerrs == 0 &&
+	           (pw->n != pw2->n || memcmp(pw->p, pw2->p, pw->n) != 0)) {
+		c->errs[0].field = "password_confirm";
+		snprintf(c->errs[0].msg, sizeof(c->errs[0].msg),
+		    "The passwords do not match.");
+		c->nerrs = 1;
+	}
 	if (c->nerrs > 0) {
-		invite_page(c, &u, "Check the fields marked below.");
+		link_page(c, l, &u, "Check the fields marked below.");
 		return;
 	}
 	if (crypto_password_hash(pw->p, pw->n, pwhash, sizeof(pwhash)) !=
@@ -448,11 +501,11 @@ h_invite(struct ctx *c)
 	}
 	/* One-time: of two submissions of the same link, one wins. */
 	crypto_sha256_hex(tok->p, tok->n, hash);
-	st = db_user_accept_invite(c->t->db, u.id, hash, pwhash, c->now);
+	st = l->use(c, &u, hash, pwhash);
 	crypto_wipe(pwhash, sizeof(pwhash));
 	if (st == PS_NOTFOUND) {
 		c->nerrs = 0;
-		invite_page(c, NULL, NULL);
+		link_page(c, l, NULL, NULL);
 		return;
 	}
 	if (st != PS_OK) {
@@ -461,8 +514,32 @@ h_invite(struct ctx *c)
 	}
 	db_session_delete_user(c->t->db, u.id);
 	db_audit(c->t->db, u.practice_id, u.client_id, u.id, DB_ACTOR_CLIENT,
-	    "password_set", "by invitation", web_ip(c));
-	web_redirect(c, "/login?welcome=1");
+	    "password_set", l->audit_detail, web_ip(c));
+	web_redirect(c, l->done);
+}
+
+void
+h_invite_form(struct ctx *c)
+{
+	link_form(c, &invite_link);
+}
+
+void
+h_invite(struct ctx *c)
+{
+	link_post(c, &invite_link);
+}
+
+void
+h_reset_form(struct ctx *c)
+{
+	link_form(c, &reset_link);
+}
+
+void
+h_reset(struct ctx *c)
+{
+	link_post(c, &reset_link);
 }
 
 /* ---- "Forgot password?" ---- */
@@ -594,121 +671,4 @@ h_forgot(struct ctx *c)
 		return;
 	}
 	forgot_page(c, lower, NULL);
-}
-
-/* Looks up the reset link named by the path's token and its user. */
-static enum pstatus
-reset_user(struct ctx *c, struct db_user *u)
-{
-	const struct str *tok = http_param(&c->params, "token");
-	char hash[CRYPTO_HEX_SIZE];
-	int64_t uid = 0, pid = 0;
-	enum pstatus st;
-
-	if (tok == NULL)
-		return PS_NOTFOUND;
-	crypto_sha256_hex(tok->p, tok->n, hash);
-	st = dbm_reset_find(c->t->db, hash, c->now, &uid, &pid);
-	if (st != PS_OK)
-		return st;
-	return db_user_by_id(c->t->db, pid, uid, u);
-}
-
-static void
-reset_page(struct ctx *c, const struct db_user *u, const char *alert)
-{
-	struct tmpl_val *d = web_page_data(c, "Choose a new password", NULL);
-	const struct str *tok = http_param(&c->params, "token");
-
-	if (d == NULL) {
-		web_error(c, 500);
-		return;
-	}
-	if (u == NULL) {
-		tv_bool(d, "invalid", 1);
-	} else {
-		tv_str(d, "email", u->email);
-		tv_strn(d, "token", tok->p, tok->n);
-	}
-	if (alert != NULL)
-		tv_str(d, "alert", alert);
-	web_field_errors(c, d);
-	web_render(c, "reset", d);
-}
-
-void
-h_reset_form(struct ctx *c)
-{
-	struct db_user u;
-	enum pstatus st;
-
-	if (c->nerrs > 0) {
-		c->nerrs = 0;
-		reset_page(c, NULL, NULL);
-		return;
-	}
-	st = reset_user(c, &u);
-	if (st != PS_OK && st != PS_NOTFOUND) {
-		web_error(c, 500);
-		return;
-	}
-	reset_page(c, st == PS_OK ? &u : NULL, NULL);
-}
-
-void
-h_reset(struct ctx *c)
-{
-	const struct str *pw = http_param(&c->params, "password");
-	const struct str *pw2 = http_param(&c->params, "password_confirm");
-	const struct str *tok = http_param(&c->params, "token");
-	char pwhash[CRYPTO_PWHASH_MAX], hash[CRYPTO_HEX_SIZE];
-	struct db_user u;
-	int64_t uid = 0;
-	enum pstatus st;
-	size_t i;
-
-	for (i = 0; i < c->nerrs; i++)
-		if (strcmp(c->errs[i].field, "token") == 0) {
-			c->nerrs = 0;
-			reset_page(c, NULL, NULL);
-			return;
-		}
-	st = reset_user(c, &u);
-	if (st == PS_NOTFOUND) {
-		c->nerrs = 0;
-		reset_page(c, NULL, NULL);
-		return;
-	}
-	if (st != PS_OK) {
-		web_error(c, 500);
-		return;
-	}
-	new_password_check(c, pw, pw2);
-	if (c->nerrs > 0) {
-		reset_page(c, &u, "Check the fields marked below.");
-		return;
-	}
-	if (crypto_password_hash(pw->p, pw->n, pwhash, sizeof(pwhash)) !=
-	    PS_OK) {
-		web_error(c, 500);
-		return;
-	}
-	/* Once: of two submissions of the same link, one wins. */
-	crypto_sha256_hex(tok->p, tok->n, hash);
-	st = dbm_reset_use(c->t->db, hash, c->now, pwhash, &uid);
-	crypto_wipe(pwhash, sizeof(pwhash));
-	if (st == PS_NOTFOUND) {
-		c->nerrs = 0;
-		reset_page(c, NULL, NULL);
-		return;
-	}
-	if (st != PS_OK) {
-		web_error(c, 500);
-		return;
-	}
-	db_session_delete_user(c->t->db, u.id);
-	db_throttle_clear(c->t->db, DB_THROTTLE_ACCOUNT, u.email);
-	db_audit(c->t->db, u.practice_id, u.client_id, u.id, DB_ACTOR_CLIENT,
-	    "password_set", "by reset link", web_ip(c));
-	web_redirect(c, "/login?reset=1");
 }

@@ -39,8 +39,10 @@ command -v node >/dev/null || bail "node is not installed"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/portal-e2e.XXXXXX") || bail "mktemp failed"
 chmod 0755 "$tmp"
 source "$top_srcdir/tests/lib/stack.sh" || bail "cannot source tests/lib/stack.sh"
+source "$top_srcdir/tests/lib/smtp-sink.sh" || bail "cannot source tests/lib/smtp-sink.sh"
 
 cleanup() {
+	sink_stop
 	stack_stop >/dev/null 2>&1
 	if [ -n "${E2E_KEEP:-}" ]; then
 		echo "# kept $tmp"
@@ -51,6 +53,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Mail goes to a real SMTP server on loopback (aiosmtpd); mail.test.mjs
+# sends it with portalctl mail send and reads what arrived in SINK_DIR.
+sink_start "$tmp/sink" || bail "the SMTP sink did not start"
+STACK_YAML_EXTRA=$(sink_yaml)
+export STACK_YAML_EXTRA
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
 	sed 's/^/# /' "$tmp/stack-start.err"
 	comment_logs
@@ -94,6 +101,7 @@ export CLIENT_EMAIL=e2e-client@example.com CLIENT2_EMAIL=e2e-throttle@example.co
 export DEMO_EMAIL=demo@example.com DEMO_PASSWORD="$demo_password"
 export HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config" XDG_CACHE_HOME="$tmp/.cache"
 export TMPDIR="$tmp"
+export SINK_DIR
 
 cd "$tmp/e2e" || bail "cd $tmp/e2e"
 # E2E_FILES (e.g. "pay.test.mjs zz-leaks.test.mjs") runs only those.
