@@ -17,18 +17,24 @@ examples_DATA = config/clinicians/demo.yaml config/clinicians/harbor-family.yaml
 
 systemdsystemunit_DATA = config/systemd/portald.service \
 	config/systemd/portal-autopay.service config/systemd/portal-autopay.timer \
-	config/systemd/portal-reconcile.service config/systemd/portal-reconcile.timer
+	config/systemd/portal-reconcile.service config/systemd/portal-reconcile.timer \
+	config/systemd/portal-mail.service config/systemd/portal-mail.timer \
+	config/systemd/portal-notices.service config/systemd/portal-notices.timer
 sysusers_DATA = config/systemd/sysusers.d/portal.conf
 tmpfiles_DATA = config/systemd/tmpfiles.d/portal.conf
 UNIT_INS = config/systemd/portald.service.in \
 	config/systemd/portal-autopay.service.in \
 	config/systemd/portal-reconcile.service.in \
+	config/systemd/portal-mail.service.in \
+	config/systemd/portal-notices.service.in \
 	config/systemd/tmpfiles.d/portal.conf.in
 EXTRA_DIST += $(UNIT_INS) config/systemd/hardening.conf \
 	config/systemd/portal-autopay.timer config/systemd/portal-reconcile.timer \
+	config/systemd/portal-mail.timer config/systemd/portal-notices.timer \
 	config/systemd/sysusers.d/portal.conf
 CLEANFILES += config/systemd/portald.service config/systemd/portal-autopay.service \
 	config/systemd/portal-reconcile.service config/systemd/tmpfiles.d/portal.conf \
+	config/systemd/portal-mail.service config/systemd/portal-notices.service \
 	config/portal.yaml.installed
 
 # The configured directories, fully expanded (configure leaves ${prefix}).
@@ -48,6 +54,10 @@ config/systemd/portald.service: config/systemd/portald.service.in $(UNIT_DEPS)
 config/systemd/portal-autopay.service: config/systemd/portal-autopay.service.in $(UNIT_DEPS)
 	$(AM_V_GEN)$(UNIT_GEN)
 config/systemd/portal-reconcile.service: config/systemd/portal-reconcile.service.in $(UNIT_DEPS)
+	$(AM_V_GEN)$(UNIT_GEN)
+config/systemd/portal-mail.service: config/systemd/portal-mail.service.in $(UNIT_DEPS)
+	$(AM_V_GEN)$(UNIT_GEN)
+config/systemd/portal-notices.service: config/systemd/portal-notices.service.in $(UNIT_DEPS)
 	$(AM_V_GEN)$(UNIT_GEN)
 config/systemd/tmpfiles.d/portal.conf: config/systemd/tmpfiles.d/portal.conf.in $(UNIT_DEPS)
 	@$(MKDIR_P) config/systemd/tmpfiles.d

@@ -8,9 +8,3 @@ libportal_a_SOURCES += app/mail/mail.h app/mail/mail.c app/mail/smtp.c \
 TESTS += tests/mail/mail.sh
 dist_noinst_SCRIPTS += tests/mail/mail.sh tests/lib/smtp-sink.py
 dist_noinst_DATA += tests/lib/smtp-sink.sh
-
-### systemd units of the sender and the evening notices.
-EXTRA_DIST += config/systemd/portal-mail.service \
-	config/systemd/portal-mail.timer \
-	config/systemd/portal-notices.service \
-	config/systemd/portal-notices.timer
