@@ -344,6 +344,19 @@ inv_fn(struct db *db, void *arg)
 		    (int)i + 1, l->date_of_service, l->description,
 		    l->quantity > 0 ? l->quantity : 1, l->unit_amount);
 	}
+	if (st == PS_OK) {
+		/* An invoice is the client's to see at once: say so. */
+		struct mail_params p;
+		struct mail_new m = {.practice_id = w->practice_id,
+		    .client_id = w->client_id,
+		    .kind = MAIL_DOC_SHARED,
+		    .params = &p};
+
+		mail_params_init(&p);
+		mail_param(&p, "doc", "invoice");
+		mail_param(&p, "number", "%s", t->number);
+		st = mail_queue(db, &m, w->now, NULL);
+	}
 	return st;
 }
 

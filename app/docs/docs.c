@@ -11,6 +11,7 @@
 
 #include "db/db_billing.h"
 #include "docs/docs.h"
+#include "mail/mail.h"
 
 /* ---- small helpers ---- */
 
@@ -1388,6 +1389,38 @@ out:
 	return st;
 }
 
+struct share_tx {
+	const struct docs_who *w;
+	const struct dbd_document *d;
+	int shared;
+};
+
+/* Shares (or not) the document and, the first time it is shared, queues
+ * the client's "new statement/superbill" mail with it. */
+static enum pstatus
+share_fn(struct db *db, void *arg)
+{
+	struct share_tx *t = arg;
+	struct mail_params p;
+	char key[64];
+	struct mail_new m = {.practice_id = t->w->practice_id,
+	    .client_id = t->d->client_id,
+	    .kind = MAIL_DOC_SHARED,
+	    .params = &p,
+	    .dedupe_key = key};
+	enum pstatus st;
+
+	st = dbd_document_share(
+	    db, t->w->practice_id, t->d->id, t->shared, t->w->now);
+	if (st != PS_OK || !t->shared)
+		return st;
+	mail_params_init(&p);
+	mail_param(&p, "doc", "%s", t->d->kind);
+	mail_param(&p, "number", "%s", t->d->number);
+	snprintf(key, sizeof(key), "doc-shared:%lld", (long long)t->d->id);
+	return mail_queue(db, &m, t->w->now, NULL);
+}
+
 enum pstatus
 docs_share(const struct docs_who *w, const char *number, int shared, char *msg,
     size_t msgsz)
@@ -1410,9 +1443,11 @@ docs_share(const struct docs_who *w, const char *number, int shared, char *msg,
 		return PS_INVALID;
 	}
 	st = dbd_document_get(w->db, w->practice_id, 0, number, &d);
-	if (st == PS_OK)
-		st = dbd_document_share(
-		    w->db, w->practice_id, d.id, shared, w->now);
+	if (st == PS_OK) {
+		struct share_tx t = {w, &d, shared};
+
+		st = db_tx(w->db, share_fn, &t);
+	}
 	if (st == PS_NOTFOUND)
 		errbuf_set(
 		    msg, msgsz, "no document %s in this practice", number);

@@ -122,6 +122,27 @@ else
 	ok 1 "the invitation arrives and its link works" "send rc=$src link=$link" "$(cat "$tmp/out" "$tmp/send")"
 fi
 
+# ---- a new invoice, and a statement shared ----
+pc invoice create --practice demo --email invitee@example.com --issued 2026-02-02 \
+	--line '2026-02-02|Individual therapy session|90.00' >"$tmp/out" 2>&1
+pc statement create --practice demo --email invitee@example.com --from 2026-02-01 \
+	--to 2026-02-28 >"$tmp/st" 2>&1
+stn=$(grep -o 'ST-[0-9]*' "$tmp/st" | head -1)
+pc document share --practice demo --number "$stn" >>"$tmp/out" 2>&1
+pc document unshare --practice demo --number "$stn" >>"$tmp/out" 2>&1
+pc document share --practice demo --number "$stn" >>"$tmp/out" 2>&1
+pc mail send >"$tmp/send" 2>&1
+fi_=$(to invitee@example.com | xargs grep -l '^Subject: New invoice from Lakeside Counseling')
+fs_=$(to invitee@example.com | xargs grep -l '^Subject: New statement from Lakeside Counseling')
+if [ -n "$stn" ] && [ "$(printf '%s\n' "$fi_" | grep -c .)" = 1 ] &&
+    grep -q 'shared a new invoice INV-' "$fi_" &&
+    [ "$(printf '%s\n' "$fs_" | grep -c .)" = 1 ] && grep -q "shared a new statement $stn" "$fs_" &&
+    grep -q "$STACK_URL/billing/documents" "$fs_"; then
+	ok 0 "a new invoice and a statement shared (twice) each bring the client one message with the Billing Documents link"
+else
+	ok 1 "new invoice / statement shared" "stn=$stn" "$(cat "$tmp/st" "$tmp/out" "$tmp/send")"
+fi
+
 # ---- an AutoPay night: summary, success, decline, authentication ----
 seed() {
 	node "$top_srcdir/tests/autopay/seed.mjs" --sim "$SIM_URL" \
