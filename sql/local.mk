@@ -5,4 +5,5 @@ nobase_dist_pkgdata_DATA += sql/0002_billing.sql
 nobase_dist_pkgdata_DATA += sql/0003_processor_events.sql
 nobase_dist_pkgdata_DATA += sql/0005_documents.sql
 nobase_dist_pkgdata_DATA += sql/0006_autopay.sql
+nobase_dist_pkgdata_DATA += sql/0007_locale.sql
 nobase_dist_pkgdata_DATA += sql/0009_mail.sql

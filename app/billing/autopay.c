@@ -275,38 +275,6 @@ autopay_client_status(struct db *db, int64_t practice_id, int64_t client_id,
 
 /* ---- the night window ---- */
 
-static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Breaks now down in time zone tz (a zoneinfo name or "UTC"). TZ is
- * process-wide, so the switch is made under a lock. */
-static enum pstatus
-local_tm(const char *tz, int64_t now, struct tm *out)
-{
-	char *old = NULL;
-	const char *cur;
-	time_t t = (time_t)now;
-	enum pstatus st = PS_OK;
-
-	pthread_mutex_lock(&tz_lock);
-	if ((cur = getenv("TZ")) != NULL && (old = strdup(cur)) == NULL) {
-		st = PS_NOMEM;
-		goto out;
-	}
-	setenv("TZ", tz != NULL && tz[0] ? tz : "UTC", 1);
-	tzset();
-	if (localtime_r(&t, out) == NULL)
-		st = PS_INVALID;
-	if (old != NULL)
-		setenv("TZ", old, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-out:
-	pthread_mutex_unlock(&tz_lock);
-	free(old);
-	return st;
-}
-
 enum pstatus
 autopay_window(struct db *db, const struct practice_conf *pc,
     int64_t practice_id, int64_t now, int *inside,
@@ -329,11 +297,8 @@ autopay_window(struct db *db, const struct practice_conf *pc,
 		errbuf_set(err, errsz, "%s", db_errmsg(db));
 		return PS_ERROR;
 	}
-	if (local_tm(pc->timezone, now, &tm) != PS_OK) {
-		errbuf_set(err, errsz, "practice %s: time zone \"%s\" unusable",
-		    pc->slug, pc->timezone ? pc->timezone : "");
-		return PS_INVALID;
-	}
+	/* The practice's zone, read once at load: no process-wide TZ. */
+	tz_tm(pc->tz, now, &tm);
 	mins = tm.tm_hour * 60 + tm.tm_min;
 	if (*start < *end)
 		*inside = mins >= *start && mins < *end;

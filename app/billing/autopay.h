@@ -90,8 +90,8 @@ enum pstatus autopay_client_status(struct db *db, int64_t practice_id,
  * gets the practice-time date of the night (a window that starts before
  * midnight names the night by the date after it), *inside 1 when now is
  * inside the window [*start, *end) (minutes after midnight, from
- * autopay_windows or the default 00:00-02:00). PS_OK, or PS_INVALID (a bad
- * time zone) / PS_ERROR with err. */
+ * autopay_windows or the default 00:00-02:00), both in the practice's
+ * time zone (pc->tz). PS_OK, or PS_ERROR with err. */
 enum pstatus autopay_window(struct db *db, const struct practice_conf *pc,
     int64_t practice_id, int64_t now, int *inside,
     char run_on[AUTOPAY_DATE_SIZE], int64_t *start, int64_t *end, char *err,

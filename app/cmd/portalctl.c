@@ -656,15 +656,12 @@ cmd_client_list(struct ctx *c, int argc, char **argv)
 
 #define MAX_LINES 50
 
-/* Today's date (UTC) plus days, as YYYY-MM-DD into out[11]. */
+/* Today's date in practice pc's time zone plus days, as YYYY-MM-DD into
+ * out[11]. */
 static void
-date_plus(int64_t now, int days, char out[11])
+date_plus(const struct practice_conf *pc, int64_t now, int days, char out[11])
 {
-	time_t t = (time_t)(now + (int64_t)days * 86400);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	tz_day(pc->tz, now + (int64_t)days * 86400, out);
 }
 
 /* Connects and finds the practice slug (its configuration, its database
@@ -831,7 +828,7 @@ cmd_invoice_create(struct ctx *c, int argc, char **argv)
 		goto out;
 	clinician(c, pc, pid, cid, &w);
 	if (issued == NULL) {
-		date_plus(w.now, 0, today);
+		date_plus(w.practice, w.now, 0, today);
 		issued = today;
 	}
 	st = billing_invoice_create(
@@ -1181,9 +1178,9 @@ seed_invoices(struct ctx *c, const char *slug, const struct db_user *u)
 	clinician(c, pc, pid, u->client_id, &w);
 	w.actor = DB_ACTOR_SYSTEM;
 	for (i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
-		date_plus(w.now, -demo[i].days_ago, dos);
-		date_plus(w.now, -demo[i].days_ago + 1, issued);
-		date_plus(w.now, -demo[i].days_ago + 31, due);
+		date_plus(w.practice, w.now, -demo[i].days_ago, dos);
+		date_plus(w.practice, w.now, -demo[i].days_ago + 1, issued);
+		date_plus(w.practice, w.now, -demo[i].days_ago + 31, due);
 		memset(&l, 0, sizeof(l));
 		l.date_of_service = dos;
 		l.description = demo[i].desc;

@@ -276,7 +276,6 @@ status_row(void *arg, const struct dba_enrollment *e)
 	struct autopay_status s;
 	char card[64] = "no default card", when[32] = "";
 	time_t t = (time_t)e->enrolled_at;
-	struct tm tm;
 
 	if (autopay_client_status(
 	        x->c->db, x->pid, e->client_id, x->pc->currency, &s) != PS_OK)
@@ -284,8 +283,7 @@ status_row(void *arg, const struct dba_enrollment *e)
 	if (s.has_card)
 		snprintf(
 		    card, sizeof(card), "%s *%s", s.card_brand, s.card_last4);
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	tz_day(x->pc->tz, (int64_t)t, when);
 	printf("%-32s %-20s %-3s since %s  last night %-10s %-15s failed "
 	       "%" PRId64 "%s%s%s\n",
 	    e->email, card, e->enabled ? "on" : "off", when,

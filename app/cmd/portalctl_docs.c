@@ -654,8 +654,6 @@ cmd_demo_documents(struct dctx *c, int argc, char **argv)
 	char datebuf[16][11], slugbuf[DB_SLUG_MAX + 1];
 	size_t i, k, nd = 0;
 	enum pstatus st;
-	time_t now;
-	struct tm tm;
 
 	if (dparse(c, argc, argv, opts) != 0 || !need(c, "email", email, 254))
 		return 1;
@@ -767,12 +765,8 @@ cmd_demo_documents(struct dctx *c, int argc, char **argv)
 		return 1;
 	}
 	if (docs.statement[0] == '\0') {
-		now = time(NULL) - 90 * 86400;
-		gmtime_r(&now, &tm);
-		strftime(from, sizeof(from), "%Y-%m-%d", &tm);
-		now = time(NULL);
-		gmtime_r(&now, &tm);
-		strftime(to, sizeof(to), "%Y-%m-%d", &tm);
+		tz_day(w.practice->tz, w.now - 90 * 86400, from);
+		tz_day(w.practice->tz, w.now, to);
 		if (docs_statement_create(
 		        &w, from, to, number, msg, sizeof(msg)) != PS_OK ||
 		    docs_share(&w, number, 1, msg, sizeof(msg)) != PS_OK) {

@@ -13,7 +13,6 @@
 #include "conf/conf.h"
 
 #define BIND_MAX_KEYS 128
-#define ZONEINFO_DIR  "/usr/share/zoneinfo"
 
 struct bind_ctx {
 	struct conf_diag *diag;
@@ -275,7 +274,7 @@ timezone_valid(const char *v)
 		if (!isalnum((unsigned char)v[i]) &&
 		    strchr("/_+-", v[i]) == NULL)
 			return 0;
-	snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, v);
+	snprintf(path, sizeof(path), "%s/%s", TZ_DIR, v);
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
@@ -452,7 +451,7 @@ bind_value(struct bind_ctx *c, const struct conf_key *k,
 			conf_diag_node(c->diag, n, 0,
 			    "%s: unknown time zone %s (expected UTC or a name "
 			    "under %s such as America/New_York)",
-			    key, show(v, sv, sizeof(sv)), ZONEINFO_DIR);
+			    key, show(v, sv, sizeof(sv)), TZ_DIR);
 			c->invalid = 1;
 			return;
 		}

@@ -262,8 +262,13 @@ struct practice_conf {
 	struct conf_address address;
 	char *phone;
 	char *email;
-	char *currency;      /* ISO 4217, e.g. "USD" */
-	char *timezone;      /* "America/New_York" or "UTC" */
+	char *currency; /* ISO 4217, e.g. "USD" */
+	char *timezone; /* "America/New_York" or "UTC" */
+	/* timezone read from the system tz database when the practice was
+	 * loaded (NULL: UTC, or the name was refused); immutable, so every
+	 * date a client or clinician sees is tz_day(tz, instant) from any
+	 * thread. Owned. */
+	struct tz_zone *tz;
 	char *npi;           /* 10 digits, Luhn-valid with prefix 80840 */
 	char *tax_id;        /* EIN "NN-NNNNNNN" */
 	int online_payments; /* 0/1 */

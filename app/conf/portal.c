@@ -633,6 +633,7 @@ conf_practice_free(struct practice_conf *p)
 	if (p == NULL)
 		return;
 	conf_bind_free(practice_keys, p);
+	tz_free(p->tz);
 	free(p->slug);
 	free(p->file);
 	conf_tree_free(p->tree);
@@ -666,6 +667,27 @@ practice_names(
 	return PS_OK;
 }
 
+/* Reads p->timezone (checked by its binding: a file under TZ_DIR) into
+ * p->tz. */
+static enum pstatus
+practice_zone(struct practice_conf *p, struct conf_diag *diag)
+{
+	const struct conf_node *at;
+	char err[512];
+	enum pstatus st;
+
+	st = tz_load(TZ_DIR, p->timezone, &p->tz, err, sizeof(err));
+	if (st != PS_OK && st != PS_NOMEM) {
+		at = conf_node_get(p->tree, "timezone");
+		if (at != NULL)
+			conf_diag_node(diag, at, 1, "timezone: %s", err);
+		else
+			conf_diag_add(diag, p->file, 0, 0, "timezone: %s", err);
+		st = PS_INVALID;
+	}
+	return st;
+}
+
 /* Binds tree (may be NULL) into p and cross-checks it. */
 static enum pstatus
 practice_bind(struct practice_conf *p, struct conf_diag *diag)
@@ -692,6 +714,8 @@ practice_bind(struct practice_conf *p, struct conf_diag *diag)
 		    "mapping naming its card processor plugin");
 		rc = PS_INVALID;
 	}
+	if (rc == PS_OK && (rc = practice_zone(p, diag)) == PS_NOMEM)
+		return rc;
 	return rc;
 }
 

@@ -160,8 +160,10 @@ struct dbd_document {
 	char issued_on[11];
 	char period_start[11];
 	char period_end[11];
-	int64_t provider_id; /* 0 = none */
-	int64_t shared;      /* 1 when shared with the client */
+	int64_t period_end_at; /* the instant period_end ends in the
+	                          practice's time zone (insert only) */
+	int64_t provider_id;   /* 0 = none */
+	int64_t shared;        /* 1 when shared with the client */
 };
 
 /* Inserts d (id and shared ignored; not shared). PS_OK with *id,
@@ -250,12 +252,13 @@ enum pstatus dbd_payment_applied(struct db *db, int64_t practice_id,
 enum dbd_entry_kind { DBD_E_INVOICE = 0, DBD_E_PAYMENT, DBD_E_REFUND };
 
 /* An invoice (by issue date: amount its total, paid its paid amount), a
- * payment (by the UTC date it was paid: number its receipt's) or a
- * succeeded refund (by the UTC date it settled: number the refunded
+ * payment (by the instant it was paid: number its receipt's) or a
+ * succeeded refund (by the instant it settled: number the refunded
  * payment's receipt). */
 struct dbd_entry {
-	int64_t kind; /* enum dbd_entry_kind */
-	char date[11];
+	int64_t kind;  /* enum dbd_entry_kind */
+	char date[11]; /* invoices: the issue date; others "" (the caller
+	                  dates `at` in the practice's time zone) */
 	char number[DBD_NUMBER_MAX + 1];
 	char description[DBD_TEXT_MAX + 1];
 	int64_t amount;
@@ -263,19 +266,23 @@ struct dbd_entry {
 	char brand[25];
 	char last4[5];
 	int64_t id;
+	int64_t at; /* payments, refunds: unix seconds; invoices 0 */
 };
 
-/* Calls fn(arg, row) for the ledger entries of the client dated from
- * `from` to `to` (inclusive), oldest first (date, then invoices before
- * payments before refunds, then id). PS_OK, PS_INVALID (bad date),
- * PS_ERROR. */
+/* Calls fn(arg, row) for the ledger entries of the client: invoices
+ * issued from `from` to `to` (YYYY-MM-DD, inclusive), payments and
+ * refunds at from_at <= at < to_at (the instants that begin `from` and end
+ * `to` in the practice's time zone); invoices by date, then payments and
+ * refunds by instant. PS_OK, PS_INVALID (bad date), PS_ERROR. */
 enum pstatus dbd_ledger(struct db *db, int64_t practice_id, int64_t client_id,
-    const char *from, const char *to,
+    const char *from, const char *to, int64_t from_at, int64_t to_at,
     int (*fn)(void *arg, const struct dbd_entry *row), void *arg);
 
-/* Sets *balance to invoiced - paid + refunded of the client over entries
- * dated before `before`. PS_OK, PS_INVALID, PS_ERROR. */
+/* Sets *balance to invoiced - paid + refunded of the client over invoices
+ * issued before day `before` and payments and refunds before instant
+ * before_at (the start of that day in the practice's time zone). PS_OK,
+ * PS_INVALID, PS_ERROR. */
 enum pstatus dbd_balance_before(struct db *db, int64_t practice_id,
-    int64_t client_id, const char *before, int64_t *balance);
+    int64_t client_id, const char *before, int64_t before_at, int64_t *balance);
 
 #endif

@@ -276,7 +276,8 @@ dbd_document_insert(struct db *db, int64_t practice_id,
 {
 	struct arg a[] = {AI(practice_id), AI(d->client_id), AS(d->kind),
 	    AS(d->number), AS(d->issued_on), AS(d->period_start),
-	    AS(d->period_end), AIN(d->provider_id), AI(now)};
+	    AS(d->period_end), AI(d->period_end_at), AIN(d->provider_id),
+	    AI(now)};
 	struct q q = {.id = S_DOC_DOCUMENT_INSERT, .a = a, .na = NA(a)};
 	enum pstatus st;
 
@@ -463,21 +464,22 @@ DB_ROW_FORWARD(led, struct dbd_entry);
 
 enum pstatus
 dbd_ledger(struct db *db, int64_t practice_id, int64_t client_id,
-    const char *from, const char *to,
+    const char *from, const char *to, int64_t from_at, int64_t to_at,
     int (*fn)(void *arg, const struct dbd_entry *row), void *arg)
 {
 	struct led_ctx x;
 	struct dbd_entry *r = &x.row;
 	struct arg a[] = {AI(practice_id), AI(client_id), AS(from), AS(to),
-	    AI(practice_id), AI(client_id), AS(from), AS(to), AI(practice_id),
-	    AI(client_id), AS(from), AS(to)};
+	    AI(practice_id), AI(client_id), AI(from_at), AI(to_at),
+	    AI(practice_id), AI(client_id), AI(from_at), AI(to_at)};
 	struct col c[] = {{C_I64, &r->kind, 0},
 	    {C_STR, r->date, sizeof(r->date)},
 	    {C_STR, r->number, sizeof(r->number)},
 	    {C_STR, r->description, sizeof(r->description)},
 	    {C_I64, &r->amount, 0}, {C_I64, &r->paid, 0},
 	    {C_STR, r->brand, sizeof(r->brand)},
-	    {C_STR, r->last4, sizeof(r->last4)}, {C_I64, &r->id, 0}};
+	    {C_STR, r->last4, sizeof(r->last4)}, {C_I64, &r->id, 0},
+	    {C_I64, &r->at, 0}};
 	struct q q = {.id = S_DOC_LEDGER,
 	    .a = a,
 	    .na = NA(a),
@@ -494,11 +496,11 @@ dbd_ledger(struct db *db, int64_t practice_id, int64_t client_id,
 
 enum pstatus
 dbd_balance_before(struct db *db, int64_t practice_id, int64_t client_id,
-    const char *before, int64_t *balance)
+    const char *before, int64_t before_at, int64_t *balance)
 {
 	struct arg a[] = {AI(practice_id), AI(client_id), AS(before),
-	    AI(practice_id), AI(client_id), AS(before), AI(practice_id),
-	    AI(client_id), AS(before)};
+	    AI(practice_id), AI(client_id), AI(before_at), AI(practice_id),
+	    AI(client_id), AI(before_at)};
 	struct col c[] = {{C_I64, balance, 0}};
 	struct q q = {.id = S_DOC_BALANCE_BEFORE,
 	    .a = a,

@@ -119,8 +119,8 @@
 	" (shared_at IS NOT NULL) FROM doc_documents "
 [S_DOC_DOCUMENT_INSERT] = {"document insert",
     "INSERT INTO doc_documents (practice_id, client_id, kind, number,"
-    " issued_on, period_start, period_end, provider_id, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " issued_on, period_start, period_end, period_end_at, provider_id,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_DOCUMENT_GET] = {"document get",
     DOC_DOC_COLS "WHERE practice_id = ? AND (? = 0 OR client_id = ?)"
@@ -158,27 +158,24 @@
     " COALESCE((SELECT l.description FROM invoice_lines l"
     " WHERE l.invoice_id = i.id ORDER BY l.line_no LIMIT 1), ''),"
     " CAST(" DOC_INV_TOTAL("i.id") " AS SIGNED),"
-    " CAST(" DOC_INV_PAID("i.id") " AS SIGNED), '', '', i.id"
+    " CAST(" DOC_INV_PAID("i.id") " AS SIGNED), '', '', i.id, 0"
     " FROM invoices i WHERE i.practice_id = ? AND i.client_id = ?"
     " AND i.issued_on BETWEEN ? AND ?"
     " UNION ALL"
-    " SELECT 1, DATE_FORMAT(FROM_UNIXTIME(p.paid_at), '%Y-%m-%d'),"
-    " COALESCE(rc.number, ''), '', p.amount, 0, p.card_brand,"
-    " p.card_last4, p.id FROM payments p"
+    " SELECT 1, '', COALESCE(rc.number, ''), '', p.amount, 0,"
+    " p.card_brand, p.card_last4, p.id, p.paid_at FROM payments p"
     " LEFT JOIN receipts rc ON rc.payment_id = p.id"
     " WHERE p.practice_id = ? AND p.client_id = ?"
-    " AND p.paid_at >= UNIX_TIMESTAMP(?)"
-    " AND p.paid_at < UNIX_TIMESTAMP(DATE_ADD(?, INTERVAL 1 DAY))"
+    " AND p.paid_at >= ? AND p.paid_at < ?"
     " UNION ALL"
-    " SELECT 2, DATE_FORMAT(FROM_UNIXTIME(f.updated_at), '%Y-%m-%d'),"
-    " COALESCE(rc.number, ''), '', f.amount, 0, p.card_brand,"
-    " p.card_last4, f.id FROM refunds f"
+    " SELECT 2, '', COALESCE(rc.number, ''), '', f.amount, 0,"
+    " p.card_brand, p.card_last4, f.id, f.updated_at FROM refunds f"
     " JOIN payments p ON p.id = f.payment_id"
     " LEFT JOIN receipts rc ON rc.payment_id = p.id"
     " WHERE f.practice_id = ? AND f.client_id = ?"
-    " AND f.status = 'succeeded' AND f.updated_at >= UNIX_TIMESTAMP(?)"
-    " AND f.updated_at < UNIX_TIMESTAMP(DATE_ADD(?, INTERVAL 1 DAY))"
-    " ORDER BY 2, 1, 9",
+    " AND f.status = 'succeeded' AND f.updated_at >= ?"
+    " AND f.updated_at < ?"
+    " ORDER BY 1, 9",
     DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 [S_DOC_BALANCE_BEFORE] = {"balance before",
     "SELECT CAST(COALESCE((SELECT SUM(l.amount) FROM invoice_lines l"
@@ -186,13 +183,16 @@
     " AND i.client_id = ? AND i.issued_on < ?), 0)"
     " - COALESCE((SELECT SUM(p.amount) FROM payments p"
     " WHERE p.practice_id = ? AND p.client_id = ?"
-    " AND p.paid_at < UNIX_TIMESTAMP(?)), 0)"
+    " AND p.paid_at < ?), 0)"
     " + COALESCE((SELECT SUM(f.amount) FROM refunds f"
     " WHERE f.practice_id = ? AND f.client_id = ? AND f.status = 'succeeded'"
-    " AND f.updated_at < UNIX_TIMESTAMP(?)), 0) AS SIGNED)",
+    " AND f.updated_at < ?), 0) AS SIGNED)",
     DB_SAFE | DB_INVAL_CHECK | DB_INVAL_LONG},
 /* Everything of the Billing Documents list in one statement: invoices
- * (0, every one: sharing governs the documents only), statements (1) with the balance at the end of their period,
+ * (0, every one: sharing governs the documents only), statements (1)
+ * with the balance at the end of their period (its last day's invoices,
+ * and payments and refunds before period_end_at, the end of that day in
+ * the practice's time zone),
  * superbills (2) with their lines' fees and what was paid of them (as
  * DOC_LINE_COLS computes a line's paid part), receipts (3). Each part on
  * the client's index (invoices_client, doc_documents_client,
@@ -214,11 +214,11 @@
     " AND i.issued_on < " DOC_PERIOD_END "), 0)"
     " - COALESCE((SELECT SUM(p.amount) FROM payments p"
     " WHERE p.practice_id = d.practice_id AND p.client_id = d.client_id"
-    " AND p.paid_at < UNIX_TIMESTAMP(" DOC_PERIOD_END ")), 0)"
+    " AND p.paid_at < d.period_end_at), 0)"
     " + COALESCE((SELECT SUM(f.amount) FROM refunds f"
     " WHERE f.practice_id = d.practice_id AND f.client_id = d.client_id"
     " AND f.status = 'succeeded'"
-    " AND f.updated_at < UNIX_TIMESTAMP(" DOC_PERIOD_END ")), 0),"
+    " AND f.updated_at < d.period_end_at), 0),"
     " COALESCE((SELECT SUM(l.amount) FROM doc_superbill_lines b"
     " JOIN invoice_lines l ON l.id = b.invoice_line_id"
     " WHERE b.document_id = d.id AND l.practice_id = d.practice_id"

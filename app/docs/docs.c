@@ -110,15 +110,120 @@ docs_npi_valid(const char *s)
 	return (10 - sum % 10) % 10 == s[9] - '0';
 }
 
-/* Today (UTC at now) plus days, as YYYY-MM-DD into out[11]. */
+/* The day of instant t in the practice's time zone, as YYYY-MM-DD into
+ * out[11]. */
 static void
-day_of(int64_t now, int days, char out[11])
+day_of(const struct docs_who *w, int64_t t, char out[11])
 {
-	time_t t = (time_t)(now + (int64_t)days * 86400);
+	tz_day(w->practice != NULL ? w->practice->tz : NULL, t, out);
+}
+
+/* ymd (valid) plus days into out[11] (calendar days: no time zone). */
+static void
+date_add(const char *ymd, int days, char out[11])
+{
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(ymd) - 1900;
+	tm.tm_mon = atoi(ymd + 5) - 1;
+	tm.tm_mday = atoi(ymd + 8) + days;
+	tm.tm_hour = 12;
+	tz_day(NULL, (int64_t)timegm(&tm), out);
+}
+
+/* The first instant of day ymd in the practice's time zone. */
+static int64_t
+day_start(const struct docs_who *w, const char *ymd)
+{
+	return tz_day_start(w->practice != NULL ? w->practice->tz : NULL, ymd);
+}
+
+/* The client's balance before day ymd (the practice's time zone). */
+static enum pstatus
+balance_before(const struct docs_who *w, int64_t client_id, const char *ymd,
+    int64_t *balance)
+{
+	return dbd_balance_before(
+	    w->db, w->practice_id, client_id, ymd, day_start(w, ymd), balance);
+}
+
+struct ledger_acc {
+	const struct docs_who *w;
+	struct dbd_entry *e;
+	size_t n, cap;
+	int nomem;
+};
+
+static int
+ledger_one(void *arg, const struct dbd_entry *row)
+{
+	struct ledger_acc *x = arg;
+	struct dbd_entry *np;
+
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 32;
+
+		if ((np = realloc(x->e, cap * sizeof(*np))) == NULL) {
+			x->nomem = 1;
+			return 1;
+		}
+		x->e = np;
+		x->cap = cap;
+	}
+	x->e[x->n] = *row;
+	if (row->kind != DBD_E_INVOICE)
+		day_of(x->w, row->at, x->e[x->n].date);
+	x->n++;
+	return 0;
+}
+
+/* Oldest first: by day, invoices before payments before refunds, then by
+ * instant and id. */
+static int
+ledger_cmp(const void *pa, const void *pb)
+{
+	const struct dbd_entry *a = pa, *b = pb;
+	int c;
+
+	if ((c = strcmp(a->date, b->date)) != 0)
+		return c;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Calls fn(arg, row) for the client's ledger from day `from` to day `to`
+ * (inclusive, in the practice's time zone), every row dated (payments
+ * and refunds by the local day of their instant), oldest first. PS_OK,
+ * PS_NOMEM, and dbd_ledger()'s statuses. */
+static enum pstatus
+ledger(const struct docs_who *w, int64_t client_id, const char *from,
+    const char *to, int (*fn)(void *arg, const struct dbd_entry *row),
+    void *arg)
+{
+	struct ledger_acc x;
+	char after[11];
+	enum pstatus st;
+	size_t i;
+
+	memset(&x, 0, sizeof(x));
+	x.w = w;
+	date_add(to, 1, after);
+	st = dbd_ledger(w->db, w->practice_id, client_id, from, to,
+	    day_start(w, from), day_start(w, after), ledger_one, &x);
+	if (st == PS_OK && x.nomem)
+		st = PS_NOMEM;
+	if (st == PS_OK) {
+		if (x.n > 1)
+			qsort(x.e, x.n, sizeof(*x.e), ledger_cmp);
+		for (i = 0; i < x.n && fn(arg, &x.e[i]) == 0; i++)
+			;
+	}
+	free(x.e);
+	return st;
 }
 
 char *
@@ -451,12 +556,12 @@ statement_body(const struct docs_who *w, const struct dbd_document *d,
 	struct items_acc x = {a, {NULL, 0, 0, sizeof(struct pdf_item)}, 0, 0};
 	enum pstatus st;
 
-	st = dbd_balance_before(w->db, w->practice_id, d->client_id,
-	    d->period_start, &doc->begin_balance);
+	st = balance_before(
+	    w, d->client_id, d->period_start, &doc->begin_balance);
 	if (st != PS_OK)
 		return st;
-	st = dbd_ledger(w->db, w->practice_id, d->client_id, d->period_start,
-	    d->period_end, item_acc, &x);
+	st = ledger(
+	    w, d->client_id, d->period_start, d->period_end, item_acc, &x);
 	if (st != PS_OK)
 		return st;
 	if (x.nomem)
@@ -731,10 +836,10 @@ load_receipt(const struct docs_who *w, const char *number, struct arena *a,
 		return PS_NOMEM;
 	doc->kind = PDF_RECEIPT;
 	doc->number = adup(a, r.number);
-	day_of(r.issued_at, 0, day);
+	day_of(w, r.issued_at, day);
 	doc->issue_date = adate(a, day);
 	doc->payment.amount = r.amount;
-	day_of(r.paid_at, 0, day);
+	day_of(w, r.paid_at, day);
 	doc->payment.date = adate(a, day);
 	doc->payment.brand = adup(a, brand_name(r.brand));
 	doc->payment.last4 = r.last4[0] ? adup(a, r.last4) : NULL;
@@ -871,7 +976,7 @@ list_entry(void *arg, const struct dbd_doc_entry *r)
 		break;
 	default:
 		e->kind = DOCS_RECEIPT;
-		day_of(r->at, 0, e->date);
+		day_of(x->w, r->at, e->date);
 		e->paid = 1;
 		e->shared = 1;
 		break;
@@ -924,20 +1029,20 @@ docs_list(const struct docs_who *w, struct docs_entry **out, size_t *n)
 /* ---- Payment History ---- */
 
 enum pstatus
-docs_range(const char *from, const char *to, int64_t now, char from_out[11],
-    char to_out[11], char *msg, size_t msgsz)
+docs_range(const char *from, const char *to, const struct tz_zone *tz,
+    int64_t now, char from_out[11], char to_out[11], char *msg, size_t msgsz)
 {
 	char dfrom[11], dto[11];
 	struct tm tm;
-	time_t t = (time_t)now;
 
-	/* The default: the 12 months up to today. */
-	day_of(now, 0, dto);
-	gmtime_r(&t, &tm);
-	tm.tm_year -= 1;
-	tm.tm_mday += 1;
+	/* The default: the 12 months up to today in the practice's zone. */
+	tz_day(tz, now, dto);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(dto) - 1900 - 1;
+	tm.tm_mon = atoi(dto + 5) - 1;
+	tm.tm_mday = atoi(dto + 8) + 1;
 	tm.tm_hour = 12;
-	day_of((int64_t)timegm(&tm), 0, dfrom);
+	tz_day(NULL, (int64_t)timegm(&tm), dfrom);
 	snprintf(from_out, 11, "%s", dfrom);
 	snprintf(to_out, 11, "%s", dto);
 	if (from != NULL && from[0] != '\0' && !docs_date_valid(from)) {
@@ -1039,8 +1144,7 @@ docs_history(const struct docs_who *w, const char *from, const char *to,
 	snprintf(h->to, sizeof(h->to), "%s", to);
 	memset(&x, 0, sizeof(x));
 	x.h = h;
-	st = dbd_ledger(
-	    w->db, w->practice_id, w->client_id, from, to, hist_row, &x);
+	st = ledger(w, w->client_id, from, to, hist_row, &x);
 	if (st == PS_OK && x.nomem)
 		st = PS_NOMEM;
 	if (st != PS_OK) {
@@ -1186,6 +1290,7 @@ docs_statement_create(const struct docs_who *w, const char *from,
     const char *to, char number[DOCS_NUMBER_MAX + 1], char *msg, size_t msgsz)
 {
 	struct create_tx t;
+	char after[11];
 	enum pstatus st;
 
 	number[0] = '\0';
@@ -1208,9 +1313,11 @@ docs_statement_create(const struct docs_who *w, const char *from,
 	t.prefix = "ST";
 	t.d.client_id = w->client_id;
 	snprintf(t.d.kind, sizeof(t.d.kind), "statement");
-	day_of(w->now, 0, t.d.issued_on);
+	day_of(w, w->now, t.d.issued_on);
 	snprintf(t.d.period_start, sizeof(t.d.period_start), "%s", from);
 	snprintf(t.d.period_end, sizeof(t.d.period_end), "%s", to);
+	date_add(t.d.period_end, 1, after);
+	t.d.period_end_at = day_start(w, after);
 	if ((st = db_tx(w->db, create_fn, &t)) != PS_OK) {
 		errbuf_set(msg, msgsz, "%s", db_errmsg(w->db));
 		return st;
@@ -1281,6 +1388,7 @@ docs_superbill_create(const struct docs_who *w, const char *const *dates,
 	struct dbd_provider prov;
 	struct arena *a = NULL;
 	const char *lo = NULL, *hi = NULL;
+	char after[11];
 	enum pstatus st;
 	size_t i;
 
@@ -1365,9 +1473,11 @@ docs_superbill_create(const struct docs_who *w, const char *const *dates,
 	t.prefix = "SB";
 	t.d.client_id = w->client_id;
 	snprintf(t.d.kind, sizeof(t.d.kind), "superbill");
-	day_of(w->now, 0, t.d.issued_on);
+	day_of(w, w->now, t.d.issued_on);
 	snprintf(t.d.period_start, sizeof(t.d.period_start), "%s", lo);
 	snprintf(t.d.period_end, sizeof(t.d.period_end), "%s", hi);
+	date_add(t.d.period_end, 1, after);
+	t.d.period_end_at = day_start(w, after);
 	t.lines = x.v.p;
 	t.nlines = x.v.n;
 	if (x.ndx > PDF_DX_MAX) {
@@ -1663,7 +1773,7 @@ docs_profile_set(const struct docs_who *w, const struct dbd_profile *p,
 	char today[11];
 	enum pstatus st;
 
-	day_of(w->now, 0, today);
+	day_of(w, w->now, today);
 	if (p->dob[0] != '\0' &&
 	    (!docs_date_valid(p->dob) || strcmp(p->dob, today) > 0)) {
 		errbuf_set(

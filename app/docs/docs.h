@@ -59,7 +59,8 @@ enum pstatus docs_number_kind(const char *number, enum docs_kind *kind);
 struct docs_entry {
 	enum docs_kind kind;
 	char number[DOCS_NUMBER_MAX + 1];
-	char date[11];  /* YYYY-MM-DD: issue date (receipt: its day, UTC) */
+	char date[11];  /* YYYY-MM-DD: issue date (receipt: its day in the
+	                   practice's time zone) */
 	int64_t amount; /* invoice/superbill total, statement ending balance,
 	                   receipt amount */
 	int paid;       /* 1: nothing is owed on it */
@@ -113,15 +114,18 @@ struct docs_history {
 };
 
 /* Checks a Payment History range. from/to may be NULL or "" (then the
- * default: the 12 months up to today, UTC). On PS_OK from_out and to_out
- * hold the range; on PS_INVALID msg holds a sentence for the client
+ * default: the 12 months up to today in zone tz, the practice's). On PS_OK
+ * from_out and to_out hold the range; on PS_INVALID msg holds a sentence for
+ * the client
  * ("The start date must be on or before the end date.") and from_out/
  * to_out the default range. */
-enum pstatus docs_range(const char *from, const char *to, int64_t now,
-    char from_out[11], char to_out[11], char *msg, size_t msgsz);
+enum pstatus docs_range(const char *from, const char *to,
+    const struct tz_zone *tz, int64_t now, char from_out[11], char to_out[11],
+    char *msg, size_t msgsz);
 
 /* Fills *h with the client's invoices, payments and refunds dated from
- * `from` to `to` (checked by docs_range), newest first, and their totals.
+ * `from` to `to` (checked by docs_range; days in the practice's time zone,
+ * payments and refunds dated by it), newest first, and their totals.
  * Free with docs_history_free(). PS_OK, PS_INVALID, PS_NOMEM, PS_ERROR. */
 enum pstatus docs_history(const struct docs_who *w, const char *from,
     const char *to, struct docs_history *h);

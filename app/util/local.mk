@@ -1,2 +1,3 @@
-### app/util: shared leaves (status, strings, arena, buffers, money, logging)
-libportal_a_SOURCES += app/util/util.h app/util/util.c app/util/arena.c app/util/log.c
+### app/util: shared leaves (status, strings, arena, buffers, money, time zones, logging)
+libportal_a_SOURCES += app/util/util.h app/util/util.c app/util/arena.c app/util/log.c \
+	app/util/tz.c

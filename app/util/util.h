@@ -95,6 +95,30 @@ enum pstatus money_parse(const char *p, size_t n, int64_t *cents);
 char *money_format(
     int64_t cents, const char *currency, char *out, size_t outsz);
 
+/* Time zones (tz.c), from the system tz database (TZif files under dir,
+ * usually TZ_DIR), read once: a zone is immutable after tz_load(), so any
+ * number of threads may use it at once; nothing here reads or sets the
+ * process-wide TZ. Instants are unix seconds (UTC). */
+#define TZ_DIR "/usr/share/zoneinfo"
+struct tz_zone;
+struct tm;
+/* Loads zone name ("UTC" or e.g. "America/New_York"; NULL is UTC) into a
+ * new *out (tz_free()). PS_OK; PS_NOTFOUND (no such file: err names it);
+ * PS_INVALID (not a usable TZif file or name; err); PS_NOMEM. */
+enum pstatus tz_load(const char *dir, const char *name, struct tz_zone **out,
+    char *err, size_t errsz);
+void tz_free(struct tz_zone *z);
+/* Seconds east of UTC in zone z at instant t (z NULL: UTC). */
+int32_t tz_offset(const struct tz_zone *z, int64_t t);
+/* The local broken-down time of t in z (tm_isdst and tm_gmtoff unset). */
+void tz_tm(const struct tz_zone *z, int64_t t, struct tm *out);
+/* Writes t's local date in z as YYYY-MM-DD into out[11]; returns out. */
+char *tz_day(const struct tz_zone *z, int64_t t, char out[11]);
+/* The first instant of local day ymd (YYYY-MM-DD) in z, so that the day
+ * is [tz_day_start(ymd), tz_day_start(ymd + 1 day)); 0 when ymd is not of
+ * that form. */
+int64_t tz_day_start(const struct tz_zone *z, const char *ymd);
+
 /* Logging: one line per call, "ts=... level=... " followed by the caller's
  * key=value text, written to stderr with a single write(2) so lines from
  * threads and processes do not interleave. Never pass a secret or a form

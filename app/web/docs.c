@@ -375,13 +375,14 @@ range_of(struct ctx *c, char from[11], char to[11], char *msg, size_t msgsz)
 {
 	if (c->nerrs > 0) {
 		/* Longer than a date, or not text at all. */
-		docs_range(NULL, NULL, c->now, from, to, NULL, 0);
+		docs_range(
+		    NULL, NULL, c->practice->tz, c->now, from, to, NULL, 0);
 		errbuf_set(msg, msgsz,
 		    "Enter the dates as YYYY-MM-DD, for example %s.", to);
 		return PS_INVALID;
 	}
-	return docs_range(
-	    param(c, "from"), param(c, "to"), c->now, from, to, msg, msgsz);
+	return docs_range(param(c, "from"), param(c, "to"), c->practice->tz,
+	    c->now, from, to, msg, msgsz);
 }
 
 void

@@ -158,9 +158,10 @@ pay() {
 		--data-urlencode "card_brand=visa" --data-urlencode "card_last4=4242"
 	[ "$pcode" = 303 ] || [ "$pcode" = 200 ]
 }
-day() { date -u -d "$1" +%Y-%m-%d; }
+# day WHEN: that day in the demo practice's time zone (America/New_York).
+day() { TZ=America/New_York date -d "$1" +%Y-%m-%d; }
 
-echo "1..56"
+echo "1..61"
 
 export STACK_WORKERS=1 STACK_THREADS=4
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
@@ -492,6 +493,35 @@ want=$(printf '$%d.%02d' $((total / 100)) $((total % 100)) | sed -E ':a;s/([0-9]
 printf '%s' "$t" | grep -Eq "Ending balance +\\$want"
 ok $? "C's statement ends at the sum of C's invoices ($want)" "$(printf '%s' "$t" | grep 'Ending balance')"
 
+# ---- the practice's time zone (demo: America/New_York) ----
+# C pays an invoice; its instant is moved to 02:30 UTC yesterday, which is
+# 21:30 or 22:30 the day before in New York: every date shows that day.
+c_inv=$(sql "SELECT i.id FROM invoices i JOIN clients c ON c.id = i.client_id WHERE c.email = 'jose@example.org' ORDER BY i.id LIMIT 1")
+utc_day=$(date -u -d yesterday +%Y-%m-%d)
+ny_day=$(date -u -d "$utc_day -1 day" +%Y-%m-%d)
+at=$(date -u -d "$utc_day 02:30:00" +%s)
+pay C "$c_inv" &&
+	c_pay=$(sql "SELECT p.id FROM payments p JOIN clients c ON c.id = p.client_id WHERE c.email = 'jose@example.org' ORDER BY p.id DESC LIMIT 1") &&
+	rct_c=$(sql "SELECT number FROM receipts WHERE payment_id = $c_pay") && [ -n "$rct_c" ] &&
+	sql "UPDATE payments SET paid_at = $at WHERE id = $c_pay; UPDATE receipts SET issued_at = $at WHERE payment_id = $c_pay" &&
+	[ "$(TZ=America/New_York date -d "@$at" +%Y-%m-%d)" = "$ny_day" ]
+ok $? "C pays $rct_c, now dated $(date -u -d "@$at" '+%F %H:%M') UTC ($ny_day in New York)"
+get C "/billing/history?from=$ny_day&to=$ny_day" "$tmp/tz-hist.html"
+[ "$code" = 200 ] && grep -A3 "$rct_c" "$tmp/tz-hist.html" | grep -q "datetime=\"$ny_day\"" ||
+	grep -B3 "$rct_c" "$tmp/tz-hist.html" | grep -q "datetime=\"$ny_day\""
+ok $? "Payment History: a range of the New York day $ny_day holds the payment, dated $ny_day" "status $code"
+get C "/billing/history?from=$utc_day&to=$utc_day" "$tmp/tz-hist2.html"
+[ "$code" = 200 ] && ! grep -q "$rct_c" "$tmp/tz-hist2.html"
+ok $? "Payment History: a range of the UTC day $utc_day does not hold it" "status $code"
+get C "/billing/history.csv?from=$ny_day&to=$ny_day" "$tmp/tz.csv"
+grep -q "^$ny_day,Payment,$rct_c," "$tmp/tz.csv"
+ok $? "the CSV dates the payment $ny_day" "$(cat "$tmp/tz.csv")"
+get C "/billing/documents/$rct_c/pdf" "$tmp/tz-rct.pdf"
+t=$(pdftext "$tmp/tz-rct.pdf")
+us=$(date -u -d "$ny_day" +%m/%d/%Y)
+[ "$code" = 200 ] && printf '%s' "$t" | grep -q "$us" && ! printf '%s' "$t" | grep -q "$(date -u -d "$utc_day" +%m/%d/%Y)"
+ok $? "the receipt PDF is dated $us (New York), never $(date -u -d "$utc_day" +%m/%d/%Y) (UTC)" "$t"
+
 # ---- audit ----
 [ "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'doc.download'")" -gt 0 ] &&
 	[ "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'doc.print'")" -gt 0 ] &&
@@ -514,8 +544,8 @@ ok $? "portald logged no errors" "$(grep 'level=error' "$STACK_DIR/log/portald.l
 ! grep -q 'event=doc_\|render_failed' "$STACK_DIR/log/portald.log"
 ok $? "no document render failures in the log"
 
-if [ "$n" != 56 ]; then
-	echo "# planned 56 tests, ran $n"
+if [ "$n" != 61 ]; then
+	echo "# planned 61 tests, ran $n"
 	exit 1
 fi
 [ "$failed" = 0 ]

@@ -65,29 +65,30 @@ START_TEST(test_range)
 	char from[11], to[11], msg[256];
 
 	ck_assert_int_eq(
-	    docs_range(NULL, NULL, now, from, to, msg, sizeof(msg)), PS_OK);
+	    docs_range(NULL, NULL, NULL, now, from, to, msg, sizeof(msg)),
+	    PS_OK);
 	ck_assert_str_eq(from, "2025-03-10");
 	ck_assert_str_eq(to, "2026-03-09");
 	ck_assert_int_eq(
-	    docs_range("2025-01-01", "", now, from, to, msg, sizeof(msg)),
+	    docs_range("2025-01-01", "", NULL, now, from, to, msg, sizeof(msg)),
 	    PS_OK);
 	ck_assert_str_eq(from, "2025-01-01");
 	ck_assert_str_eq(to, "2026-03-09");
-	ck_assert_int_eq(docs_range("2025-05-01", "2025-04-01", now, from, to,
-	                     msg, sizeof(msg)),
+	ck_assert_int_eq(docs_range("2025-05-01", "2025-04-01", NULL, now, from,
+	                     to, msg, sizeof(msg)),
 	    PS_INVALID);
 	ck_assert_ptr_nonnull(strstr(msg, "after the end date"));
 	ck_assert_str_eq(from, "2025-03-10"); /* the default comes back */
-	ck_assert_int_eq(
-	    docs_range("2025-02-30", NULL, now, from, to, msg, sizeof(msg)),
+	ck_assert_int_eq(docs_range("2025-02-30", NULL, NULL, now, from, to,
+	                     msg, sizeof(msg)),
 	    PS_INVALID);
 	ck_assert_ptr_nonnull(strstr(msg, "start date"));
 	ck_assert_int_eq(
-	    docs_range(NULL, "tomorrow", now, from, to, msg, sizeof(msg)),
+	    docs_range(NULL, "tomorrow", NULL, now, from, to, msg, sizeof(msg)),
 	    PS_INVALID);
 	ck_assert_ptr_nonnull(strstr(msg, "end date"));
-	ck_assert_int_eq(docs_range("2025-04-01", "2025-04-01", now, from, to,
-	                     msg, sizeof(msg)),
+	ck_assert_int_eq(docs_range("2025-04-01", "2025-04-01", NULL, now, from,
+	                     to, msg, sizeof(msg)),
 	    PS_OK);
 }
 END_TEST

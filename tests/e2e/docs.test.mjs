@@ -10,9 +10,11 @@ afterEach(async () => {
   open = [];
 });
 
-/** day(n): the UTC date n days from today, YYYY-MM-DD. */
+/** day(n): the date n days from today in the demo practice's time zone
+ * (America/New_York), YYYY-MM-DD: the portal dates everything there. */
 function day(n) {
-  return new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' })
+    .format(new Date(Date.now() + n * 86400000));
 }
 
 /**

@@ -1,6 +1,8 @@
 /* check_util.c: unit tests of app/util (strings, UTF-8, numbers, money, arena).
  */
 #include <check.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,10 +113,119 @@ START_TEST(test_log_value)
 }
 END_TEST
 
+/* 2026-12-04T02:30:00Z: 21:30 the day before in New York. */
+#define T_0230 INT64_C(1796351400)
+
+START_TEST(test_tz_known)
+{
+	struct tz_zone *ny = NULL, *tokyo = NULL, *syd = NULL, *utc = NULL;
+	char day[11], err[256];
+	struct tm tm;
+
+	ck_assert_int_eq(
+	    tz_load(TZ_DIR, "America/New_York", &ny, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(
+	    tz_load(TZ_DIR, "Asia/Tokyo", &tokyo, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(
+	    tz_load(TZ_DIR, "Australia/Sydney", &syd, err, sizeof(err)), PS_OK);
+	ck_assert_int_eq(tz_load(TZ_DIR, "UTC", &utc, err, sizeof(err)), PS_OK);
+	ck_assert_str_eq(tz_day(ny, T_0230, day), "2026-12-03");
+	ck_assert_str_eq(tz_day(utc, T_0230, day), "2026-12-04");
+	ck_assert_str_eq(tz_day(NULL, T_0230, day), "2026-12-04");
+	ck_assert_str_eq(tz_day(tokyo, T_0230, day), "2026-12-04");
+	tz_tm(ny, T_0230, &tm);
+	ck_assert_int_eq(tm.tm_hour, 21);
+	ck_assert_int_eq(tm.tm_min, 30);
+	ck_assert_int_eq(tz_offset(ny, T_0230), -5 * 3600);
+	ck_assert_int_eq(tz_offset(tokyo, T_0230), 9 * 3600);
+	/* 2026-07-01 in New York, and past the file's transitions (the
+	 * footer's rule): 2060-07-01 and 2060-12-01. */
+	ck_assert_int_eq(tz_offset(ny, INT64_C(1782907200)), -4 * 3600);
+	ck_assert_int_eq(tz_offset(ny, INT64_C(2855908800)), -4 * 3600);
+	ck_assert_int_eq(tz_offset(ny, INT64_C(2869128000)), -5 * 3600);
+	/* Southern hemisphere: 2060-01-15 is daylight time in Sydney. */
+	ck_assert_int_eq(tz_offset(syd, INT64_C(2841393600)), 11 * 3600);
+	ck_assert_int_eq(tz_offset(syd, INT64_C(2855908800)), 10 * 3600);
+	/* New York's 2026-12-03 starts at 05:00Z; UTC's 2026-12-04 at 00:00Z */
+	ck_assert_int_eq(tz_day_start(ny, "2026-12-03"), INT64_C(1796274000));
+	ck_assert_int_eq(tz_day_start(utc, "2026-12-04"), INT64_C(1796342400));
+	/* 2026-03-08 is 23 hours long in New York. */
+	ck_assert_int_eq(
+	    tz_day_start(ny, "2026-03-09") - tz_day_start(ny, "2026-03-08"),
+	    23 * 3600);
+	ck_assert_int_eq(tz_day_start(ny, "not a day"), 0);
+	tz_free(ny);
+	tz_free(tokyo);
+	tz_free(syd);
+	tz_free(utc);
+}
+END_TEST
+
+/* The table agrees with the C library's own reading of the same files
+ * (under TZ, set here where the test has no other thread) every six hours
+ * and a bit from 1971 to 2099, north and south, with and without daylight
+ * time, with half-hour and 45-minute offsets. */
+START_TEST(test_tz_matches_libc)
+{
+	static const char *zones[] = {"America/New_York", "Europe/London",
+	    "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo",
+	    "Pacific/Chatham", "Asia/Tokyo", "Africa/Casablanca"};
+	size_t i;
+	int64_t t, bad = 0, n = 0;
+	char err[256];
+
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		struct tz_zone *z = NULL;
+
+		ck_assert_int_eq(
+		    tz_load(TZ_DIR, zones[i], &z, err, sizeof(err)), PS_OK);
+		setenv("TZ", zones[i], 1);
+		tzset();
+		for (t = INT64_C(31536000); t < INT64_C(4102444800);
+		     t += 6 * 3600 + 17) {
+			time_t tt = (time_t)t;
+			struct tm lt;
+
+			localtime_r(&tt, &lt);
+			n++;
+			if (lt.tm_gmtoff != tz_offset(z, t) && bad++ < 5)
+				fprintf(stderr, "%s at %lld: libc %ld, tz %d\n",
+				    zones[i], (long long)t, (long)lt.tm_gmtoff,
+				    (int)tz_offset(z, t));
+		}
+		tz_free(z);
+	}
+	unsetenv("TZ");
+	tzset();
+	ck_assert_int_gt(n, 1000000);
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+START_TEST(test_tz_errors)
+{
+	struct tz_zone *z = NULL;
+	char err[256];
+
+	ck_assert_int_eq(
+	    tz_load(TZ_DIR, "Mars/Olympus_Mons", &z, err, sizeof(err)),
+	    PS_NOTFOUND);
+	ck_assert_ptr_null(z);
+	ck_assert_ptr_nonnull(strstr(err, "Mars/Olympus_Mons"));
+	ck_assert_int_eq(
+	    tz_load(TZ_DIR, "../etc/passwd", &z, err, sizeof(err)), PS_INVALID);
+	ck_assert_int_eq(
+	    tz_load("/etc", "passwd", &z, err, sizeof(err)), PS_INVALID);
+	ck_assert_ptr_nonnull(strstr(err, "TZif"));
+	ck_assert_ptr_null(z);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("util");
+	TCase *tz = tcase_create("tz");
 	TCase *tc = tcase_create("util");
 	SRunner *sr;
 	int failed;
@@ -125,6 +236,11 @@ main(void)
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_log_value);
 	suite_add_tcase(s, tc);
+	tcase_add_test(tz, test_tz_known);
+	tcase_add_test(tz, test_tz_matches_libc);
+	tcase_add_test(tz, test_tz_errors);
+	tcase_set_timeout(tz, 120);
+	suite_add_tcase(s, tz);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
