@@ -73,9 +73,11 @@ tests_gateway_check_loader_CFLAGS = $(UNIT_CFLAGS)
 tests_gateway_check_loader_LDADD = $(UNIT_LDADD)
 
 TESTS += tests/gateway/check_loader tests/gateway/run.sh \
+	tests/gateway/config-check.sh \
 	tests/gateway/example.sh tests/gateway/example-portald.sh \
 	tests/sim/sim.sh tests/sim/tokenizer.sh
 dist_noinst_SCRIPTS += tests/gateway/run.sh tests/gateway/example.sh \
+	tests/gateway/config-check.sh \
 	tests/gateway/example-portald.sh \
 	tests/sim/sim.sh tests/sim/tokenizer.sh
 dist_noinst_DATA += tests/gateway/gateway-1.0.h tests/gateway/sandbox-helper.mjs tests/sim/sandbox-sim.mjs \

@@ -354,7 +354,10 @@ cmd_config_check(struct ctx *c, int argc, char **argv)
 
 	if (parse_opts(c, argc, argv, opts) != 0)
 		return 1;
-	return conf_check(c->conf_path, stdout) == PS_OK ? 0 : 1;
+	/* The gateway: blocks too, against their plugins' tables. */
+	return conf_check_ex(c->conf_path, stdout, gw_practices_check) == PS_OK
+	           ? 0
+	           : 1;
 }
 
 /* ---- db migrate ---- */

@@ -86,6 +86,19 @@ main(int argc, char *argv[])
 	}
 	conf_diag_free(&diag);
 	if (test_only) {
+		/* -t also checks every gateway: block against its plugin. */
+		conf_diag_init(&diag);
+		if (gw_practices_check(app->conf, &diag) != PS_OK ||
+		    conf_diag_count(&diag) > 0) {
+			conf_diag_print(&diag, stderr);
+			fprintf(stderr, "portald: %s: %zu gateway problem%s\n",
+			    config, conf_diag_count(&diag),
+			    conf_diag_count(&diag) == 1 ? "" : "s");
+			conf_diag_free(&diag);
+			app_free(app);
+			return 1;
+		}
+		conf_diag_free(&diag);
 		printf("portald: %s: configuration OK\n", config);
 		app_free(app);
 		return 0;

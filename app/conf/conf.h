@@ -328,6 +328,11 @@ void conf_practice_free(struct practice_conf *p);
  * "FILE:LINE:COL: message" to out, then one summary line ("config OK: 2
  * practices" or "config: 3 problems"). Returns conf_load()'s status. */
 enum pstatus conf_check(const char *portal_yaml_path, FILE *out);
+/* conf_check, plus more(c, d) on the loaded configuration (may be NULL):
+ * problems it adds to d count like the others (portalctl passes
+ * gw_practices_check). more returns PS_OK or PS_NOMEM. */
+enum pstatus conf_check_ex(const char *portal_yaml_path, FILE *out,
+    enum pstatus (*more)(const struct portal_conf *, struct conf_diag *));
 
 /* Validators usable in tables (CT_STRING validate) and tests: each returns
  * PS_OK or PS_INVALID with the reason in err. */

@@ -1072,12 +1072,25 @@ out:
 enum pstatus
 conf_check(const char *path, FILE *out)
 {
+	return conf_check_ex(path, out, NULL);
+}
+
+enum pstatus
+conf_check_ex(const char *path, FILE *out,
+    enum pstatus (*more)(const struct portal_conf *, struct conf_diag *))
+{
 	struct conf_diag d;
 	struct portal_conf *c = NULL;
 	enum pstatus rc;
 
 	conf_diag_init(&d);
 	rc = conf_load(path, &c, &d);
+	/* Checks of other layers (the gateway blocks against their
+	 * plugins' own tables). */
+	if (rc == PS_OK && more != NULL && more(c, &d) == PS_NOMEM)
+		rc = PS_NOMEM;
+	else if (rc == PS_OK && conf_diag_count(&d) > 0)
+		rc = PS_INVALID;
 	conf_diag_print(&d, out);
 	if (rc == PS_OK)
 		fprintf(out, "config OK: %zu practice%s\n", c->npractices,

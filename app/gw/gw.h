@@ -12,6 +12,8 @@
 #include "util/util.h"
 
 struct conf_node;
+struct conf_diag;
+struct portal_conf;
 
 /* A loaded plugin file: dlopen handle plus its checked descriptor. */
 struct gw_module;
@@ -69,6 +71,15 @@ enum pstatus gw_conf_check(const struct pgw_plugin *p,
 enum pstatus gw_conf_from_node(const struct conf_node *gateway,
     const char **plugin, struct gw_conf_item **items, size_t *n, char *err,
     size_t errsz);
+
+/* Validates every practice's `gateway:` block of c against its plugin's
+ * key table: loads each plugin from c->paths.plugins (without init, so no
+ * secret is read and nothing is contacted), checks the keys as
+ * gw_conf_check(), and adds each problem to d at its FILE:LINE:COL (a
+ * plugin that does not load: at the `plugin:` value). Returns PS_OK (even
+ * with problems: count them in d) or PS_NOMEM. */
+enum pstatus gw_practices_check(
+    const struct portal_conf *c, struct conf_diag *d);
 
 /* Creates the instance of practice (a name for logs) from module m (whose
  * ownership passes to the instance, also on failure): checks the config

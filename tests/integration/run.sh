@@ -83,6 +83,9 @@ portalctl=${PORTALCTL:-$top_builddir/portalctl}
 head -c 32 /dev/urandom >"$tmp/secret.key"
 chmod 0600 "$tmp/secret.key"
 mkdir -p "$tmp/plugins"
+# config check loads the practices' gateway plugins.
+cp "$top_builddir/gateways/sandbox/.libs/sandbox.so" "$tmp/plugins/" &&
+	chmod 644 "$tmp/plugins/sandbox.so"
 cat >"$tmp/portal.yaml" <<EOF
 listen:
   socket: $tmp/portald.sock
