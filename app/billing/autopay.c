@@ -68,10 +68,14 @@ audit(struct db *db, int64_t practice_id, int64_t client_id,
 		    action, practice_id, client_id, db_errmsg(db));
 }
 
-/* The client's default usable card. */
+/* The client's default usable card at one processor account (each
+ * account keeps its own default). */
 struct card_pick {
+	const char *plugin;  /* NULL: any processor */
+	const char *account; /* with plugin */
 	struct dbb_card k;
 	int found;
+	int elsewhere; /* a usable card of another processor account exists */
 };
 
 static int
@@ -79,7 +83,16 @@ card_pick_row(void *arg, const struct dbb_card *k)
 {
 	struct card_pick *x = arg;
 
-	if (k->is_default && k->disabled_at == 0) {
+	if (k->disabled_at != 0)
+		return 0;
+	if (x->plugin != NULL &&
+	    (strcmp(k->plugin, x->plugin) != 0 ||
+	        (k->account[0] != '\0' &&
+	            strcmp(k->account, x->account) != 0))) {
+		x->elsewhere = 1;
+		return 0;
+	}
+	if (k->is_default) {
 		x->k = *k;
 		x->found = 1;
 		return 1;
@@ -87,12 +100,25 @@ card_pick_row(void *arg, const struct dbb_card *k)
 	return 0;
 }
 
+/* Picks the default card at gw's processor account (any when gw is
+ * NULL) into *out. */
 static enum pstatus
 default_card(struct db *db, int64_t practice_id, int64_t client_id,
-    struct card_pick *out)
+    struct gw_instance *gw, struct card_pick *out)
 {
+	static char none[1];
+	char account[BILL_ACCOUNT_SIZE];
+	enum pstatus st;
+
 	memset(out, 0, sizeof(*out));
-	return dbb_card_list(db, practice_id, client_id, 0, card_pick_row, out);
+	if (gw != NULL) {
+		billing_account(gw, account);
+		out->plugin = gw_instance_plugin(gw)->name;
+		out->account = account;
+	}
+	st = dbb_card_list(db, practice_id, client_id, 0, card_pick_row, out);
+	out->plugin = out->account = none; /* not valid after the call */
+	return st;
 }
 
 /* What the client owes: the sum over invoices of what is due, and the
@@ -142,8 +168,8 @@ autopay_enroll(const struct billing_who *w, char *msg, size_t msgsz)
 		    "autopay.enroll_refused", "online payments are off");
 		return PS_DENIED;
 	}
-	if ((st = default_card(w->db, w->practice_id, w->client_id, &cp)) !=
-	    PS_OK) {
+	if ((st = default_card(
+	         w->db, w->practice_id, w->client_id, w->gw, &cp)) != PS_OK) {
 		errbuf_set(msg, msgsz, "%s", db_errmsg(w->db));
 		return PS_ERROR;
 	}
@@ -203,6 +229,14 @@ enum pstatus
 autopay_client_status(struct db *db, int64_t practice_id, int64_t client_id,
     const char *currency, struct autopay_status *out)
 {
+	return autopay_client_status_at(
+	    db, practice_id, client_id, currency, NULL, out);
+}
+
+enum pstatus
+autopay_client_status_at(struct db *db, int64_t practice_id, int64_t client_id,
+    const char *currency, struct gw_instance *gw, struct autopay_status *out)
+{
 	struct dba_enrollment e;
 	struct dba_last_charge lc;
 	struct card_pick cp;
@@ -222,8 +256,9 @@ autopay_client_status(struct db *db, int64_t practice_id, int64_t client_id,
 	out->turned_off =
 	    !e.enabled && strcmp(e.disabled_reason, "failures") == 0;
 	out->failed_nights = e.failed_nights;
-	if (default_card(db, practice_id, client_id, &cp) != PS_OK)
+	if (default_card(db, practice_id, client_id, gw, &cp) != PS_OK)
 		return PS_ERROR;
+	out->card_elsewhere = !cp.found && cp.elsewhere;
 	if (cp.found) {
 		out->has_card = 1;
 		brand_name(
@@ -253,6 +288,11 @@ autopay_client_status(struct db *db, int64_t practice_id, int64_t client_id,
 		snprintf(out->notice, sizeof(out->notice),
 		    "AutoPay is on, using %s ending in %s.", out->card_brand,
 		    out->card_last4);
+	else if (out->enrolled && out->card_elsewhere)
+		snprintf(out->notice, sizeof(out->notice),
+		    "AutoPay is on, but your saved cards belong to your "
+		    "clinician's previous card processor, so AutoPay can't "
+		    "charge them. Please add a new card.");
 	else if (out->enrolled)
 		snprintf(out->notice, sizeof(out->notice),
 		    "AutoPay is on, but you have no default card for it to "
@@ -459,14 +499,13 @@ step1_fn(struct db *db, void *arg)
 		t->reason = "no invoice since the last AutoPay charge";
 		return PS_OK;
 	}
-	if ((st = default_card(db, pid, cid, &cp)) != PS_OK)
+	if ((st = default_card(db, pid, cid, b->gw, &cp)) != PS_OK)
 		return st;
 	if (!cp.found) {
-		t->reason = "no default card";
-		return PS_OK;
-	}
-	if (strcmp(cp.k.plugin, b->plugin) != 0) {
-		t->reason = "the default card belongs to another processor";
+		t->reason = cp.elsewhere
+		                ? "the cards on file belong to another "
+		                  "processor or account"
+		                : "no default card";
 		return PS_OK;
 	}
 	t->card = cp.k;
@@ -478,6 +517,7 @@ step1_fn(struct db *db, void *arg)
 	billing_copy(
 	    t->a.currency, sizeof(t->a.currency), billing_currency(b->pc));
 	billing_copy(t->a.plugin, sizeof(t->a.plugin), b->plugin);
+	billing_copy(t->a.account, sizeof(t->a.account), cp.k.account);
 	billing_copy(t->a.source, sizeof(t->a.source), "card");
 	t->a.payment_method_id = cp.k.id;
 	t->a.off_session = 1;

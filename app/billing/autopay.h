@@ -57,9 +57,11 @@ enum pstatus autopay_unenroll(
 /* ---- the client's notice on /billing ---- */
 
 struct autopay_status {
-	int enrolled;   /* 1: AutoPay is on */
-	int turned_off; /* 1: the batch turned it off after failed nights */
-	int has_card;   /* 1: a default card to charge (card_* below) */
+	int enrolled;       /* 1: AutoPay is on */
+	int turned_off;     /* 1: the batch turned it off after failed nights */
+	int has_card;       /* 1: a default card to charge (card_* below) */
+	int card_elsewhere; /* 1: no default card at the processor account
+	                       asked about, but cards of another one */
 	char card_brand[32];   /* "Visa", "Mastercard", ... (display form) */
 	char card_last4[8];    /* "4242" */
 	int action_required;   /* 1: the last AutoPay charge needs the client
@@ -83,6 +85,12 @@ struct autopay_status {
  * empty notice. PS_OK or PS_ERROR. Reads only; no audit row. */
 enum pstatus autopay_client_status(struct db *db, int64_t practice_id,
     int64_t client_id, const char *currency, struct autopay_status *out);
+/* As autopay_client_status(), with the card AutoPay would charge taken at
+ * processor gw's plugin and account (gw NULL: any): a client whose cards
+ * all belong to another processor account is told so in notice. */
+enum pstatus autopay_client_status_at(struct db *db, int64_t practice_id,
+    int64_t client_id, const char *currency, struct gw_instance *gw,
+    struct autopay_status *out);
 
 /* ---- the night window ---- */
 

@@ -442,6 +442,66 @@ billing_invoice_create(const struct billing_who *w, const char *issued_on,
 	return PS_OK;
 }
 
+/* ---- processor accounts ---- */
+
+static int
+value_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pgw_value *)a)->name,
+	    ((const struct pgw_value *)b)->name);
+}
+
+void
+billing_account(struct gw_instance *gw, char out[BILL_ACCOUNT_SIZE])
+{
+	struct pgw_widget wd;
+	struct pgw_value v[PGW_WIDGET_VALUES_MAX];
+	struct pgw_result res;
+	struct buf b = {NULL, 0, 0};
+	char err[256], hex[CRYPTO_HEX_SIZE];
+	size_t n, i;
+
+	out[0] = '\0';
+	if (gw == NULL)
+		return;
+	memset(&wd, 0, sizeof(wd));
+	if (gw_card_widget(gw, &wd, &res, err, sizeof(err)) != PGW_SUCCEEDED)
+		return;
+	n = wd.nvalues <= PGW_WIDGET_VALUES_MAX ? wd.nvalues : 0;
+	memcpy(v, wd.values, n * sizeof(v[0]));
+	if (n == 0 && wd.public_key[0] != '\0') {
+		/* A 1.0 plugin: the host's own mapping of its key. */
+		memset(&v[0], 0, sizeof(v[0]));
+		billing_copy(v[0].name, sizeof(v[0].name), "publishable_key");
+		billing_copy(v[0].value, sizeof(v[0].value), wd.public_key);
+		n = 1;
+	}
+	qsort(v, n, sizeof(v[0]), value_cmp);
+	buf_printf(&b, "%s\n", gw_instance_plugin(gw)->name);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%.*s=%.*s\n", (int)sizeof(v[i].name), v[i].name,
+		    (int)sizeof(v[i].value), v[i].value);
+	if (b.p != NULL) {
+		crypto_sha256_hex(b.p, b.n, hex);
+		billing_copy(out, BILL_ACCOUNT_SIZE, hex);
+	}
+	buf_free(&b);
+}
+
+int
+billing_card_here(
+    struct gw_instance *gw, const char *plugin, const char *account)
+{
+	char here[BILL_ACCOUNT_SIZE];
+
+	if (gw == NULL || strcmp(gw_instance_plugin(gw)->name, plugin) != 0)
+		return 0;
+	if (account[0] == '\0')
+		return 1;
+	billing_account(gw, here);
+	return strcmp(here, account) == 0;
+}
+
 /* ---- cards ---- */
 
 static void
@@ -460,7 +520,20 @@ struct cards_ctx {
 	struct bill_card *v;
 	size_t n, cap;
 	enum pstatus st;
+	const char *plugin;  /* NULL: every card */
+	const char *account; /* with plugin */
+	size_t elsewhere;    /* cards left out */
 };
+
+/* 1 when card k belongs to the processor account of x (or x has none). */
+static int
+card_ours(const struct cards_ctx *x, const struct dbb_card *k)
+{
+	return x->plugin == NULL ||
+	       (strcmp(k->plugin, x->plugin) == 0 &&
+	           (k->account[0] == '\0' ||
+	               strcmp(k->account, x->account) == 0));
+}
 
 static int
 cards_row(void *arg, const struct dbb_card *k)
@@ -468,6 +541,12 @@ cards_row(void *arg, const struct dbb_card *k)
 	struct cards_ctx *x = arg;
 	struct bill_card *nu;
 
+	if (!card_ours(x, k)) {
+		x->elsewhere++;
+		return 0;
+	}
+	if (x->v == NULL && x->cap == SIZE_MAX)
+		return 0; /* counting only */
 	if (x->n == x->cap) {
 		x->cap = x->cap ? 2 * x->cap : 4;
 		if ((nu = realloc(x->v, x->cap * sizeof(*nu))) == NULL) {
@@ -483,11 +562,17 @@ cards_row(void *arg, const struct dbb_card *k)
 enum pstatus
 billing_cards(const struct billing_who *w, struct bill_card **out, size_t *n)
 {
-	struct cards_ctx x = {NULL, 0, 0, PS_OK};
+	struct cards_ctx x = {NULL, 0, 0, PS_OK, NULL, NULL, 0};
+	char account[BILL_ACCOUNT_SIZE];
 	enum pstatus st;
 
 	*out = NULL;
 	*n = 0;
+	if (w->gw != NULL) {
+		billing_account(w->gw, account);
+		x.plugin = gw_instance_plugin(w->gw)->name;
+		x.account = account;
+	}
 	st = dbb_card_list(
 	    w->db, w->practice_id, w->client_id, 0, cards_row, &x);
 	if (st == PS_OK)
@@ -501,11 +586,33 @@ billing_cards(const struct billing_who *w, struct bill_card **out, size_t *n)
 	return PS_OK;
 }
 
-/* Finds or creates the processor customer of the client for the
- * instance's plugin into ref[DBB_REF_MAX + 1]. Returns PS_OK, or
+enum pstatus
+billing_cards_elsewhere(const struct billing_who *w, size_t *n)
+{
+	struct cards_ctx x = {NULL, 0, SIZE_MAX, PS_OK, NULL, NULL, 0};
+	char account[BILL_ACCOUNT_SIZE];
+	enum pstatus st;
+
+	*n = 0;
+	if (w->gw == NULL)
+		return PS_OK;
+	billing_account(w->gw, account);
+	x.plugin = gw_instance_plugin(w->gw)->name;
+	x.account = account;
+	st = dbb_card_list(
+	    w->db, w->practice_id, w->client_id, 0, cards_row, &x);
+	if (st != PS_OK)
+		return PS_ERROR;
+	*n = x.elsewhere;
+	return PS_OK;
+}
+
+/* Finds or creates the processor customer of the client at the instance's
+ * plugin and account into ref[DBB_REF_MAX + 1]. Returns PS_OK, or
  * PS_RETRY/PS_UNKNOWN/PS_ERROR with the gateway's reason logged. */
 static enum pstatus
-ensure_customer(const struct billing_who *w, const char *plugin, char *ref)
+ensure_customer(const struct billing_who *w, const char *plugin,
+    const char *account, char *ref)
 {
 	struct pgw_customer_req req;
 	struct pgw_customer cus;
@@ -514,7 +621,8 @@ ensure_customer(const struct billing_who *w, const char *plugin, char *ref)
 	int32_t gs;
 	enum pstatus st;
 
-	st = dbb_customer_get(w->db, w->practice_id, w->client_id, plugin, ref);
+	st = dbb_customer_get(
+	    w->db, w->practice_id, w->client_id, plugin, account, ref);
 	if (st != PS_NOTFOUND)
 		return st == PS_OK ? PS_OK : PS_ERROR;
 	/* A random part keeps two installations with the same slug and
@@ -542,9 +650,9 @@ ensure_customer(const struct billing_who *w, const char *plugin, char *ref)
 		                           : PS_ERROR;
 	}
 	if (dbb_customer_put(w->db, w->practice_id, w->client_id, plugin,
-	        cus.id, w->now) != PS_OK ||
-	    dbb_customer_get(
-	        w->db, w->practice_id, w->client_id, plugin, ref) != PS_OK) {
+	        account, cus.id, w->now) != PS_OK ||
+	    dbb_customer_get(w->db, w->practice_id, w->client_id, plugin,
+	        account, ref) != PS_OK) {
 		log_error(
 		    "event=billing_customer_store_failed practice_id=%" PRId64
 		    " client_id=%" PRId64 " error=\"%s\"",
@@ -563,8 +671,9 @@ struct save_tx {
 	struct dbb_card stored;
 };
 
-/* Stores a card and, when asked or when the client has no default, makes
- * it the default. In a transaction. */
+/* Stores a card and, when asked or when the client has no default at the
+ * card's processor account, makes it the default there. In a
+ * transaction. */
 static enum pstatus
 store_card(struct db *db, int64_t practice_id, int64_t client_id,
     const struct dbb_card *card, int make_default, int64_t now, int64_t *id)
@@ -574,7 +683,8 @@ store_card(struct db *db, int64_t practice_id, int64_t client_id,
 
 	st = dbb_card_insert(db, practice_id, client_id, card, now, id);
 	if (st == PS_OK)
-		st = dbb_card_has_default(db, practice_id, client_id, &has);
+		st = dbb_card_has_default(db, practice_id, client_id,
+		    card->plugin, card->account, &has);
 	if (st == PS_OK && (make_default || !has))
 		st = dbb_card_set_default(db, practice_id, client_id, *id);
 	return st;
@@ -607,7 +717,7 @@ billing_card_save(const struct billing_who *w, const char *token,
 	struct dbb_card k;
 	struct save_tx t;
 	char ref[DBB_REF_MAX + 1], key[BILL_KEY_MAX + 1], rnd[17],
-	    err[256] = "";
+	    err[256] = "", account[BILL_ACCOUNT_SIZE];
 	int32_t gs;
 	enum pstatus st = PS_ERROR;
 
@@ -627,7 +737,8 @@ billing_card_save(const struct billing_who *w, const char *token,
 		return PS_INVALID;
 	}
 	pl = gw_instance_plugin(w->gw);
-	if ((st = ensure_customer(w, pl->name, ref)) != PS_OK) {
+	billing_account(w->gw, account);
+	if ((st = ensure_customer(w, pl->name, account, ref)) != PS_OK) {
 		errbuf_set(msg, msgsz, "%s",
 		    st == PS_ERROR ? "Your card could not be saved. Please "
 		                     "try again or contact the practice."
@@ -680,6 +791,7 @@ billing_card_save(const struct billing_who *w, const char *token,
 	}
 	memset(&k, 0, sizeof(k));
 	billing_copy(k.plugin, sizeof(k.plugin), pl->name);
+	billing_copy(k.account, sizeof(k.account), account);
 	billing_copy(k.customer_ref, sizeof(k.customer_ref), ref);
 	billing_copy(
 	    k.processor_pm, sizeof(k.processor_pm), card.payment_method);
@@ -904,8 +1016,9 @@ record_payment(struct db *db, struct apply_tx *t)
 	    pay->card.payment_method[0] != '\0') {
 		memset(&k, 0, sizeof(k));
 		billing_copy(k.plugin, sizeof(k.plugin), t->a.plugin);
+		billing_copy(k.account, sizeof(k.account), t->a.account);
 		st = dbb_customer_get(db, t->practice_id, t->client_id,
-		    t->a.plugin, k.customer_ref);
+		    t->a.plugin, t->a.account, k.customer_ref);
 		if (st != PS_OK && st != PS_NOTFOUND)
 			return st;
 		billing_copy(k.processor_pm, sizeof(k.processor_pm),
@@ -1127,10 +1240,12 @@ struct pay_tx {
 	const struct billing_who *w;
 	const struct bill_pay_req *req;
 	const char *plugin;
+	const char *account; /* the processor account (billing_account) */
 	const char *rnd;
 	/* out */
-	int replay; /* the form key had an attempt: a */
-	int busy;   /* another attempt is open */
+	int replay;  /* the form key had an attempt: a */
+	int busy;    /* another attempt is open */
+	int foreign; /* the card belongs to another processor account */
 	struct dbb_attempt a;
 	struct dbb_card card; /* the saved card charged */
 	char invoice_number[DBB_NUMBER_MAX + 1];
@@ -1165,7 +1280,7 @@ pay_fn(struct db *db, void *arg)
 	int64_t open = 0;
 	enum pstatus st;
 
-	t->replay = t->busy = 0;
+	t->replay = t->busy = t->foreign = 0;
 	t->due = 0;
 	memset(&t->a, 0, sizeof(t->a));
 	if ((st = dbb_client_lock(db, w->practice_id, w->client_id)) != PS_OK)
@@ -1206,9 +1321,16 @@ pay_fn(struct db *db, void *arg)
 		    db, w->practice_id, w->client_id, r->card_id, &t->card);
 		if (st != PS_OK)
 			return st;
-		if (t->card.disabled_at != 0 ||
-		    strcmp(t->card.plugin, t->plugin) != 0)
+		if (t->card.disabled_at != 0)
 			return PS_NOTFOUND;
+		if (strcmp(t->card.plugin, t->plugin) != 0 ||
+		    (t->card.account[0] != '\0' &&
+		        strcmp(t->card.account, t->account) != 0)) {
+			/* Its token is valid only at the processor account
+			 * it was saved with: never charged here. */
+			t->foreign = 1;
+			return PS_INVALID;
+		}
 	}
 	t->a.practice_id = w->practice_id;
 	t->a.client_id = w->client_id;
@@ -1222,6 +1344,7 @@ pay_fn(struct db *db, void *arg)
 	billing_copy(t->a.currency, sizeof(t->a.currency),
 	    billing_currency(w->practice));
 	billing_copy(t->a.plugin, sizeof(t->a.plugin), t->plugin);
+	billing_copy(t->a.account, sizeof(t->a.account), t->account);
 	billing_copy(
 	    t->a.source, sizeof(t->a.source), r->card_id ? "card" : "token");
 	t->a.payment_method_id = r->card_id;
@@ -1298,6 +1421,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	struct bill_gw_outcome o;
 	struct dbb_attempt end;
 	char rnd[17], ref[DBB_REF_MAX + 1] = "", desc[256], amt[64],
+	                                account[BILL_ACCOUNT_SIZE],
 	                                receipt[DBB_NUMBER_MAX + 1] = "",
 	                                err[512] = "";
 	int has_token = req->token != NULL && req->token[0] != '\0';
@@ -1325,10 +1449,11 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 		return PS_INVALID;
 	}
 	pl = gw_instance_plugin(w->gw);
+	billing_account(w->gw, account);
 	/* A new card kept for later needs the processor customer first
 	 * (a network call, so not inside the transaction). */
 	if (has_token && keeps_card(req) &&
-	    (st = ensure_customer(w, pl->name, ref)) != PS_OK) {
+	    (st = ensure_customer(w, pl->name, account, ref)) != PS_OK) {
 		res->outcome = BILL_UNAVAILABLE;
 		billing_copy(
 		    res->message, sizeof(res->message), MSG_UNAVAILABLE);
@@ -1343,6 +1468,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	t.w = w;
 	t.req = req;
 	t.plugin = pl->name;
+	t.account = account;
 	t.rnd = rnd;
 	st = db_tx(w->db, pay_fn, &t);
 	if (st == PS_CONFLICT && !t.busy && req->form_key != NULL &&
@@ -1370,6 +1496,15 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 			    req->invoice_id, req->card_id);
 			return PS_NOTFOUND;
 		case PS_INVALID:
+			if (t.foreign) {
+				billing_copy(res->message, sizeof(res->message),
+				    BILL_MSG_CARD_ELSEWHERE);
+				audit(w, "payment.refused",
+				    "card=%" PRId64 " belongs to another "
+				    "processor account",
+				    req->card_id);
+				return PS_INVALID;
+			}
 			if (t.due <= 0)
 				billing_copy(res->message, sizeof(res->message),
 				    "Nothing is due.");

@@ -80,9 +80,39 @@ struct bill_card {
 };
 
 /* Lists the client's usable cards, the default first, into a malloc'd
- * array. PS_OK or PS_ERROR. */
+ * array: with a processor (w->gw), only the cards saved at its plugin and
+ * account (a token is valid only there); without one, every card on file.
+ * PS_OK or PS_ERROR. */
 enum pstatus billing_cards(
     const struct billing_who *w, struct bill_card **out, size_t *n);
+
+/* Sets *n to the number of the client's cards on file that billing_cards()
+ * leaves out because they were saved at another processor or account (0
+ * without a processor). PS_OK or PS_ERROR. */
+enum pstatus billing_cards_elsewhere(const struct billing_who *w, size_t *n);
+
+#define BILL_ACCOUNT_SIZE 33 /* 32 hex digits and a NUL */
+
+/* What a client reads about a card saved at another processor account
+ * (billing_pay refuses it with PS_INVALID and this text). */
+#define BILL_MSG_CARD_ELSEWHERE                                              \
+	"This card was saved with your clinician's previous card processor " \
+	"and can't be charged now. Nothing was charged. Please add a new "   \
+	"card."
+
+/* Writes into out the fingerprint of the processor account gw acts for:
+ * the first 32 hex digits of SHA-256 over the plugin's name and its card
+ * widget's public values (name=value, in name order; a 1.0 plugin's
+ * public key as "publishable_key"), never a secret. Cards and processor
+ * customers are recorded with it. "" when gw is NULL or its widget
+ * cannot be described. */
+void billing_account(struct gw_instance *gw, char out[BILL_ACCOUNT_SIZE]);
+
+/* 1 when a card saved at plugin and account (a card's stored fields) can
+ * be used with processor gw: same plugin, and same account or a card
+ * stored before accounts were recorded (account ""). */
+int billing_card_here(
+    struct gw_instance *gw, const char *plugin, const char *account);
 
 /* Saves the card behind token (from the processor's card widget) for the
  * client, creating the processor customer on first use; charges nothing.

@@ -174,11 +174,12 @@ dbb_invoice_count(
 
 enum pstatus
 dbb_customer_get(struct db *db, int64_t practice_id, int64_t client_id,
-    const char *plugin, char *ref)
+    const char *plugin, const char *account, char *ref)
 {
-	struct arg a[] = {AI(practice_id), AI(client_id), AS(plugin)};
+	struct arg a[] = {
+	    AI(practice_id), AI(client_id), AS(plugin), AS(account)};
 	struct col c[] = {{C_STR, ref, DBB_REF_MAX + 1}};
-	struct q q = {.id = S_BILL_CUST_GET, .a = a, .na = 3, .c = c, .nc = 1};
+	struct q q = {.id = S_BILL_CUST_GET, .a = a, .na = 4, .c = c, .nc = 1};
 	enum pstatus st;
 
 	ref[0] = '\0';
@@ -189,13 +190,14 @@ dbb_customer_get(struct db *db, int64_t practice_id, int64_t client_id,
 
 enum pstatus
 dbb_customer_put(struct db *db, int64_t practice_id, int64_t client_id,
-    const char *plugin, const char *ref, int64_t now)
+    const char *plugin, const char *account, const char *ref, int64_t now)
 {
-	struct arg a[] = {
-	    AI(practice_id), AI(client_id), AS(plugin), AS(ref), AI(now)};
-	struct q q = {.id = S_BILL_CUST_PUT, .a = a, .na = 5};
+	struct arg a[] = {AI(practice_id), AI(client_id), AS(plugin),
+	    AS(account), AS(ref), AI(now)};
+	struct q q = {.id = S_BILL_CUST_PUT, .a = a, .na = 6};
 
 	if (!db_fits(db, "plugin", plugin, DBB_PLUGIN_MAX) ||
+	    !db_fits(db, "account", account, DBB_ACCOUNT_MAX) ||
 	    !db_fits(db, "customer id", ref, DBB_REF_MAX))
 		return PS_INVALID;
 	return db_run(db, &q);
@@ -218,6 +220,7 @@ card_cols(struct dbb_card *k, struct col *c)
 	c[9] = (struct col){C_I64, &k->is_default, 0};
 	c[10] = (struct col){C_I64, &k->created_at, 0};
 	c[11] = (struct col){C_I64, &k->disabled_at, 0};
+	c[12] = (struct col){C_STR, k->account, sizeof(k->account)};
 }
 
 enum pstatus
@@ -225,9 +228,10 @@ dbb_card_insert(struct db *db, int64_t practice_id, int64_t client_id,
     const struct dbb_card *k, int64_t now, int64_t *id)
 {
 	struct arg a[] = {AI(practice_id), AI(client_id), AS(k->plugin),
-	    AS(k->customer_ref), AS(k->processor_pm), AS(k->brand),
-	    AS(k->last4), AI(k->exp_month), AI(k->exp_year), AI(now)};
-	struct q q = {.id = S_BILL_PM_INS, .a = a, .na = 10};
+	    AS(k->account), AS(k->customer_ref), AS(k->processor_pm),
+	    AS(k->brand), AS(k->last4), AI(k->exp_month), AI(k->exp_year),
+	    AI(now)};
+	struct q q = {.id = S_BILL_PM_INS, .a = a, .na = 11};
 	struct arg ra[] = {AI(practice_id), AS(k->plugin), AS(k->processor_pm)};
 	struct col rc[] = {{C_I64, id, 0}};
 	struct q rq = {
@@ -254,8 +258,8 @@ dbb_card_get(struct db *db, int64_t practice_id, int64_t client_id,
     int64_t card_id, struct dbb_card *out)
 {
 	struct arg a[] = {AI(practice_id), AI(client_id), AI(card_id)};
-	struct col c[12];
-	struct q q = {.id = S_BILL_PM_GET, .a = a, .na = 3, .c = c, .nc = 12};
+	struct col c[13];
+	struct q q = {.id = S_BILL_PM_GET, .a = a, .na = 3, .c = c, .nc = 13};
 	enum pstatus st;
 
 	memset(out, 0, sizeof(*out));
@@ -275,12 +279,12 @@ dbb_card_list(struct db *db, int64_t practice_id, int64_t client_id,
 	struct card_ctx x;
 	struct arg a[] = {
 	    AI(practice_id), AI(client_id), AI(with_disabled ? 1 : 0)};
-	struct col c[12];
+	struct col c[13];
 	struct q q = {.id = S_BILL_PM_LIST,
 	    .a = a,
 	    .na = 3,
 	    .c = c,
-	    .nc = 12,
+	    .nc = 13,
 	    .row = card_row,
 	    .rowarg = &x};
 
@@ -296,8 +300,9 @@ dbb_card_set_default(
     struct db *db, int64_t practice_id, int64_t client_id, int64_t card_id)
 {
 	struct dbb_card k;
-	struct arg ca[] = {AI(practice_id), AI(client_id)};
-	struct q clear = {.id = S_BILL_PM_CLEAR_DEFAULT, .a = ca, .na = 2};
+	struct arg ca[] = {AI(practice_id), AI(client_id), AS(k.plugin),
+	    AS(k.account), AS(k.account)};
+	struct q clear = {.id = S_BILL_PM_CLEAR_DEFAULT, .a = ca, .na = 5};
 	struct arg sa[] = {AI(practice_id), AI(client_id), AI(card_id)};
 	struct q set = {.id = S_BILL_PM_SET_DEFAULT, .a = sa, .na = 3};
 	enum pstatus st;
@@ -315,14 +320,15 @@ dbb_card_set_default(
 }
 
 enum pstatus
-dbb_card_has_default(
-    struct db *db, int64_t practice_id, int64_t client_id, int *yes)
+dbb_card_has_default(struct db *db, int64_t practice_id, int64_t client_id,
+    const char *plugin, const char *account, int *yes)
 {
 	int64_t n = 0;
-	struct arg a[] = {AI(practice_id), AI(client_id)};
+	struct arg a[] = {AI(practice_id), AI(client_id), AS(plugin),
+	    AS(account), AS(account)};
 	struct col c[] = {{C_I64, &n, 0}};
 	struct q q = {
-	    .id = S_BILL_PM_HAS_DEFAULT, .a = a, .na = 2, .c = c, .nc = 1};
+	    .id = S_BILL_PM_HAS_DEFAULT, .a = a, .na = 5, .c = c, .nc = 1};
 	enum pstatus st;
 
 	st = db_run(db, &q);
@@ -374,8 +380,11 @@ attempt_cols(struct dbb_attempt *t, struct col *c)
 	c[i++] = (struct col){C_STR, t->message, sizeof(t->message)};
 	c[i++] = (struct col){C_I64, &t->created_at, 0};
 	c[i++] = (struct col){C_I64, &t->updated_at, 0};
+	c[i++] = (struct col){C_STR, t->account, sizeof(t->account)};
+	c[i++] = (struct col){C_STR, t->action_ref, sizeof(t->action_ref)};
+	c[i++] = (struct col){C_STR, t->token, sizeof(t->token)};
 }
-#define ATTEMPT_NCOLS 22
+#define ATTEMPT_NCOLS 25
 
 enum pstatus
 dbb_attempt_insert(
@@ -384,11 +393,11 @@ dbb_attempt_insert(
 	const char *fk = t->form_key[0] != '\0' ? t->form_key : NULL;
 	struct arg a[] = {AI(t->practice_id), AI(t->client_id), AIN(t->user_id),
 	    AS(fk), AS(t->target), AIN(t->invoice_id), AI(t->amount),
-	    AS(t->currency), AS(t->plugin), AS(t->source),
+	    AS(t->currency), AS(t->plugin), AS(t->account), AS(t->source),
 	    AIN(t->payment_method_id), AI(t->save_card ? 1 : 0),
 	    AI(t->make_default ? 1 : 0), AI(t->off_session ? 1 : 0), AI(now),
 	    AI(now)};
-	struct q q = {.id = S_BILL_ATT_INS, .a = a, .na = 16};
+	struct q q = {.id = S_BILL_ATT_INS, .a = a, .na = 17};
 	enum pstatus st;
 
 	*id = 0;
@@ -474,6 +483,19 @@ dbb_attempt_open_count(
 	struct q q = {.id = S_BILL_ATT_OPEN, .a = a, .na = 2, .c = c, .nc = 1};
 
 	*n = 0;
+	return db_run(db, &q);
+}
+
+enum pstatus
+dbb_attempt_set_action(
+    struct db *db, int64_t id, const char *action_ref, const char *token)
+{
+	struct arg a[] = {AS(action_ref), AS(token), AI(id)};
+	struct q q = {.id = S_BILL_ATT_ACTION, .a = a, .na = 3};
+
+	if (!db_fits(db, "action reference", action_ref, DBB_REF_MAX) ||
+	    !db_fits(db, "token", token, DBB_TOKEN_MAX))
+		return PS_INVALID;
 	return db_run(db, &q);
 }
 

@@ -21,7 +21,7 @@
 #define BILL_CARD_COLS                                                        \
 	"SELECT id, client_id, plugin, customer_ref, processor_pm, brand,"    \
 	" last4, exp_month, exp_year, is_default, created_at,"                \
-	" COALESCE(disabled_at, 0) FROM payment_methods "
+	" COALESCE(disabled_at, 0), account FROM payment_methods "
 #define BILL_ATTEMPT_COLS                                                     \
 	"SELECT t.id, t.practice_id, t.client_id, COALESCE(t.user_id, 0),"    \
 	" COALESCE(t.form_key, ''), COALESCE(t.idempotency_key, ''),"         \
@@ -29,7 +29,8 @@
 	" t.plugin, t.source, COALESCE(t.payment_method_id, 0), t.save_card," \
 	" t.make_default, t.off_session, t.status,"                           \
 	" COALESCE(t.processor_ref, ''), COALESCE(t.decline_code, ''),"       \
-	" COALESCE(t.message, ''), t.created_at, t.updated_at"
+	" COALESCE(t.message, ''), t.created_at, t.updated_at, t.account,"    \
+	" COALESCE(t.action_ref, ''), COALESCE(t.token, '')"
 
 [S_BILL_CLIENT_LOCK] = {"billing client lock",
     "SELECT id FROM clients WHERE practice_id = ? AND id = ? FOR UPDATE",
@@ -78,17 +79,17 @@
     1},
 [S_BILL_CUST_GET] = {"processor customer get",
     "SELECT customer_ref FROM processor_customers"
-    " WHERE practice_id = ? AND client_id = ? AND plugin = ?",
+    " WHERE practice_id = ? AND client_id = ? AND plugin = ? AND account = ?",
     1},
 [S_BILL_CUST_PUT] = {"processor customer put",
     "INSERT INTO processor_customers (practice_id, client_id, plugin,"
-    " customer_ref, created_at) VALUES (?, ?, ?, ?, ?)"
+    " account, customer_ref, created_at) VALUES (?, ?, ?, ?, ?, ?)"
     " ON DUPLICATE KEY UPDATE customer_ref = customer_ref",
     1},
 [S_BILL_PM_INS] = {"card insert",
-    "INSERT INTO payment_methods (practice_id, client_id, plugin,"
+    "INSERT INTO payment_methods (practice_id, client_id, plugin, account,"
     " customer_ref, processor_pm, brand, last4, exp_month, exp_year,"
-    " is_default, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+    " is_default, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
     0},
 [S_BILL_PM_BY_REF] = {"card by reference",
     "SELECT id FROM payment_methods WHERE practice_id = ? AND plugin = ?"
@@ -103,7 +104,8 @@
     1},
 [S_BILL_PM_CLEAR_DEFAULT] = {"card clear default",
     "UPDATE payment_methods SET is_default = 0"
-    " WHERE practice_id = ? AND client_id = ? AND is_default = 1",
+    " WHERE practice_id = ? AND client_id = ? AND is_default = 1"
+    " AND plugin = ? AND (account = ? OR account = '' OR ? = '')",
     1},
 [S_BILL_PM_SET_DEFAULT] = {"card set default",
     "UPDATE payment_methods SET is_default = 1 WHERE practice_id = ?"
@@ -111,7 +113,8 @@
     1},
 [S_BILL_PM_HAS_DEFAULT] = {"card has default",
     "SELECT COUNT(*) FROM payment_methods WHERE practice_id = ?"
-    " AND client_id = ? AND is_default = 1 AND disabled_at IS NULL",
+    " AND client_id = ? AND is_default = 1 AND disabled_at IS NULL"
+    " AND plugin = ? AND (account = ? OR account = '' OR ? = '')",
     1},
 [S_BILL_PM_DISABLE] = {"card disable",
     "UPDATE payment_methods SET disabled_at = ?, is_default = 0"
@@ -120,10 +123,10 @@
     0},
 [S_BILL_ATT_INS] = {"attempt insert",
     "INSERT INTO payment_attempts (practice_id, client_id, user_id,"
-    " form_key, target, invoice_id, amount, currency, plugin, source,"
-    " payment_method_id, save_card, make_default, off_session, status,"
-    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " ?, ?, 'pending', ?, ?)",
+    " form_key, target, invoice_id, amount, currency, plugin, account,"
+    " source, payment_method_id, save_card, make_default, off_session,"
+    " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, ?, ?, ?, 'pending', ?, ?)",
     0},
 [S_BILL_ATT_SET_KEY] = {"attempt set key",
     "UPDATE payment_attempts SET idempotency_key = ?"
@@ -156,6 +159,10 @@
     " processor_ref = COALESCE(?, processor_ref),"
     " decline_code = COALESCE(?, decline_code),"
     " message = COALESCE(?, message), updated_at = ? WHERE id = ?",
+    1},
+[S_BILL_ATT_ACTION] = {"attempt action",
+    "UPDATE payment_attempts SET action_ref = ?, token = COALESCE(?, token)"
+    " WHERE id = ?",
     1},
 [S_BILL_ATT_STALE] = {"attempt stale",
     "SELECT id FROM payment_attempts WHERE practice_id = ?"

@@ -17,6 +17,8 @@
 #define DBB_DESC_MAX    200
 #define DBB_REF_MAX     128
 #define DBB_PLUGIN_MAX  64
+#define DBB_ACCOUNT_MAX 64  /* processor account fingerprint (0012) */
+#define DBB_TOKEN_MAX   255 /* a widget's one-time token */
 #define DBB_FORMKEY_MAX 64
 #define DBB_KEY_MAX     64
 #define DBB_CODE_MAX    64
@@ -86,15 +88,16 @@ enum pstatus dbb_invoice_count(
 
 /* ---- processor customers ---- */
 
-/* Reads the processor customer id of the client for plugin into
- * ref[DBB_REF_MAX + 1]. PS_OK, PS_NOTFOUND, PS_ERROR. */
+/* Reads the processor customer id of the client at plugin and account
+ * into ref[DBB_REF_MAX + 1]. PS_OK, PS_NOTFOUND, PS_ERROR. */
 enum pstatus dbb_customer_get(struct db *db, int64_t practice_id,
-    int64_t client_id, const char *plugin, char *ref);
+    int64_t client_id, const char *plugin, const char *account, char *ref);
 
-/* Records ref as the client's customer for plugin unless one is recorded
- * already (then that one stays). PS_OK or PS_ERROR. */
+/* Records ref as the client's customer at plugin and account unless one
+ * is recorded already (then that one stays). PS_OK or PS_ERROR. */
 enum pstatus dbb_customer_put(struct db *db, int64_t practice_id,
-    int64_t client_id, const char *plugin, const char *ref, int64_t now);
+    int64_t client_id, const char *plugin, const char *account, const char *ref,
+    int64_t now);
 
 /* ---- cards on file ---- */
 
@@ -110,6 +113,9 @@ struct dbb_card {
 	int64_t is_default;
 	int64_t created_at;
 	int64_t disabled_at; /* 0 = usable */
+	/* The processor account the card belongs to ('' = stored before
+	 * accounts were recorded: any account of its plugin). */
+	char account[DBB_ACCOUNT_MAX + 1];
 };
 
 /* Inserts a card of the client (not default). A card with the same
@@ -129,14 +135,18 @@ enum pstatus dbb_card_list(struct db *db, int64_t practice_id,
     int64_t client_id, int with_disabled,
     int (*fn)(void *arg, const struct dbb_card *row), void *arg);
 
-/* Makes usable card card_id the client's only default. In a transaction.
+/* Makes usable card card_id the client's only default among the cards of
+ * its processor account (each account keeps its own default). In a
+ * transaction.
  * PS_OK, PS_NOTFOUND (not the client's, or disabled), PS_ERROR. */
 enum pstatus dbb_card_set_default(
     struct db *db, int64_t practice_id, int64_t client_id, int64_t card_id);
 
-/* Sets *yes to 1 when the client has a usable default card. */
-enum pstatus dbb_card_has_default(
-    struct db *db, int64_t practice_id, int64_t client_id, int *yes);
+/* Sets *yes to 1 when the client has a usable default card at processor
+ * plugin and account (a card of account '', or account "", matches any
+ * account of the plugin). */
+enum pstatus dbb_card_has_default(struct db *db, int64_t practice_id,
+    int64_t client_id, const char *plugin, const char *account, int *yes);
 
 /* Disables card card_id of the client at now (it stops being the default).
  * PS_OK, PS_NOTFOUND (not the client's or disabled already), PS_ERROR. */
@@ -166,6 +176,11 @@ struct dbb_attempt {
 	char decline_code[DBB_CODE_MAX + 1];
 	char message[DBB_MSG_MAX + 1];
 	int64_t created_at, updated_at;
+	char account[DBB_ACCOUNT_MAX + 1]; /* the processor account (0012) */
+	/* requires_action: the processor object completing it ("" when none)
+	 * and, for a token attempt, the one-time token (a processor id). */
+	char action_ref[DBB_REF_MAX + 1];
+	char token[DBB_TOKEN_MAX + 1];
 };
 
 /* Inserts a with status 'pending' (a->id, status, refs and times are
@@ -203,6 +218,12 @@ enum pstatus dbb_client_flags(struct db *db, int64_t practice_id,
 /* Sets *n to the client's attempts that are 'pending' or 'unknown'. */
 enum pstatus dbb_attempt_open_count(
     struct db *db, int64_t practice_id, int64_t client_id, int64_t *n);
+
+/* Records what completing attempt id after its next action needs:
+ * action_ref (the processor object) and token (NULL = keep). PS_OK,
+ * PS_INVALID (too long), PS_ERROR. */
+enum pstatus dbb_attempt_set_action(
+    struct db *db, int64_t id, const char *action_ref, const char *token);
 
 /* Records the outcome of attempt id: status and (each may be NULL = keep)
  * processor_ref, decline_code, message; updated_at = now. PS_OK,

@@ -22,6 +22,9 @@
 #define MSG_NO_WIDGET                                                      \
 	"Card entry isn't available right now. Please try again in a few " \
 	"minutes."
+#define MSG_ELSEWHERE                                                           \
+	"Your saved cards belong to your clinician's previous card processor, " \
+	"so they can't be used now. Please add a new card."
 #define MSG_ERROR \
 	"Something went wrong on our side. Nothing was charged. Please try again."
 
@@ -131,6 +134,23 @@ date_text(const char *ymd, char *out, size_t outsz)
 		snprintf(out, outsz, "%s", ymd);
 }
 
+/* Tells the client, in d's "cards_elsewhere", when cards on file were
+ * saved at another processor or account and so are not offered. Returns
+ * 0, or -1 on a database error. */
+static int
+cards_elsewhere(struct ctx *c, struct tmpl_val *d)
+{
+	struct billing_who w;
+	size_t n = 0;
+
+	who_init(c, &w);
+	if (billing_cards_elsewhere(&w, &n) != PS_OK)
+		return -1;
+	if (n > 0)
+		tv_str(d, "cards_elsewhere", MSG_ELSEWHERE);
+	return 0;
+}
+
 /* Adds the members of card k to object o: id, brand, last4, exp,
  * is_default. */
 static void
@@ -233,8 +253,9 @@ h_billing(struct ctx *c)
 	/* AutoPay is the clinician's to switch on; the client sees it
 	 * (nothing to read for a client never enrolled). */
 	if (s.has_autopay &&
-	    autopay_client_status(c->t->db, c->sess.practice_id,
-	        c->sess.client_id, cur, &ap) == PS_OK) {
+	    autopay_client_status_at(c->t->db, c->sess.practice_id,
+	        c->sess.client_id, cur, app_gateway(c->app, c->practice),
+	        &ap) == PS_OK) {
 		if (ap.notice[0] != '\0')
 			tv_str(d, "autopay_notice", ap.notice);
 		if (ap.action_required && ap.action[0] != '\0')
@@ -339,6 +360,11 @@ pay_form(struct ctx *c, const struct pay_target *t, int64_t chosen,
 		tv_str(d, "invoice_description", t->inv.description);
 	}
 	tv_bool(d, "has_cards", n > 0);
+	if (cards_elsewhere(c, d) != 0) {
+		free(cards);
+		web_error(c, 500);
+		return;
+	}
 	if ((list = tv_list(d, "cards")) != NULL)
 		for (i = 0; i < n; i++) {
 			struct tmpl_val *o = tv_push(list);
@@ -640,6 +666,10 @@ h_payment_methods(struct ctx *c)
 			card_val(o, &cards[i]);
 		}
 	free(cards);
+	if (cards_elsewhere(c, d) != 0) {
+		web_error(c, 500);
+		return;
+	}
 	if ((v = param(c, "saved")) != NULL)
 		tv_str(d, "notice", "Your card was saved.");
 	else if ((v = param(c, "default")) != NULL)
