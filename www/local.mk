@@ -9,5 +9,6 @@ nobase_dist_pkgdata_DATA += www/templates/head.html www/templates/nav.html \
 	www/templates/documents.html www/templates/payment_methods.html \
 	www/templates/card_new.html www/templates/card_widget.html \
 	www/templates/pay.html www/templates/pay_done.html \
+	www/templates/confirm.html \
 	www/templates/billing_documents.html www/templates/history.html \
 	www/static/portal.css www/static/favicon.svg www/static/card.js

@@ -667,6 +667,7 @@ struct save_tx {
 	const struct dbb_card *card;
 	int make_default;
 	int64_t now;
+	int64_t setup_id; /* the card setup it completes, or 0 */
 	int64_t id;
 	struct dbb_card stored;
 };
@@ -700,28 +701,181 @@ save_fn(struct db *db, void *arg)
 		return st;
 	st = store_card(db, t->practice_id, t->client_id, t->card,
 	    t->make_default, t->now, &t->id);
+	if (st == PS_OK && t->setup_id != 0)
+		st = dbb_setup_set(db, t->practice_id, t->client_id,
+		    t->setup_id, "succeeded", NULL, t->id, t->now);
 	if (st == PS_OK)
 		st = dbb_card_get(
 		    db, t->practice_id, t->client_id, t->id, &t->stored);
 	return st;
 }
 
+/* Copies the next action of res into act for attempt or setup id. */
+static void
+action_of(const struct pgw_result *res, int64_t id, struct bill_action *act)
+{
+	const struct pgw_next_action *na = &res->action;
+	uint32_t n = na->nvalues <= PGW_ACTION_VALUES_MAX ? na->nvalues : 0;
+
+	memset(act, 0, sizeof(*act));
+	act->id = id;
+	act->type = na->type;
+	billing_copy(act->kind, sizeof(act->kind), na->kind);
+	billing_copy(act->url, sizeof(act->url), na->url);
+	act->nvalues = n;
+	memcpy(act->values, na->values, n * sizeof(act->values[0]));
+}
+
+/* 1 when res carries a next action the client's page can perform. */
+static int
+has_action(const struct pgw_result *res)
+{
+	return res->action.type != PGW_ACTION_NONE &&
+	       res->action.ref[0] != '\0';
+}
+
+/* The card save's answer gs (res, card) into the client's outcome: a card
+ * stored (PS_OK, out), a challenge kept as setup setup_id (PS_OK, act;
+ * setup_id 0: a new setup from req is stored), or the refusal (msg). */
+static enum pstatus
+save_outcome(const struct billing_who *w, const char *plugin,
+    const char *account, const struct pgw_save_card_req *req, int make_default,
+    int32_t gs, const struct pgw_result *res, const struct pgw_card *card,
+    const char *err, int64_t setup_id, struct bill_card *out,
+    struct bill_action *act, char *msg, size_t msgsz)
+{
+	struct dbb_card k;
+	struct dbb_setup su;
+	struct save_tx t;
+	enum pstatus st;
+
+	switch (gs) {
+	case PGW_SUCCEEDED:
+		break;
+	case PGW_REQUIRES_ACTION:
+		if (act != NULL && has_action(res)) {
+			if (setup_id == 0) {
+				memset(&su, 0, sizeof(su));
+				billing_copy(
+				    su.plugin, sizeof(su.plugin), plugin);
+				billing_copy(
+				    su.account, sizeof(su.account), account);
+				billing_copy(su.customer_ref,
+				    sizeof(su.customer_ref), req->customer_id);
+				billing_copy(
+				    su.token, sizeof(su.token), req->token);
+				billing_copy(su.idempotency_key,
+				    sizeof(su.idempotency_key),
+				    req->idempotency_key);
+				billing_copy(su.action_ref,
+				    sizeof(su.action_ref), res->action.ref);
+				su.make_default = make_default != 0;
+				st = dbb_setup_insert(w->db, w->practice_id,
+				    w->client_id, &su, w->now, &setup_id);
+			} else
+				st = dbb_setup_set(w->db, w->practice_id,
+				    w->client_id, setup_id, "requires_action",
+				    res->action.ref, 0, w->now);
+			if (st != PS_OK) {
+				errbuf_set(msg, msgsz,
+				    "Your card could not be saved. Please try "
+				    "again or contact the practice.");
+				return PS_ERROR;
+			}
+			action_of(res, setup_id, act);
+			audit(w, "card.save_requires_action", "setup=%" PRId64,
+			    setup_id);
+			return PS_OK;
+		}
+		/* FALLTHROUGH */
+	case PGW_DECLINED:
+		errbuf_set(msg, msgsz, "%s",
+		    res->message[0] ? res->message : MSG_DECLINED);
+		if (setup_id != 0)
+			dbb_setup_set(w->db, w->practice_id, w->client_id,
+			    setup_id, "failed", NULL, 0, w->now);
+		audit(w, "card.save_declined", "code=%s", res->code);
+		return PS_DECLINED;
+	case PGW_RETRYABLE:
+	case PGW_UNKNOWN:
+		errbuf_set(msg, msgsz,
+		    "The card processor could not be reached. Please try "
+		    "again in a few minutes.");
+		audit(w, "card.save_failed", "status=%s", gw_status_str(gs));
+		log_warn("event=card_save_failed practice_id=%" PRId64
+		         " client_id=%" PRId64 " status=%s error=\"%s\"",
+		    w->practice_id, w->client_id, gw_status_str(gs), err);
+		return gs == PGW_RETRYABLE ? PS_RETRY : PS_UNKNOWN;
+	default:
+		errbuf_set(msg, msgsz,
+		    "Your card could not be saved. Please "
+		    "try again or contact the practice.");
+		audit(w, "card.save_failed", "status=%s", gw_status_str(gs));
+		log_error("event=card_save_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " status=%s error=\"%s\"",
+		    w->practice_id, w->client_id, gw_status_str(gs), err);
+		return PS_ERROR;
+	}
+	memset(&k, 0, sizeof(k));
+	billing_copy(k.plugin, sizeof(k.plugin), plugin);
+	billing_copy(k.account, sizeof(k.account), account);
+	billing_copy(k.customer_ref, sizeof(k.customer_ref), req->customer_id);
+	billing_copy(
+	    k.processor_pm, sizeof(k.processor_pm), card->payment_method);
+	billing_copy(k.brand, sizeof(k.brand), card->brand);
+	billing_copy(k.last4, sizeof(k.last4), card->last4);
+	k.exp_month = card->exp_month;
+	k.exp_year = card->exp_year;
+	memset(&t, 0, sizeof(t));
+	t.practice_id = w->practice_id;
+	t.client_id = w->client_id;
+	t.card = &k;
+	t.make_default = make_default;
+	t.now = w->now;
+	t.setup_id = setup_id;
+	st = PS_ERROR;
+	if (k.processor_pm[0] == '\0' ||
+	    (st = db_tx(w->db, save_fn, &t)) != PS_OK) {
+		log_error("event=card_store_failed practice_id=%" PRId64
+		          " client_id=%" PRId64 " error=\"%s\"",
+		    w->practice_id, w->client_id, db_errmsg(w->db));
+		errbuf_set(msg, msgsz,
+		    "Your card could not be saved. Please "
+		    "try again or contact the practice.");
+		audit(w, "card.save_failed", "store: %s", pstatus_str(st));
+		return PS_ERROR;
+	}
+	to_card(&t.stored, out);
+	audit(w, "card.save", "card=%" PRId64 " brand=%s last4=%s default=%d",
+	    out->id, out->brand, out->last4, out->is_default);
+	return PS_OK;
+}
+
 enum pstatus
 billing_card_save(const struct billing_who *w, const char *token,
     int make_default, struct bill_card *out, char *msg, size_t msgsz)
+{
+	return billing_card_save_action(
+	    w, token, make_default, out, NULL, msg, msgsz);
+}
+
+enum pstatus
+billing_card_save_action(const struct billing_who *w, const char *token,
+    int make_default, struct bill_card *out, struct bill_action *act, char *msg,
+    size_t msgsz)
 {
 	const struct pgw_plugin *pl;
 	struct pgw_save_card_req req;
 	struct pgw_card card;
 	struct pgw_result res;
-	struct dbb_card k;
-	struct save_tx t;
 	char ref[DBB_REF_MAX + 1], key[BILL_KEY_MAX + 1], rnd[17],
 	    err[256] = "", account[BILL_ACCOUNT_SIZE];
 	int32_t gs;
 	enum pstatus st = PS_ERROR;
 
 	memset(out, 0, sizeof(*out));
+	if (act != NULL)
+		memset(act, 0, sizeof(*act));
 	errbuf_set(msg, msgsz, "%s", "");
 	if (w->gw == NULL || w->practice == NULL ||
 	    !w->practice->online_payments) {
@@ -760,66 +914,56 @@ billing_card_save(const struct billing_who *w, const char *token,
 	req.idempotency_key = key;
 	memset(&card, 0, sizeof(card));
 	gs = gw_save_card(w->gw, &req, &card, &res, err, sizeof(err));
-	switch (gs) {
-	case PGW_SUCCEEDED:
-		break;
-	case PGW_DECLINED:
-	case PGW_REQUIRES_ACTION:
-		errbuf_set(msg, msgsz, "%s",
-		    res.message[0] ? res.message : MSG_DECLINED);
-		audit(w, "card.save_declined", "code=%s", res.code);
-		return PS_DECLINED;
-	case PGW_RETRYABLE:
-	case PGW_UNKNOWN:
-		errbuf_set(msg, msgsz,
-		    "The card processor could not be reached. Please try "
-		    "again in a few minutes.");
-		audit(w, "card.save_failed", "status=%s", gw_status_str(gs));
-		log_warn("event=card_save_failed practice_id=%" PRId64
-		         " client_id=%" PRId64 " status=%s error=\"%s\"",
-		    w->practice_id, w->client_id, gw_status_str(gs), err);
-		return gs == PGW_RETRYABLE ? PS_RETRY : PS_UNKNOWN;
-	default:
-		errbuf_set(msg, msgsz,
-		    "Your card could not be saved. Please "
-		    "try again or contact the practice.");
-		audit(w, "card.save_failed", "status=%s", gw_status_str(gs));
-		log_error("event=card_save_failed practice_id=%" PRId64
-		          " client_id=%" PRId64 " status=%s error=\"%s\"",
-		    w->practice_id, w->client_id, gw_status_str(gs), err);
-		return PS_ERROR;
+	return save_outcome(w, pl->name, account, &req, make_default, gs, &res,
+	    &card, err, 0, out, act, msg, msgsz);
+}
+
+enum pstatus
+billing_card_setup_complete(const struct billing_who *w, int64_t setup_id,
+    const char *action_result, struct bill_card *out, struct bill_action *act,
+    char *msg, size_t msgsz)
+{
+	struct dbb_setup su;
+	struct pgw_save_card_req req;
+	struct pgw_complete_req cr;
+	struct pgw_card card;
+	struct pgw_result res;
+	char err[256] = "", account[BILL_ACCOUNT_SIZE];
+	int32_t gs;
+	enum pstatus st;
+
+	memset(out, 0, sizeof(*out));
+	memset(act, 0, sizeof(*act));
+	errbuf_set(msg, msgsz, "%s", "");
+	if (w->gw == NULL || w->practice == NULL ||
+	    !w->practice->online_payments) {
+		errbuf_set(msg, msgsz, "%s", MSG_OFF);
+		return PS_DENIED;
 	}
-	memset(&k, 0, sizeof(k));
-	billing_copy(k.plugin, sizeof(k.plugin), pl->name);
-	billing_copy(k.account, sizeof(k.account), account);
-	billing_copy(k.customer_ref, sizeof(k.customer_ref), ref);
-	billing_copy(
-	    k.processor_pm, sizeof(k.processor_pm), card.payment_method);
-	billing_copy(k.brand, sizeof(k.brand), card.brand);
-	billing_copy(k.last4, sizeof(k.last4), card.last4);
-	k.exp_month = card.exp_month;
-	k.exp_year = card.exp_year;
-	memset(&t, 0, sizeof(t));
-	t.practice_id = w->practice_id;
-	t.client_id = w->client_id;
-	t.card = &k;
-	t.make_default = make_default;
-	t.now = w->now;
-	if (k.processor_pm[0] == '\0' ||
-	    (st = db_tx(w->db, save_fn, &t)) != PS_OK) {
-		log_error("event=card_store_failed practice_id=%" PRId64
-		          " client_id=%" PRId64 " error=\"%s\"",
-		    w->practice_id, w->client_id, db_errmsg(w->db));
-		errbuf_set(msg, msgsz,
-		    "Your card could not be saved. Please "
-		    "try again or contact the practice.");
-		audit(w, "card.save_failed", "store: %s", pstatus_str(st));
-		return PS_ERROR;
-	}
-	to_card(&t.stored, out);
-	audit(w, "card.save", "card=%" PRId64 " brand=%s last4=%s default=%d",
-	    out->id, out->brand, out->last4, out->is_default);
-	return PS_OK;
+	billing_account(w->gw, account);
+	st = dbb_setup_get(w->db, w->practice_id, w->client_id, setup_id, &su);
+	if (st != PS_OK)
+		return st == PS_NOTFOUND ? PS_NOTFOUND : PS_ERROR;
+	if (strcmp(su.status, "requires_action") != 0 ||
+	    strcmp(su.plugin, gw_instance_plugin(w->gw)->name) != 0 ||
+	    strcmp(su.account, account) != 0)
+		return PS_NOTFOUND;
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.customer_id = su.customer_ref;
+	req.token = su.token;
+	req.idempotency_key = su.idempotency_key;
+	memset(&cr, 0, sizeof(cr));
+	cr.size = sizeof(cr);
+	cr.ref = su.action_ref;
+	cr.action_result =
+	    action_result != NULL && action_result[0] ? action_result : NULL;
+	cr.save = &req;
+	memset(&card, 0, sizeof(card));
+	gs = gw_complete_save_card(w->gw, &cr, &card, &res, err, sizeof(err));
+	return save_outcome(w, su.plugin, su.account, &req,
+	    (int)su.make_default, gs, &res, &card, err, setup_id, out, act, msg,
+	    msgsz);
 }
 
 struct def_tx {
@@ -1085,6 +1229,7 @@ apply_fn(struct db *db, void *arg)
 	const struct bill_gw_outcome *o = t->o;
 	const char *ref = o->pay != NULL && o->pay->ref[0] ? o->pay->ref : NULL;
 	const char *status = NULL, *msg = NULL, *code = NULL;
+	int open;
 	enum pstatus st;
 
 	t->receipt[0] = '\0';
@@ -1099,8 +1244,11 @@ apply_fn(struct db *db, void *arg)
 		dbb_receipt_by_attempt(db, t->a.id, t->receipt);
 		return PS_OK;
 	}
+	/* A completion may settle an attempt waiting for the client. */
+	open = billing_is_open(t->a.status) ||
+	       (o->completing && strcmp(t->a.status, "requires_action") == 0);
 	if (o->gs == PGW_SUCCEEDED) {
-		if (!billing_is_open(t->a.status))
+		if (!open)
 			log_error(
 			    "event=payment_late_success attempt_id=%" PRId64
 			    " was=%s: the processor charged after the "
@@ -1110,7 +1258,7 @@ apply_fn(struct db *db, void *arg)
 			return st;
 		return dbb_attempt_get(db, t->practice_id, t->a.id, 0, &t->a);
 	}
-	if (!billing_is_open(t->a.status))
+	if (!open)
 		return PS_OK; /* settled already; keep that outcome */
 	switch (o->gs) {
 	case PGW_DECLINED:
@@ -1223,6 +1371,10 @@ billing_apply_outcome(struct db *db, const struct dbb_attempt *a,
 	}
 	return st;
 }
+
+static void keep_action(const struct billing_who *w,
+    const struct dbb_attempt *end, const struct pgw_result *gr,
+    const char *token, struct bill_pay_result *res);
 
 /* ---- payments: steps 1 and 2 ---- */
 
@@ -1598,6 +1750,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	result_of(w->db, &end, receipt, res);
 	if (gs == PGW_RETRYABLE || gs == PGW_ERROR)
 		res->outcome = BILL_UNAVAILABLE;
+	keep_action(w, &end, &gr, req->token, res);
 	audit(w,
 	    res->outcome == BILL_PAID              ? "payment.succeeded"
 	    : res->outcome == BILL_DECLINED        ? "payment.declined"
@@ -1608,6 +1761,247 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	    end.id, end.amount, end.status, end.decline_code,
 	    res->receipt_number[0] ? " receipt=" : "", res->receipt_number);
 	return PS_OK;
+}
+
+/* ---- completing a payment that needs the client (3-D Secure) ---- */
+
+/* An attempt that ends requires_action with a next action keeps what
+ * completing it needs (the processor object; a one-time token) and the
+ * page gets the action. */
+static void
+keep_action(const struct billing_who *w, const struct dbb_attempt *end,
+    const struct pgw_result *gr, const char *token, struct bill_pay_result *res)
+{
+	if (res->outcome != BILL_REQUIRES_ACTION || !has_action(gr))
+		return;
+	if (dbb_attempt_set_action(w->db, end->id, gr->action.ref,
+	        token != NULL && token[0] ? token : NULL) != PS_OK) {
+		log_error(
+		    "event=payment_action_store_failed attempt_id=%" PRId64
+		    " error=\"%s\"",
+		    end->id, db_errmsg(w->db));
+		return;
+	}
+	action_of(gr, end->id, &res->action);
+}
+
+/* The attempt's charge request as first sent (same amount, currency,
+ * source, key and description), into cr; strings live in a, k, desc. */
+static enum pstatus
+original_charge(const struct billing_who *w, const struct dbb_attempt *a,
+    struct dbb_card *k, char *cus, char *desc, size_t descsz,
+    struct pgw_charge_req *cr)
+{
+	char num[DBB_NUMBER_MAX + 1] = "";
+	struct due_ctx d;
+	const char *name = w->practice != NULL && w->practice->name != NULL
+	                       ? w->practice->name
+	                       : NULL;
+	enum pstatus st;
+
+	memset(cr, 0, sizeof(*cr));
+	cr->size = sizeof(*cr);
+	cr->amount = a->amount;
+	cr->currency = a->currency;
+	cr->idempotency_key = a->idempotency_key;
+	cr->off_session = a->off_session != 0;
+	cus[0] = '\0';
+	if (strcmp(a->source, "card") == 0) {
+		st = dbb_card_get(w->db, w->practice_id, w->client_id,
+		    a->payment_method_id, k);
+		if (st != PS_OK)
+			return st;
+		cr->customer_id = k->customer_ref[0] ? k->customer_ref : NULL;
+		cr->payment_method = k->processor_pm;
+	} else {
+		if (a->token[0] == '\0')
+			return PS_NOTFOUND;
+		cr->token = a->token;
+		if (a->save_card) {
+			st = dbb_customer_get(w->db, w->practice_id,
+			    w->client_id, a->plugin, a->account, cus);
+			if (st != PS_OK)
+				return st;
+			cr->customer_id = cus;
+			cr->save_card = 1;
+		}
+	}
+	if (a->off_session)
+		snprintf(desc, descsz, "%s AutoPay balance",
+		    name ? name : "Practice");
+	else {
+		if (strcmp(a->target, "invoice") == 0) {
+			memset(&d, 0, sizeof(d));
+			if (dbb_invoice_list(w->db, w->practice_id,
+			        w->client_id, a->invoice_id, due_row,
+			        &d) == PS_OK)
+				billing_copy(num, sizeof(num), d.number);
+		}
+		if (num[0] != '\0')
+			snprintf(desc, descsz, "%s invoice %s",
+			    name ? name : "Payment", num);
+		else
+			snprintf(desc, descsz, "%s balance",
+			    name ? name : "Payment");
+	}
+	cr->description = desc;
+	return PS_OK;
+}
+
+/* Loads attempt_id of the client waiting for the client's action at the
+ * current processor account. PS_OK, PS_NOTFOUND, PS_DENIED, PS_ERROR. */
+static enum pstatus
+waiting_attempt(
+    const struct billing_who *w, int64_t attempt_id, struct dbb_attempt *a)
+{
+	char account[BILL_ACCOUNT_SIZE];
+	enum pstatus st;
+
+	if (w->gw == NULL || w->practice == NULL ||
+	    !w->practice->online_payments)
+		return PS_DENIED;
+	st = dbb_attempt_get(w->db, w->practice_id, attempt_id, 0, a);
+	if (st != PS_OK)
+		return st == PS_NOTFOUND ? PS_NOTFOUND : PS_ERROR;
+	billing_account(w->gw, account);
+	if (a->client_id != w->client_id ||
+	    strcmp(a->plugin, gw_instance_plugin(w->gw)->name) != 0 ||
+	    (a->account[0] != '\0' && strcmp(a->account, account) != 0))
+		return PS_NOTFOUND;
+	return PS_OK;
+}
+
+/* Records the processor's word gs on attempt a (a completion) and fills
+ * res, with the next action when there is one. */
+static enum pstatus
+complete_outcome(const struct billing_who *w, const struct dbb_attempt *a,
+    int32_t gs, const struct pgw_payment *pay, const struct pgw_result *gr,
+    struct bill_pay_result *res)
+{
+	struct bill_gw_outcome o;
+	struct dbb_attempt end;
+	char receipt[DBB_NUMBER_MAX + 1] = "";
+	enum pstatus st;
+
+	memset(&o, 0, sizeof(o));
+	o.gs = gs == PGW_NOT_FOUND ? PGW_ERROR : gs;
+	o.pay = pay;
+	o.code = pay->decline_code[0] ? pay->decline_code : gr->code;
+	o.message = gr->message;
+	o.completing = 1;
+	o.stored_card = strcmp(a->source, "card") == 0;
+	/* RETRYABLE/ERROR/UNKNOWN: the attempt waits as it is. */
+	if (gs == PGW_RETRYABLE || gs == PGW_ERROR || gs == PGW_UNKNOWN ||
+	    gs == PGW_NOT_FOUND) {
+		result_of(w->db, a, NULL, res);
+		res->outcome = BILL_UNAVAILABLE;
+		billing_copy(
+		    res->message, sizeof(res->message), MSG_UNAVAILABLE);
+		return PS_OK;
+	}
+	st = billing_apply_outcome(w->db, a, &o, w->now, &end, receipt, NULL);
+	if (st != PS_OK) {
+		log_error(
+		    "event=payment_complete_record_failed attempt_id=%" PRId64
+		    " gateway=%s error=\"%s\"",
+		    a->id, gw_status_str(gs), db_errmsg(w->db));
+		return PS_ERROR;
+	}
+	result_of(w->db, &end, receipt, res);
+	keep_action(w, &end, gr, NULL, res);
+	audit(w,
+	    res->outcome == BILL_PAID       ? "payment.succeeded"
+	    : res->outcome == BILL_DECLINED ? "payment.declined"
+	                                    : "payment.requires_action",
+	    "attempt=%" PRId64 " completed status=%s%s%s", end.id, end.status,
+	    res->receipt_number[0] ? " receipt=" : "", res->receipt_number);
+	return PS_OK;
+}
+
+/* Asks the processor to complete attempt a with action_result (NULL: to
+ * learn its state and next action). */
+static enum pstatus
+complete_attempt(const struct billing_who *w, const struct dbb_attempt *a,
+    const char *action_result, struct bill_pay_result *res)
+{
+	struct pgw_charge_req cr;
+	struct pgw_complete_req q;
+	struct pgw_payment pay;
+	struct pgw_result gr;
+	struct dbb_card k;
+	char cus[DBB_REF_MAX + 1], desc[256], err[512] = "";
+	int32_t gs;
+	enum pstatus st;
+
+	memset(&k, 0, sizeof(k));
+	st = original_charge(w, a, &k, cus, desc, sizeof(desc), &cr);
+	if (st != PS_OK)
+		return st == PS_NOTFOUND ? PS_NOTFOUND : PS_ERROR;
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.ref = a->action_ref[0] ? a->action_ref : a->processor_ref;
+	q.action_result =
+	    action_result != NULL && action_result[0] ? action_result : NULL;
+	q.charge = &cr;
+	memset(&pay, 0, sizeof(pay));
+	gs = gw_complete_charge(w->gw, &q, &pay, &gr, err, sizeof(err));
+	if (gs != PGW_SUCCEEDED)
+		log_info("event=payment_complete attempt_id=%" PRId64
+		         " status=%s code=%s error=\"%s\"",
+		    a->id, gw_status_str(gs), gr.code, err);
+	return complete_outcome(w, a, gs, &pay, &gr, res);
+}
+
+enum pstatus
+billing_pay_action(const struct billing_who *w, int64_t attempt_id,
+    struct bill_pay_result *res)
+{
+	struct dbb_attempt a;
+	struct pgw_lookup_req lr;
+	struct pgw_payment pay;
+	struct pgw_result gr;
+	char err[512] = "";
+	int32_t gs;
+	enum pstatus st;
+
+	memset(res, 0, sizeof(*res));
+	if ((st = waiting_attempt(w, attempt_id, &a)) != PS_OK)
+		return st;
+	if (strcmp(a.status, "requires_action") != 0) {
+		result_of(w->db, &a, NULL, res);
+		return PS_OK;
+	}
+	/* The processor's current word first (the AutoPay path of
+	 * gateway.h: lookup gives the on-session action). */
+	memset(&lr, 0, sizeof(lr));
+	lr.size = sizeof(lr);
+	lr.idempotency_key = a.idempotency_key;
+	lr.payment_ref = a.processor_ref[0] ? a.processor_ref : NULL;
+	memset(&pay, 0, sizeof(pay));
+	gs = gw_lookup(w->gw, &lr, &pay, &gr, err, sizeof(err));
+	if (gs == PGW_SUCCEEDED ||
+	    (gs == PGW_REQUIRES_ACTION && has_action(&gr)))
+		return complete_outcome(w, &a, gs, &pay, &gr, res);
+	return complete_attempt(w, &a, NULL, res);
+}
+
+enum pstatus
+billing_pay_complete(const struct billing_who *w, int64_t attempt_id,
+    const char *action_result, struct bill_pay_result *res)
+{
+	struct dbb_attempt a;
+	enum pstatus st;
+
+	memset(res, 0, sizeof(*res));
+	if ((st = waiting_attempt(w, attempt_id, &a)) != PS_OK)
+		return st;
+	if (strcmp(a.status, "requires_action") != 0) {
+		/* Settled already (a second submit, a webhook). */
+		result_of(w->db, &a, NULL, res);
+		res->replay = 1;
+		return PS_OK;
+	}
+	return complete_attempt(w, &a, action_result, res);
 }
 
 /* ---- reconcile ---- */

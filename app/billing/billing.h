@@ -132,6 +132,41 @@ enum pstatus billing_card_set_default(
 
 /* ---- payments ---- */
 
+/* ---- 3-D Secure: what the browser does next ---- */
+
+/* The processor's next action for the client's browser (its challenge),
+ * from a REQUIRES_ACTION answer (gateway.h struct pgw_next_action, without
+ * the processor object, which stays server-side). The values may hold a
+ * client secret: put them in that client's page only, never in a log. */
+struct bill_action {
+	int64_t id;   /* the attempt (payment) or card setup it completes */
+	int32_t type; /* enum pgw_action_type; PGW_ACTION_NONE = nothing */
+	char kind[PGW_NAME_MAX];
+	char url[PGW_URL_MAX];
+	uint32_t nvalues;
+	struct pgw_value values[PGW_ACTION_VALUES_MAX];
+};
+
+/* As billing_card_save(), but when the processor asks the client to
+ * authenticate the card (a SetupIntent with a challenge) and act is not
+ * NULL: the save is kept as a card setup and the function returns PS_OK
+ * with out->id 0 and act filled (act->id the setup); the page shows the
+ * challenge, then calls billing_card_setup_complete(). */
+enum pstatus billing_card_save_action(const struct billing_who *w,
+    const char *token, int make_default, struct bill_card *out,
+    struct bill_action *act, char *msg, size_t msgsz);
+
+/* Completes card setup setup_id of the client after the browser's action
+ * (action_result: what the processor's SDK handed back, or NULL), under
+ * the setup's idempotency key. PS_OK with out->id set: saved; PS_OK with
+ * out->id 0 and act filled: not authenticated yet (abandoned, or the page
+ * asks again); PS_DECLINED: authentication failed, nothing saved (msg);
+ * PS_NOTFOUND (not the client's, done already, or another processor
+ * account now); PS_RETRY/PS_UNKNOWN/PS_ERROR as billing_card_save(). */
+enum pstatus billing_card_setup_complete(const struct billing_who *w,
+    int64_t setup_id, const char *action_result, struct bill_card *out,
+    struct bill_action *act, char *msg, size_t msgsz);
+
 enum bill_target { BILL_BALANCE, BILL_INVOICE };
 
 struct bill_pay_req {
@@ -169,6 +204,9 @@ struct bill_pay_result {
 	char receipt_number[BILL_NUMBER_MAX]; /* BILL_PAID */
 	int replay;                           /* 1: the form key had an attempt
 	                                         already; this is its result */
+	/* BILL_REQUIRES_ACTION: the challenge to show (type NONE when the
+	 * client cannot authenticate on this page) */
+	struct bill_action action;
 };
 
 /* Pays, crash-safely: (1) in one transaction, checks the amount equals
@@ -186,6 +224,25 @@ struct bill_pay_result {
  * PS_CONFLICT (another payment in progress); PS_ERROR. Audited. */
 enum pstatus billing_pay(const struct billing_who *w,
     const struct bill_pay_req *req, struct bill_pay_result *res);
+
+/* Attempt attempt_id of the client ended requires_action (on session, or
+ * an AutoPay charge the bank wants confirmed): asks the processor for its
+ * next action, for the page to show. PS_OK with res filled: outcome
+ * BILL_REQUIRES_ACTION with res->action, or the attempt's outcome when it
+ * was settled meanwhile (BILL_PAID: recorded once). PS_NOTFOUND (not the
+ * client's, or not waiting for the client), PS_DENIED (Online Payments
+ * off), PS_ERROR. */
+enum pstatus billing_pay_action(const struct billing_who *w, int64_t attempt_id,
+    struct bill_pay_result *res);
+
+/* Completes attempt attempt_id of the client after the browser's action
+ * (action_result as billing_card_setup_complete()), under the attempt's
+ * own idempotency key: paid once (BILL_PAID), failed authentication
+ * (BILL_DECLINED: nothing charged), or not authenticated (BILL_REQUIRES_
+ * ACTION: nothing charged; res->action to try again). Returns as
+ * billing_pay_action(). Audited. */
+enum pstatus billing_pay_complete(const struct billing_who *w,
+    int64_t attempt_id, const char *action_result, struct bill_pay_result *res);
 
 /* ---- reconciliation (portalctl payments reconcile) ---- */
 

@@ -30,6 +30,9 @@ struct bill_gw_outcome {
 	 * processor reports the card it charged (AutoPay charges the stored
 	 * card). */
 	int stored_card;
+	/* 1: the client's completion of an attempt that ended
+	 * requires_action (3-D Secure): that attempt takes the new outcome. */
+	int completing;
 };
 
 /* Records outcome o of attempt a (a->practice_id, a->client_id, a->id) in

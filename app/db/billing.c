@@ -486,6 +486,61 @@ dbb_attempt_open_count(
 	return db_run(db, &q);
 }
 
+/* ---- card setups ---- */
+
+enum pstatus
+dbb_setup_insert(struct db *db, int64_t practice_id, int64_t client_id,
+    const struct dbb_setup *s, int64_t now, int64_t *id)
+{
+	struct arg a[] = {AI(practice_id), AI(client_id), AS(s->plugin),
+	    AS(s->account), AS(s->customer_ref), AS(s->token),
+	    AS(s->idempotency_key), AS(s->action_ref),
+	    AI(s->make_default ? 1 : 0), AI(now), AI(now)};
+	struct q q = {.id = S_BILL_SETUP_INS, .a = a, .na = 11};
+	enum pstatus st;
+
+	*id = 0;
+	if ((st = db_run(db, &q)) == PS_OK)
+		*id = q.insert_id;
+	return st;
+}
+
+enum pstatus
+dbb_setup_get(struct db *db, int64_t practice_id, int64_t client_id, int64_t id,
+    struct dbb_setup *out)
+{
+	struct arg a[] = {AI(practice_id), AI(client_id), AI(id)};
+	struct col c[] = {{C_I64, &out->id, 0},
+	    {C_STR, out->plugin, sizeof(out->plugin)},
+	    {C_STR, out->account, sizeof(out->account)},
+	    {C_STR, out->customer_ref, sizeof(out->customer_ref)},
+	    {C_STR, out->token, sizeof(out->token)},
+	    {C_STR, out->idempotency_key, sizeof(out->idempotency_key)},
+	    {C_STR, out->action_ref, sizeof(out->action_ref)},
+	    {C_I64, &out->make_default, 0},
+	    {C_STR, out->status, sizeof(out->status)}};
+	struct q q = {.id = S_BILL_SETUP_GET, .a = a, .na = 3, .c = c, .nc = 9};
+	enum pstatus st;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = db_run(db, &q)) == PS_OK && q.rows == 0)
+		st = PS_NOTFOUND;
+	return st;
+}
+
+enum pstatus
+dbb_setup_set(struct db *db, int64_t practice_id, int64_t client_id, int64_t id,
+    const char *status, const char *action_ref, int64_t card_id, int64_t now)
+{
+	struct arg a[] = {AS(status), AS(action_ref), AIN(card_id), AI(now),
+	    AI(practice_id), AI(client_id), AI(id)};
+	struct q q = {.id = S_BILL_SETUP_SET, .a = a, .na = 7};
+
+	if (!db_fits(db, "action reference", action_ref, DBB_REF_MAX))
+		return PS_INVALID;
+	return db_run(db, &q);
+}
+
 enum pstatus
 dbb_attempt_set_action(
     struct db *db, int64_t id, const char *action_ref, const char *token)

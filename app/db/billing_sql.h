@@ -164,6 +164,22 @@
     "UPDATE payment_attempts SET action_ref = ?, token = COALESCE(?, token)"
     " WHERE id = ?",
     1},
+[S_BILL_SETUP_INS] = {"card setup insert",
+    "INSERT INTO card_setups (practice_id, client_id, plugin, account,"
+    " customer_ref, token, idempotency_key, action_ref, make_default,"
+    " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " 'requires_action', ?, ?)",
+    0},
+[S_BILL_SETUP_GET] = {"card setup get",
+    "SELECT id, plugin, account, customer_ref, token, idempotency_key,"
+    " action_ref, make_default, status FROM card_setups"
+    " WHERE practice_id = ? AND client_id = ? AND id = ?",
+    1},
+[S_BILL_SETUP_SET] = {"card setup set",
+    "UPDATE card_setups SET status = ?, action_ref = COALESCE(?, action_ref),"
+    " payment_method_id = COALESCE(?, payment_method_id), updated_at = ?"
+    " WHERE practice_id = ? AND client_id = ? AND id = ?",
+    1},
 [S_BILL_ATT_STALE] = {"attempt stale",
     "SELECT id FROM payment_attempts WHERE practice_id = ?"
     " AND status IN ('pending', 'unknown') AND updated_at <= ?"

@@ -153,6 +153,36 @@ enum pstatus dbb_card_has_default(struct db *db, int64_t practice_id,
 enum pstatus dbb_card_disable(struct db *db, int64_t practice_id,
     int64_t client_id, int64_t card_id, int64_t now);
 
+/* ---- card setups (a card save waiting for the client's authentication,
+ * 0012) ---- */
+
+struct dbb_setup {
+	int64_t id;
+	char plugin[DBB_PLUGIN_MAX + 1];
+	char account[DBB_ACCOUNT_MAX + 1];
+	char customer_ref[DBB_REF_MAX + 1];
+	char token[DBB_TOKEN_MAX + 1];
+	char idempotency_key[DBB_KEY_MAX + 1];
+	char action_ref[DBB_REF_MAX + 1];
+	int64_t make_default;
+	char status[16]; /* requires_action succeeded failed */
+};
+
+/* Stores setup s of the client as 'requires_action' at now; *id gets its
+ * id. PS_OK, PS_INVALID (a field too long), PS_ERROR. */
+enum pstatus dbb_setup_insert(struct db *db, int64_t practice_id,
+    int64_t client_id, const struct dbb_setup *s, int64_t now, int64_t *id);
+
+/* Reads setup id of the client. PS_OK, PS_NOTFOUND, PS_ERROR. */
+enum pstatus dbb_setup_get(struct db *db, int64_t practice_id,
+    int64_t client_id, int64_t id, struct dbb_setup *out);
+
+/* Sets the status of setup id of the client, its action_ref (NULL = keep)
+ * and the card it made (0 = none). PS_OK, PS_ERROR. */
+enum pstatus dbb_setup_set(struct db *db, int64_t practice_id,
+    int64_t client_id, int64_t id, const char *status, const char *action_ref,
+    int64_t card_id, int64_t now);
+
 /* ---- payment attempts ---- */
 
 struct dbb_attempt {

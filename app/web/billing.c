@@ -166,31 +166,65 @@ card_val(struct tmpl_val *o, const struct bill_card *k)
 	tv_bool(o, "is_default", k->is_default);
 }
 
-/* Describes the processor's card widget for the page into d.widget and
- * lets its origin through the page's CSP (script, frame, connect). Returns
- * 1, or 0 (logged) when the widget cannot be shown. */
+/* The page's CSP bit of a widget origin's directive, or 0. */
+static unsigned
+csp_bit(int32_t directive)
+{
+	switch (directive) {
+	case PGW_CSP_SCRIPT:
+		return HTTP_CSP_SCRIPT;
+	case PGW_CSP_FRAME:
+		return HTTP_CSP_FRAME;
+	case PGW_CSP_CONNECT:
+		return HTTP_CSP_CONNECT;
+	case PGW_CSP_IMG:
+		return HTTP_CSP_IMG;
+	case PGW_CSP_STYLE:
+		return HTTP_CSP_STYLE;
+	default:
+		return 0;
+	}
+}
+
+/* Describes the processor's card widget for the page into d.widget (the
+ * script, the adapter, its named values) and lets exactly the origins the
+ * plugin declares through the page's CSP, each under its own directive.
+ * Returns 1, or 0 (logged) when the widget cannot be shown. */
 static int
 widget(struct ctx *c, struct tmpl_val *d)
 {
 	struct gw_instance *gw = app_gateway(c->app, c->practice);
 	struct pgw_widget wd;
 	struct pgw_result res;
-	struct tmpl_val *o;
+	struct tmpl_val *o, *list, *v;
 	char err[256], q[300];
+	const char *why = NULL;
 	enum pgw_status st;
+	uint32_t i;
 
 	if (gw == NULL)
 		return 0;
 	memset(&wd, 0, sizeof(wd));
 	st = gw_card_widget(gw, &wd, &res, err, sizeof(err));
-	if (st != PGW_SUCCEEDED || wd.script_url[0] == '\0' ||
-	    http_response_csp_allow(c->resp, wd.origin,
-	        HTTP_CSP_SCRIPT | HTTP_CSP_FRAME | HTTP_CSP_CONNECT) != PS_OK) {
+	if (st != PGW_SUCCEEDED)
+		why = err;
+	else if (wd.script_url[0] == '\0')
+		why = "no script";
+	for (i = 0;
+	     why == NULL && i < wd.norigins && i < PGW_WIDGET_ORIGINS_MAX;
+	     i++) {
+		unsigned bit = csp_bit(wd.origins[i].directive);
+
+		/* A directive the page does not use (font) stays closed. */
+		if (bit != 0 && http_response_csp_allow(c->resp,
+		                    wd.origins[i].origin, bit) != PS_OK)
+			why = "bad widget origin";
+	}
+	if (why != NULL) {
 		log_error("event=card_widget_failed practice=%s status=%s "
 		          "error=%s",
 		    c->practice->slug, gw_status_str(st),
-		    log_value(st == PGW_SUCCEEDED ? "bad widget origin" : err,
-		        q, sizeof(q)));
+		    log_value(why, q, sizeof(q)));
 		return 0;
 	}
 	if ((o = tv_child(d, "widget")) == NULL)
@@ -199,7 +233,50 @@ widget(struct ctx *c, struct tmpl_val *d)
 	tv_str(o, "key", wd.public_key);
 	tv_str(o, "mode", wd.mode);
 	tv_str(o, "provider", gw_instance_plugin(gw)->name);
+	tv_str(o, "sdk", wd.sdk[0] ? wd.sdk : gw_instance_plugin(gw)->name);
+	if ((list = tv_list(o, "values")) != NULL)
+		for (i = 0; i < wd.nvalues && i < PGW_WIDGET_VALUES_MAX; i++)
+			if ((v = tv_push(list)) != NULL) {
+				tv_str(v, "name", wd.values[i].name);
+				tv_str(v, "value", wd.values[i].value);
+			}
 	return 1;
+}
+
+/* Renders the page that performs the processor's challenge act in the
+ * browser (www/static/card.js) and posts its result to post_to. intro:
+ * what is being confirmed; message: an alert or NULL. */
+static void
+confirm_page(struct ctx *c, const struct bill_action *act, const char *post_to,
+    const char *intro, const char *message)
+{
+	struct tmpl_val *d =
+	    web_page_data(c, "Confirm with your bank", "billing");
+	struct tmpl_val *o, *list, *v;
+	uint32_t i;
+
+	if (d == NULL) {
+		web_error(c, 500);
+		return;
+	}
+	tv_str(d, "post_to", post_to);
+	tv_str(d, "intro", intro);
+	if (message != NULL)
+		tv_str(d, "alert", message);
+	if ((o = tv_child(d, "next")) != NULL) {
+		tv_str(o, "kind", act->kind);
+		tv_str(o, "url", act->url);
+		if ((list = tv_list(o, "values")) != NULL)
+			for (i = 0; i < act->nvalues; i++)
+				if ((v = tv_push(list)) != NULL) {
+					tv_str(v, "name", act->values[i].name);
+					tv_str(
+					    v, "value", act->values[i].value);
+				}
+	}
+	if (!widget(c, d))
+		tv_str(d, "widget_error", MSG_NO_WIDGET);
+	web_render(c, "confirm", d);
 }
 
 /* Makes the response a page that says payments are off (403). */
@@ -453,6 +530,9 @@ pay_done(struct ctx *c, const struct bill_pay_result *r, const char *card)
 	web_render(c, "pay_done", d);
 }
 
+static void confirm_attempt(
+    struct ctx *c, const struct bill_pay_result *r, const char *message);
+
 void
 h_pay(struct ctx *c)
 {
@@ -611,8 +691,15 @@ h_pay(struct ctx *c)
 	case BILL_PROCESSING:
 		pay_done(c, &r, card_text);
 		return;
-	case BILL_DECLINED:
 	case BILL_REQUIRES_ACTION:
+		if (r.action.type != PGW_ACTION_NONE) {
+			/* The bank's challenge, on this page; then the same
+			 * attempt is completed under its key. */
+			confirm_attempt(c, &r, NULL);
+			return;
+		}
+		/* FALLTHROUGH */
+	case BILL_DECLINED:
 	case BILL_UNAVAILABLE:
 	default:
 		/* Nothing was charged: the form again, with a new key. */
@@ -631,6 +718,134 @@ h_pay(struct ctx *c)
 		pay_form(c, &t, chosen, msg);
 		return;
 	}
+}
+
+/* ---- 3-D Secure: the bank's challenge and its completion ---- */
+
+/* The challenge page of payment attempt r->attempt_id. */
+static void
+confirm_attempt(
+    struct ctx *c, const struct bill_pay_result *r, const char *message)
+{
+	char to[96], amount[32], intro[256];
+
+	snprintf(to, sizeof(to), "/billing/payments/%lld/confirm",
+	    (long long)r->attempt_id);
+	money_format(r->amount, c->practice->currency, amount, sizeof(amount));
+	snprintf(intro, sizeof(intro),
+	    "Your bank needs you to confirm this payment of %s. Follow the "
+	    "steps your bank shows on this page; you won't be charged "
+	    "twice.",
+	    amount);
+	confirm_page(c, &r->action, to, intro, message);
+}
+
+/* The page after a confirmation that charged nothing. */
+static void
+not_charged(struct ctx *c, const char *message, const char *retry)
+{
+	struct tmpl_val *d = web_page_data(c, "Payment", "billing");
+
+	if (d == NULL) {
+		web_error(c, 500);
+		return;
+	}
+	tv_bool(d, "not_charged", 1);
+	tv_str(d, "message", message);
+	if (retry != NULL)
+		tv_str(d, "retry", retry);
+	web_render(c, "pay_done", d);
+}
+
+/* The outcome of a completion (or of asking for the challenge again). */
+static void
+confirm_result(
+    struct ctx *c, enum pstatus st, const struct bill_pay_result *r, int posted)
+{
+	char msg[400], retry[96];
+
+	if (st == PS_DENIED) {
+		refuse_offline(c);
+		return;
+	}
+	if (st == PS_NOTFOUND) {
+		web_error(c, 404);
+		return;
+	}
+	if (st != PS_OK) {
+		web_error(c, 500);
+		return;
+	}
+	snprintf(retry, sizeof(retry), "/billing/payments/%lld/confirm",
+	    (long long)r->attempt_id);
+	switch (r->outcome) {
+	case BILL_PAID:
+	case BILL_PROCESSING:
+		pay_done(c, r, "your card");
+		return;
+	case BILL_REQUIRES_ACTION:
+		if (!posted && r->action.type != PGW_ACTION_NONE) {
+			confirm_attempt(c, r, NULL);
+			return;
+		}
+		not_charged(c,
+		    "Your bank's confirmation wasn't completed, so nothing was "
+		    "charged. You can try again, or pay with another card from "
+		    "Billing & Payments.",
+		    r->action.type != PGW_ACTION_NONE ? retry : NULL);
+		return;
+	case BILL_DECLINED:
+		snprintf(msg, sizeof(msg), "%s Nothing was charged.",
+		    r->message[0] ? r->message
+		                  : "Your bank declined the payment.");
+		not_charged(c, msg, NULL);
+		return;
+	default:
+		not_charged(c,
+		    "The card processor could not be reached. Nothing was "
+		    "charged. Please try again in a few minutes.",
+		    retry);
+		return;
+	}
+}
+
+void
+h_pay_confirm_form(struct ctx *c)
+{
+	struct billing_who w;
+	struct bill_pay_result r;
+	int64_t id;
+
+	if (!online(c)) {
+		refuse_offline(c);
+		return;
+	}
+	if (!param_int(c, "id", 1, &id)) {
+		web_error(c, 404);
+		return;
+	}
+	who_init(c, &w);
+	confirm_result(c, billing_pay_action(&w, id, &r), &r, 0);
+}
+
+void
+h_pay_confirm(struct ctx *c)
+{
+	struct billing_who w;
+	struct bill_pay_result r;
+	int64_t id;
+
+	if (!online(c)) {
+		refuse_offline(c);
+		return;
+	}
+	if (!param_int(c, "id", 1, &id)) {
+		web_error(c, 404);
+		return;
+	}
+	who_init(c, &w);
+	confirm_result(c,
+	    billing_pay_complete(&w, id, param(c, "action_result"), &r), &r, 1);
 }
 
 /* ---- Payment Methods ---- */
@@ -712,7 +927,8 @@ h_card_new_form(struct ctx *c)
  * Returns 1 when saved; else 0 with the page's error in c (and *msg set
  * for an alert, or NULL). */
 static int
-save_posted_card(struct ctx *c, int make_default, char *msg, size_t msgsz)
+save_posted_card(struct ctx *c, int make_default, struct bill_action *act,
+    char *msg, size_t msgsz)
 {
 	struct billing_who w;
 	struct bill_card card;
@@ -725,10 +941,11 @@ save_posted_card(struct ctx *c, int make_default, char *msg, size_t msgsz)
 		return 0;
 	}
 	who_init(c, &w);
-	st = billing_card_save(&w, token, make_default, &card, msg, msgsz);
+	st = billing_card_save_action(
+	    &w, token, make_default, &card, act, msg, msgsz);
 	switch (st) {
 	case PS_OK:
-		return 1;
+		return 1; /* saved, or act says what the bank asks */
 	case PS_DECLINED:
 		if (msg[0] == '\0')
 			snprintf(msg, msgsz, "Your card was declined.");
@@ -753,21 +970,83 @@ save_posted_card(struct ctx *c, int make_default, char *msg, size_t msgsz)
 	}
 }
 
+/* The challenge page of a card save the bank wants confirmed. */
+static void
+confirm_setup(struct ctx *c, const struct bill_action *act)
+{
+	char to[96];
+
+	snprintf(to, sizeof(to), "/billing/payment-methods/confirm/%lld",
+	    (long long)act->id);
+	confirm_page(c, act, to,
+	    "Your bank needs you to confirm this card before it is saved. "
+	    "It won't be charged.",
+	    NULL);
+}
+
 void
 h_card_new(struct ctx *c)
 {
+	struct bill_action act;
 	char msg[300];
 
 	if (!online(c)) {
 		refuse_offline(c);
 		return;
 	}
+	memset(&act, 0, sizeof(act));
 	if (c->nerrs == 0 && save_posted_card(c, param_on(c, "make_default"),
-	                         msg, sizeof(msg))) {
-		web_redirect(c, "/billing/payment-methods?saved=1");
+	                         &act, msg, sizeof(msg))) {
+		if (act.type != PGW_ACTION_NONE)
+			confirm_setup(c, &act);
+		else
+			web_redirect(c, "/billing/payment-methods?saved=1");
 		return;
 	}
 	card_new_form(c, msg[0] != '\0' ? msg : NULL);
+}
+
+void
+h_card_confirm(struct ctx *c)
+{
+	struct billing_who w;
+	struct bill_card card;
+	struct bill_action act;
+	char msg[300];
+	int64_t id;
+	enum pstatus st;
+
+	if (!online(c)) {
+		refuse_offline(c);
+		return;
+	}
+	if (!param_int(c, "id", 1, &id)) {
+		web_error(c, 404);
+		return;
+	}
+	who_init(c, &w);
+	st = billing_card_setup_complete(
+	    &w, id, param(c, "action_result"), &card, &act, msg, sizeof(msg));
+	if (st == PS_OK && card.id != 0) {
+		web_redirect(c, "/billing/payment-methods?saved=1");
+		return;
+	}
+	if (st == PS_NOTFOUND) {
+		web_error(c, 404);
+		return;
+	}
+	if (st == PS_OK)
+		snprintf(msg, sizeof(msg),
+		    "Your bank's confirmation wasn't completed, so your card "
+		    "was not saved. Nothing was charged. Please try again.");
+	else if (st == PS_DECLINED) {
+		size_t n = strlen(msg);
+
+		snprintf(msg + n, sizeof(msg) - n, "%sYour card was not saved.",
+		    n > 0 ? " " : "");
+	}
+	add_err(c, "card", msg);
+	card_new_form(c, msg);
 }
 
 void
@@ -856,7 +1135,7 @@ h_documents_card(struct ctx *c)
 		refuse_offline(c);
 		return;
 	}
-	if (c->nerrs == 0 && save_posted_card(c, 1, msg, sizeof(msg))) {
+	if (c->nerrs == 0 && save_posted_card(c, 1, NULL, msg, sizeof(msg))) {
 		web_redirect(c, "/documents?saved=1");
 		return;
 	}

@@ -105,11 +105,14 @@ void h_reset(struct ctx *);
 void h_billing(struct ctx *);
 void h_pay_form(struct ctx *);
 void h_pay(struct ctx *);
+void h_pay_confirm_form(struct ctx *);
+void h_pay_confirm(struct ctx *);
 void h_documents(struct ctx *);
 void h_documents_card(struct ctx *);
 void h_payment_methods(struct ctx *);
 void h_card_new_form(struct ctx *);
 void h_card_new(struct ctx *);
+void h_card_confirm(struct ctx *);
 void h_card_default(struct ctx *);
 /* webhook.c: processor notifications. */
 void h_webhook(struct ctx *);

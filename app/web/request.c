@@ -71,6 +71,16 @@ static const struct http_param p_card_new[] = {
     {"card_last4", HP_FORM, 0, 8, http_valid_text, NULL},
     {"make_default", HP_FORM, 0, 8, http_valid_bool, NULL},
 };
+/* 3-D Secure: the attempt or card setup; what the bank's SDK gave back. */
+static const struct http_param p_confirm_form[] = {
+    {"id", HP_PATH, 1, 20, http_valid_id, NULL},
+};
+static const struct http_param p_confirm[] = {
+    {"id", HP_PATH, 1, 20, http_valid_id, NULL},
+    {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
+    {"action_result", HP_FORM, 0, 1024, http_valid_text, NULL},
+    {"outcome", HP_FORM, 0, 16, http_valid_text, NULL},
+};
 static const struct http_param p_card_default[] = {
     {"id", HP_PATH, 1, 20, http_valid_id, NULL},
     {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},
@@ -139,6 +149,12 @@ static const struct http_route routes[] = {
     ROUTE(HTTP_GET, "/billing/pay", p_pay_form, NP(p_pay_form), R_AUTH,
         h_pay_form),
     ROUTE(HTTP_POST, "/billing/pay", p_pay, NP(p_pay), R_AUTH | R_CSRF, h_pay),
+    ROUTE(HTTP_GET, "/billing/payments/:id/confirm", p_confirm_form,
+        NP(p_confirm_form), R_AUTH, h_pay_confirm_form),
+    ROUTE(HTTP_POST, "/billing/payments/:id/confirm", p_confirm, NP(p_confirm),
+        R_AUTH | R_CSRF, h_pay_confirm),
+    ROUTE(HTTP_POST, "/billing/payment-methods/confirm/:id", p_confirm,
+        NP(p_confirm), R_AUTH | R_CSRF, h_card_confirm),
     ROUTE(HTTP_GET, "/documents", p_documents, NP(p_documents), R_AUTH,
         h_documents),
     ROUTE(HTTP_POST, "/documents/credit-card", p_documents_card,

@@ -559,17 +559,40 @@ START_TEST(test_declines)
 }
 END_TEST
 
+/* Passes or fails the sandbox bank's challenge of act (its url names the
+ * charge or payment method). */
+static void
+authenticate(const struct bill_action *act, const char *outcome)
+{
+	const char *url = "", *id;
+	char body[256];
+	uint32_t i;
+
+	for (i = 0; i < act->nvalues; i++)
+		if (strcmp(act->values[i].name, "url") == 0)
+			url = act->values[i].value;
+	id = strrchr(url, '/');
+	ck_assert_msg(act->type != PGW_ACTION_NONE && id != NULL,
+	    "a next action with a url: %s", url);
+	ck_assert_str_eq(act->kind, "sandbox.authenticate");
+	snprintf(body, sizeof(body), "{\"id\": \"%s\", \"outcome\": \"%s\"}",
+	    id + 1, outcome);
+	json_decref(sim("POST", "/__test/authenticate", body));
+}
+
 START_TEST(test_requires_action)
 {
 	struct env e;
 	struct billing_who w;
 	struct bill_card c;
+	struct bill_action act;
 	struct bill_pay_req r;
-	struct bill_pay_result res;
+	struct bill_pay_result res, done;
 	struct dbb_attempt a;
 	struct bill_summary s;
 	char tok[128], msg[256], fk[BILL_FORM_KEY_SIZE];
 	int64_t i1;
+	int ok = 0;
 
 	env_open(&e);
 	new_client(&e, &w);
@@ -584,11 +607,45 @@ START_TEST(test_requires_action)
 	attempt(&e, res.attempt_id, &a);
 	ck_assert_str_eq(a.status, "requires_action");
 
-	/* Off session (AutoPay) on a saved card that needs authentication:
-	 * the client must come back; nothing is open, nothing charged. */
+	/* The client abandons the challenge: nothing charged, still
+	 * waiting; then passes it: the same attempt is paid, once. */
+	ck_assert_int_eq(
+	    billing_pay_complete(&w, res.attempt_id, NULL, &done), PS_OK);
+	ck_assert_int_eq(done.outcome, BILL_REQUIRES_ACTION);
+	ck_assert_int_eq(ledger(a.idempotency_key, &ok), 1);
+	ck_assert_int_eq(ok, 0);
+	authenticate(&res.action, "succeed");
+	ck_assert_int_eq(
+	    billing_pay_complete(&w, res.attempt_id, NULL, &done), PS_OK);
+	ck_assert_int_eq(done.outcome, BILL_PAID);
+	ck_assert_int_eq(
+	    billing_pay_complete(&w, res.attempt_id, NULL, &done), PS_OK);
+	ck_assert_int_eq(done.outcome, BILL_PAID);
+	ck_assert_int_eq(ledger(a.idempotency_key, &ok), 1);
+	ck_assert_int_eq(ok, 1);
+	ck_assert_int_eq(billing_summary(&w, &s), PS_OK);
+	ck_assert_int_eq(s.balance, 0);
+	billing_summary_free(&s);
+
+	/* Saving a card that needs authentication: a challenge first; a
+	 * failed one saves nothing, a passed one saves the card. */
 	token("4000002760003184", tok, sizeof(tok));
 	ck_assert_int_eq(
-	    billing_card_save(&w, tok, 1, &c, msg, sizeof(msg)), PS_OK);
+	    billing_card_save(&w, tok, 1, &c, msg, sizeof(msg)), PS_DECLINED);
+	token("4000002760003184", tok, sizeof(tok));
+	ck_assert_int_eq(
+	    billing_card_save_action(&w, tok, 1, &c, &act, msg, sizeof(msg)),
+	    PS_OK);
+	ck_assert_int_eq(c.id, 0);
+	authenticate(&act, "succeed");
+	ck_assert_int_eq(billing_card_setup_complete(
+	                     &w, act.id, NULL, &c, &act, msg, sizeof(msg)),
+	    PS_OK);
+	ck_assert_int_ne(c.id, 0);
+
+	/* Off session (AutoPay) on a saved card that needs authentication:
+	 * the client must come back; nothing is open, nothing charged. */
+	invoice(&w, "2026-01-06", 6000);
 	memset(&r, 0, sizeof(r));
 	r.target = BILL_BALANCE;
 	r.amount = 6000;
