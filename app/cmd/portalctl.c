@@ -32,6 +32,8 @@ static const char usage_text[] =
     "  config check                      check portal.yaml and the practice "
     "files\n"
     "  db migrate [--sql-dir DIR]        apply the pending SQL migrations\n"
+    "  db status [--sql-dir DIR]         list the applied and pending "
+    "migrations\n"
     "  client create --practice SLUG --email E --first F --last L\n"
     "                [--dob YYYY-MM-DD]  add a client and print an "
     "invitation link\n"
@@ -381,6 +383,34 @@ cmd_db_migrate(struct ctx *c, int argc, char **argv)
 	else
 		printf("%d migration%s applied\n", n, n == 1 ? "" : "s");
 	return 0;
+}
+
+/* ---- db status ---- */
+
+/* Exit 0 when every migration of the folder is applied, 3 when some are
+ * pending (so scripts can tell), 1 on an error. */
+static int
+cmd_db_status(struct ctx *c, int argc, char **argv)
+{
+	const char *dir = PORTAL_DATADIR "/sql";
+	const struct opt opts[] = {{"sql-dir", &dir}, {NULL, NULL}};
+	char err[1024];
+	size_t pending = 0;
+
+	if (parse_opts(c, argc, argv, opts) != 0 || open_db(c) != 0)
+		return 1;
+	if (db_migrate_status(c->db, dir, stdout, &pending, err, sizeof(err)) !=
+	    PS_OK) {
+		fail(c, "%s", err);
+		return 1;
+	}
+	if (pending == 0) {
+		printf("database is up to date\n");
+		return 0;
+	}
+	printf("%zu migration%s pending: run portalctl db migrate\n", pending,
+	    pending == 1 ? "" : "s");
+	return 3;
 }
 
 /* ---- client create ---- */
@@ -1333,6 +1363,7 @@ static const struct command {
 } commands[] = {
     {"config", "check", cmd_config_check},
     {"db", "migrate", cmd_db_migrate},
+    {"db", "status", cmd_db_status},
     {"client", "create", cmd_client_create},
     {"client", "invite", cmd_client_invite},
     {"client", "list", cmd_client_list},

@@ -9,6 +9,46 @@
 
 #include "web/web.h"
 
+/* The migrations this build needs (generated from sql/ by make). */
+static const struct db_migration migrations[] = {
+#include "migrations.h"
+};
+
+/* Refuses to serve a database whose schema is behind this build: PS_OK when
+ * every migration is recorded, PS_DECLINED with err naming the first missing
+ * one and the command to run, PS_RETRY when the database does not answer
+ * (the caller starts anyway: /healthz and the workers' reconnects cover an
+ * outage). */
+static enum pstatus
+check_schema(struct app *app, char *err, size_t errsz)
+{
+	struct db_params p;
+	struct db *db = NULL;
+	const struct db_migration *first = NULL;
+	size_t pending = 0;
+	enum pstatus st;
+
+	app_db_params(app, &p);
+	if ((st = db_open(&p, &db, err, errsz)) != PS_OK) {
+		st = PS_RETRY;
+		goto out;
+	}
+	if ((st = db_migrate_pending(db, migrations,
+	         sizeof(migrations) / sizeof(migrations[0]), &pending, &first,
+	         err, errsz)) != PS_OK)
+		goto out;
+	if (pending > 0) {
+		snprintf(err, errsz,
+		    "the database lacks %zu migration%s (first: %s): run "
+		    "`portalctl db migrate` before starting portald",
+		    pending, pending == 1 ? "" : "s", first->file);
+		st = PS_DECLINED;
+	}
+out:
+	db_close(db);
+	return st;
+}
+
 static void
 usage(void)
 {
@@ -102,6 +142,20 @@ main(int argc, char *argv[])
 		printf("portald: %s: configuration OK\n", config);
 		app_free(app);
 		return 0;
+	}
+	switch (check_schema(app, err, sizeof(err))) {
+	case PS_OK:
+		break;
+	case PS_RETRY:
+		fprintf(stderr,
+		    "portald: warning: cannot check the database's migrations "
+		    "(%s); starting anyway\n",
+		    err);
+		break;
+	default:
+		fprintf(stderr, "portald: %s\n", err);
+		app_free(app);
+		return 1;
 	}
 	if (app_practices_sync(app) != PS_OK) {
 		fprintf(stderr, "portald: out of memory\n");

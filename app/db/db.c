@@ -52,6 +52,11 @@ static const struct stmt_def {
         "INSERT INTO schema_migrations (version, name, applied_at)"
         " VALUES (?, ?, UNIX_TIMESTAMP())",
         0},
+    [S_MIG_EXISTS] = {"migrations table exists",
+        "SELECT COUNT(*) FROM information_schema.tables"
+        " WHERE table_schema = DATABASE()"
+        " AND table_name = 'schema_migrations'",
+        1},
     [S_PRACTICE_UPSERT] = {"practice upsert",
         "INSERT INTO practices (slug, name, created_at)"
         " VALUES (?, ?, UNIX_TIMESTAMP())"

@@ -123,6 +123,27 @@ enum pstatus db_tx(
 enum pstatus db_migrate(struct db *db, const char *sql_dir, FILE *progress,
     int *applied, char *err, size_t errsz);
 
+/* One migration a binary needs: its number and file name. */
+struct db_migration {
+	int64_t version;
+	const char *file;
+};
+
+/* Sets *pending to how many of the n migrations in m schema_migrations does
+ * not record (all of them when the table does not exist yet), and *first to
+ * the first of those (NULL when none). Changes nothing: a user with only
+ * SELECT may call it. PS_OK, or PS_ERROR with err from the server. */
+enum pstatus db_migrate_pending(struct db *db, const struct db_migration *m,
+    size_t n, size_t *pending, const struct db_migration **first, char *err,
+    size_t errsz);
+
+/* `portalctl db status`: writes one line per sql_dir/NNNN_name.sql to out,
+ * "applied NNNN_name.sql" or "pending NNNN_name.sql", in order, and sets
+ * *pending to the count of pending ones. Changes nothing. PS_OK or PS_ERROR
+ * (err names the folder or the server's message). */
+enum pstatus db_migrate_status(struct db *db, const char *sql_dir, FILE *out,
+    size_t *pending, char *err, size_t errsz);
+
 /* ---- practices ---- */
 
 /* Sets *id to the practice with this slug, creating it with name if there

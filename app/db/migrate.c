@@ -319,3 +319,99 @@ out:
 	migs_free(m, n);
 	return st;
 }
+
+/* Sets *exists to whether schema_migrations exists in the current database. */
+static enum pstatus
+mig_table_exists(struct db *db, int *exists, char *err, size_t errsz)
+{
+	int64_t count = 0;
+	struct col c[] = {{C_I64, &count, 0}};
+	struct q q = {.id = S_MIG_EXISTS, .c = c, .nc = 1};
+	enum pstatus st;
+
+	*exists = 0;
+	if ((st = db_run(db, &q)) != PS_OK) {
+		errbuf_set(err, errsz, "schema_migrations: %s", db_errmsg(db));
+		goto out;
+	}
+	*exists = count > 0;
+out:
+	return st;
+}
+
+/* Sets *applied to whether schema_migrations records version. */
+static enum pstatus
+mig_applied(
+    struct db *db, int64_t version, int *applied, char *err, size_t errsz)
+{
+	int64_t have = 0;
+	struct arg a[] = {AI(version)};
+	struct col c[] = {{C_I64, &have, 0}};
+	struct q has = {.id = S_MIG_HAS, .a = a, .na = 1, .c = c, .nc = 1};
+	enum pstatus st;
+
+	*applied = 0;
+	if ((st = db_run(db, &has)) != PS_OK) {
+		errbuf_set(err, errsz, "schema_migrations: %s", db_errmsg(db));
+		goto out;
+	}
+	*applied = has.rows > 0;
+out:
+	return st;
+}
+
+enum pstatus
+db_migrate_pending(struct db *db, const struct db_migration *m, size_t n,
+    size_t *pending, const struct db_migration **first, char *err, size_t errsz)
+{
+	size_t i;
+	int exists = 0, applied = 0;
+	enum pstatus st;
+
+	*pending = 0;
+	*first = NULL;
+	if ((st = mig_table_exists(db, &exists, err, errsz)) != PS_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (exists && (st = mig_applied(db, m[i].version, &applied, err,
+		                   errsz)) != PS_OK)
+			goto out;
+		if (exists && applied)
+			continue;
+		if (*first == NULL)
+			*first = &m[i];
+		(*pending)++;
+	}
+	st = PS_OK;
+out:
+	return st;
+}
+
+enum pstatus
+db_migrate_status(struct db *db, const char *sql_dir, FILE *out,
+    size_t *pending, char *err, size_t errsz)
+{
+	struct mig *m = NULL;
+	size_t n = 0, i;
+	int exists = 0, applied = 0;
+	enum pstatus st;
+
+	*pending = 0;
+	if ((st = mig_list(sql_dir, &m, &n, err, errsz)) != PS_OK)
+		goto out;
+	if ((st = mig_table_exists(db, &exists, err, errsz)) != PS_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (exists && (st = mig_applied(db, m[i].version, &applied, err,
+		                   errsz)) != PS_OK)
+			goto out;
+		if (!exists || !applied)
+			(*pending)++;
+		fprintf(out, "%s %s\n",
+		    exists && applied ? "applied" : "pending", m[i].file);
+	}
+	st = PS_OK;
+out:
+	migs_free(m, n);
+	return st;
+}

@@ -114,6 +114,28 @@ else
 	not_ok "portalctl config check names the unknown key" "$(cat "$tmp/out")"
 fi
 
+# Before any migration: db status lists them all as pending (exit 3), and
+# portald refuses to start, naming the command to run.
+nmig=$(cd "$top_srcdir/sql" && ls | grep -c '^[0-9][0-9][0-9][0-9]*_.*\.sql$')
+pc db status --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 3 ] && [ "$(grep -c '^pending [0-9]*_.*\.sql$' "$tmp/out")" = "$nmig" ] &&
+    grep -q '^pending 0001_init.sql$' "$tmp/out" && grep -q 'run portalctl db migrate' "$tmp/out"; then
+	ok "portalctl db status lists every migration as pending on a new database (exit 3)"
+else
+	not_ok "portalctl db status lists every migration as pending on a new database (exit 3)" \
+	    "exit $rc" "$(cat "$tmp/out")"
+fi
+timeout 20 "${PORTALD:-$top_builddir/portald}" -c "$tmp/portal.yaml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q 'portalctl db migrate' "$tmp/out" &&
+    grep -q '0001_init.sql' "$tmp/out" && [ ! -S "$tmp/portald.sock" ]; then
+	ok "portald with pending migrations exits $rc, naming portalctl db migrate, before opening its socket"
+else
+	not_ok "portald with pending migrations exits non-zero, naming portalctl db migrate" \
+	    "exit $rc" "$(cat "$tmp/out")"
+fi
+
 if pc db migrate --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1 &&
     grep -q '^applied 0001_init.sql' "$tmp/out"; then
 	ok "portalctl db migrate applies the migrations"
@@ -125,6 +147,15 @@ if pc db migrate --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1 &&
 	ok "portalctl db migrate a second time applies nothing"
 else
 	not_ok "portalctl db migrate a second time applies nothing" "$(cat "$tmp/out")"
+fi
+pc db status --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && [ "$(grep -c '^applied [0-9]*_.*\.sql$' "$tmp/out")" = "$nmig" ] &&
+    ! grep -q '^pending' "$tmp/out" && grep -q 'up to date' "$tmp/out"; then
+	ok "portalctl db status lists every migration as applied after db migrate (exit 0)"
+else
+	not_ok "portalctl db status lists every migration as applied after db migrate (exit 0)" \
+	    "exit $rc" "$(cat "$tmp/out")"
 fi
 
 token=
