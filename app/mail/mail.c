@@ -148,8 +148,8 @@ from_hex(const char *s, unsigned char *out, size_t max, size_t *n)
 	return 1;
 }
 
-static enum pstatus
-box_seal(const unsigned char *key, size_t keylen, const char *token,
+enum pstatus
+mail_box_seal(const unsigned char *key, size_t keylen, const char *token,
     char out[DBM_BOX_MAX + 1])
 {
 	unsigned char b[NONCE_LEN + TOKEN_MAX + TAG_LEN], ks[TOKEN_MAX],
@@ -215,7 +215,8 @@ mail_queue(struct db *db, const struct mail_new *m, int64_t now, int *queued)
 	if (m->token != NULL) {
 		if (m->key == NULL || m->keylen == 0)
 			return PS_INVALID;
-		if ((st = box_seal(m->key, m->keylen, m->token, box)) != PS_OK)
+		if ((st = mail_box_seal(m->key, m->keylen, m->token, box)) !=
+		    PS_OK)
 			return st;
 	}
 	r.practice_id = m->practice_id;

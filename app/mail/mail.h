@@ -78,6 +78,12 @@ enum pstatus mail_queue(
 /* Longest link token that can be sealed. */
 #define MAIL_TOKEN_MAX 64
 
+/* Seals token (at most MAIL_TOKEN_MAX bytes) under key[0..keylen) with a
+ * fresh random nonce into out (hex). PS_OK, PS_INVALID (too long) or
+ * PS_ERROR. mail_queue does this for a message's token. */
+enum pstatus mail_box_seal(const unsigned char *key, size_t keylen,
+    const char *token, char out[DBM_BOX_MAX + 1]);
+
 /* Opens the sealed token box (an outbox row's secret_box) with the key it
  * was sealed under into token. PS_OK or PS_INVALID (not sealed under this
  * key, or damaged). The caller wipes token. */

@@ -127,6 +127,17 @@ test('Forgot password?: the link works once, for an hour; an unknown address get
   assert.equal(pathOf(page), '/billing');
 });
 
+test('Forgot password? is throttled: past 3 links an hour no more are sent, and the page says the same', async () => {
+  const email = newEmail();
+  portalctl('client', 'create', '--practice', 'demo', '--email', email, '--first', 'Tia', '--last', 'Throttle');
+  const page = await browser();
+  const answers = [];
+  for (let i = 0; i < 5; i++) answers.push(await forgot(page, email));
+  assert.equal(new Set(answers).size, 1, 'the same page every time');
+  const links = received(email).filter((m) => m.subject.startsWith('Reset your'));
+  assert.equal(links.length, 3);
+});
+
 test('after a payment the client has one receipt by mail', async () => {
   const email = newEmail();
   portalctl('client', 'create', '--practice', 'demo', '--email', email, '--first', 'Ray', '--last', 'Receipt');
