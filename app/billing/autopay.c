@@ -281,6 +281,7 @@ autopay_client_status_at(struct db *db, int64_t practice_id, int64_t client_id,
 			if (ow.due > 0) {
 				out->action_required = 1;
 				out->action_amount = ow.due;
+				out->action_attempt = lc.c.attempt_id;
 			}
 		}
 	}
@@ -306,8 +307,8 @@ autopay_client_status_at(struct db *db, int64_t practice_id, int64_t client_id,
 		money_format(out->action_amount, currency, amt, sizeof(amt));
 		snprintf(out->action, sizeof(out->action),
 		    "Your bank needs you to confirm the AutoPay charge of "
-		    "your balance. Please pay %s now with Pay Now; you will "
-		    "not be charged twice.",
+		    "your balance of %s. Please confirm it now; you will not "
+		    "be charged twice.",
 		    amt);
 	}
 	return PS_OK;

@@ -62,13 +62,15 @@ struct autopay_status {
 	int has_card;       /* 1: a default card to charge (card_* below) */
 	int card_elsewhere; /* 1: no default card at the processor account
 	                       asked about, but cards of another one */
-	char card_brand[32];   /* "Visa", "Mastercard", ... (display form) */
-	char card_last4[8];    /* "4242" */
-	int action_required;   /* 1: the last AutoPay charge needs the client
-	                          to come back and pay on-session (3-D
-	                          Secure) and the balance is still due */
-	int64_t action_amount; /* the balance to pay then */
-	int64_t failed_nights; /* failed nights in a row so far */
+	char card_brand[32];    /* "Visa", "Mastercard", ... (display form) */
+	char card_last4[8];     /* "4242" */
+	int action_required;    /* 1: the last AutoPay charge needs the client
+	                           to come back and pay on-session (3-D
+	                           Secure) and the balance is still due */
+	int64_t action_amount;  /* the balance to pay then */
+	int64_t action_attempt; /* that charge's attempt: the client confirms
+	                           it (billing_pay_action) */
+	int64_t failed_nights;  /* failed nights in a row so far */
 	char last_run_on[AUTOPAY_DATE_SIZE]; /* last night charged, or "" */
 	char last_status[16];                /* that attempt's status, or "" */
 	/* Ready sentences for the page (plain text, "" when none): notice

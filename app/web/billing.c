@@ -335,8 +335,15 @@ h_billing(struct ctx *c)
 	        &ap) == PS_OK) {
 		if (ap.notice[0] != '\0')
 			tv_str(d, "autopay_notice", ap.notice);
-		if (ap.action_required && ap.action[0] != '\0')
+		if (ap.action_required && ap.action[0] != '\0') {
+			char to[96];
+
 			tv_str(d, "autopay_action", ap.action);
+			snprintf(to, sizeof(to),
+			    "/billing/payments/%lld/confirm",
+			    (long long)ap.action_attempt);
+			tv_str(d, "autopay_confirm", to);
+		}
 	}
 	if ((list = tv_list(d, "invoices")) != NULL)
 		for (i = 0; i < s.nunpaid; i++) {

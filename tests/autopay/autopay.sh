@@ -411,7 +411,7 @@ if grep -q '1 action required \$120.00' "$tmp/out" &&
     pc autopay status --practice demo >"$tmp/out2" 2>&1 &&
     grep -E -q '^ap5001@example.org .*requires_action .* action required$' "$tmp/out2" &&
     pc autopay status --practice demo --email ap5001@example.org >"$tmp/out3" 2>&1 &&
-    grep -q '^action: Your bank needs you to confirm the AutoPay charge of your balance. Please pay \$120.00 now with Pay Now' "$tmp/out3"; then
+    grep -q '^action: Your bank needs you to confirm the AutoPay charge of your balance of \$120.00. Please confirm it now' "$tmp/out3"; then
 	ok "REQUIRES_ACTION is recorded and the client's notice asks them to come back and pay"
 else
 	not_ok "REQUIRES_ACTION asks the client to come back" "$(cat "$tmp/out" "$tmp/out2" "$tmp/out3")"

@@ -1,4 +1,4 @@
-// billing-pages.test.mjs: the billing pages beyond the happy paths: a payment whose outcome is unknown (processing notice, settled by reconcile), a card that needs authentication, other clients' invoices, and the pages on a phone, in print, with labels and a CSP that opens only where the card widget is.
+// billing-pages.test.mjs: the billing pages beyond the happy paths: a payment whose outcome is unknown (processing notice, settled by reconcile), other clients' invoices (3-D Secure: threeds.test.mjs), and the pages on a phone, in print, with labels and a CSP that opens only where the card widget is.
 import test, { afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -65,21 +65,6 @@ test('an unknown outcome shows "processing", hides Pay Now, and reconcile settle
   const charges = (await ledger()).slice(before);
   assert.equal(charges.length, 1, 'one charge');
   assert.equal(charges[0].amount, 4200);
-});
-
-test('a card that needs the bank\'s confirmation (4000 0027 6000 3184) keeps the form with a message', async () => {
-  const desc = label('Session');
-  const { page } = await session([{ date: '2026-03-04', description: desc, amount: '31.00' }]);
-  await page.goto(url('/billing/pay'));
-  await fillCard(page, '4000 0027 6000 3184');
-  await submitAndWait(page, page.getByRole('button', { name: 'Pay $31.00', exact: true }));
-  assert.equal(pathOf(page), '/billing/pay');
-  assert.match(await alertText(page), /bank.*Nothing was charged.*another card/is);
-  assert.equal(await page.getByRole('button', { name: 'Pay $31.00', exact: true }).count(), 1, 'the form is kept');
-  // Another card then pays.
-  await fillCard(page, '4242 4242 4242 4242');
-  await submitAndWait(page, page.getByRole('button', { name: 'Pay $31.00', exact: true }));
-  assert.equal(await page.locator('h1').innerText(), 'Payment received');
 });
 
 test('another client\'s invoice cannot be opened or paid', async () => {

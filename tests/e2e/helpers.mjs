@@ -42,7 +42,8 @@ const CHROMIUM_ARGS = [
  * options are passed to launchPersistentContext (e.g. viewport). Returns
  * { context, page, close } where close() shuts the browser and removes the
  * profile. Every console error and uncaught page error is collected in
- * context.pageErrors.
+ * context.pageErrors, every CSP violation of any frame in
+ * context.cspViolations.
  */
 export async function launch(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'portal-e2e-chromium-'));
@@ -56,6 +57,15 @@ export async function launch(options = {}) {
   context.setDefaultTimeout(15000);
   context.setDefaultNavigationTimeout(15000);
   context.pageErrors = [];
+  // Every Content-Security-Policy violation of any frame (the page and
+  // the processor's iframes), as "directive blocked-uri".
+  context.cspViolations = [];
+  await context.exposeBinding('__portalCspViolation', (src, v) => { context.cspViolations.push(v); });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      if (window.__portalCspViolation) window.__portalCspViolation(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   const page = context.pages()[0] || (await context.newPage());
   page.on('pageerror', (e) => context.pageErrors.push(String(e)));
   page.on('console', (m) => {
