@@ -25,10 +25,11 @@ gateways_sandbox_sandbox_la_LIBADD = $(PGW_COMMON_LIBADD) $(JANSSON_LIBS) \
 gateways_sandbox_sandbox_la_LDFLAGS = -module -avoid-version -shared \
 	-export-symbols-regex '^portal_gateway_entry$$'
 
-### The conformance suite, runnable against any plugin (built by `make`).
-noinst_PROGRAMS += tests/gateway/conformance
-tests_gateway_conformance_SOURCES = tests/gateway/conformance.c
-tests_gateway_conformance_LDADD = $(PORTAL_LIBS)
+### The conformance suite, installed with the SDK so an outside author runs
+### it against their own .so (portal-gateway(3), CONFORMANCE).
+bin_PROGRAMS += portal-gateway-conformance
+portal_gateway_conformance_SOURCES = gateways/conformance.c
+portal_gateway_conformance_LDADD = $(PORTAL_LIBS)
 
 ### Loader tests: small good and bad plugins (test-only modules need -rpath
 ### to be built shared, STYLE.md 16).

@@ -2,7 +2,13 @@
  * succeeds; state lives in memory in the per-practice context. Start a real
  * plugin from here: keep the shape (one entry symbol, no static mutable
  * state, caller-owned results), replace the bodies with calls to your
- * processor through host->http. See portal-gateway(3). */
+ * processor through host->http_call. See portal-gateway(3).
+ *
+ * Built against an ABI 1.1 gateway.h it is a 1.1 plugin: descriptor
+ * macros, init2, the return value as the one status, a widget with named
+ * values and CSP origins, create_customer through the host's HTTP (with
+ * api_base set) and signed webhooks checked with the host's HMAC. Built
+ * against the 1.0 header it is a 1.0 plugin the 1.1 host still loads. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +42,8 @@ struct refund {
 struct example {
 	const struct pgw_host *host; /* valid until fini */
 	char descriptor[32];         /* from the config table */
+	char api_base[PGW_URL_MAX];  /* 1.1: the "processor", or "" */
+	char whsec[256];             /* 1.1: webhook secret, or ""; wiped */
 	pthread_mutex_t lock;
 	unsigned long seq;
 	struct payment pay[MAX_PAYMENTS];
@@ -49,6 +57,12 @@ struct example {
 static const struct pgw_conf_key example_config[] = {
     {"statement_descriptor", PGW_CONF_STRING, 0,
         "text on the client's card statement (at most 22 characters)"},
+#if PGW_ABI_MINOR >= 1
+    {"api_base", PGW_CONF_URL, 0,
+        "the processor's API: create_customer POSTs /customers there"},
+    {"webhook_secret_env", PGW_CONF_SECRET_ENV, 0,
+        "variable holding the webhook signing secret"},
+#endif
 };
 
 /* Sets the result's status and returns it: every operation ends here. */
@@ -93,17 +107,51 @@ ex_init(const struct pgw_host *host, const struct pgw_kv *config, size_t n,
 			snprintf(e->descriptor, sizeof(e->descriptor), "%s",
 			    config[i].value);
 		}
+#if PGW_ABI_MINOR >= 1
+	for (i = 0; i < n; i++) {
+		if (strcmp(config[i].key, "api_base") == 0)
+			snprintf(e->api_base, sizeof(e->api_base), "%s",
+			    config[i].value);
+		else if (strcmp(config[i].key, "webhook_secret_env") == 0)
+			snprintf(
+			    e->whsec, sizeof(e->whsec), "%s", config[i].value);
+	}
+	/* The host services this plugin uses are 1.1 ones. */
+	if (!PGW_HAS(host, struct pgw_host, header)) {
+		snprintf(err, errsz, "example: the host is older than ABI 1.1");
+		free(e);
+		return PGW_ERROR;
+	}
+#endif
 	pthread_mutex_init(&e->lock, NULL);
 	host->log(host, PGW_LOG_INFO, "example plugin ready");
 	*ctx = e;
 	return PGW_SUCCEEDED;
 }
 
+#if PGW_ABI_MINOR >= 1
+/* ABI 1.1: init reports through the result like every operation. */
+static int32_t
+ex_init2(const struct pgw_host *host, const struct pgw_kv *config, size_t n,
+    void **ctx, struct pgw_result *res)
+{
+	int32_t st = ex_init(host, config, n, ctx, res->err, res->errsz);
+
+	if (st != PGW_SUCCEEDED)
+		snprintf(res->code, sizeof(res->code), "bad_config");
+	return st;
+}
+#endif
+
 static void
 ex_fini(void *ctx)
 {
 	struct example *e = ctx;
+	volatile char *w = e->whsec;
+	size_t i;
 
+	for (i = 0; i < sizeof(e->whsec); i++) /* wipe the secret */
+		w[i] = 0;
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -123,10 +171,67 @@ new_id(struct example *e, const char *prefix, char *out, size_t outsz)
 		n += snprintf(out + n, outsz - (size_t)n, "%02x", r[i]);
 }
 
+#if PGW_ABI_MINOR >= 1
+/* 1.1: POSTs {"reference": ...} to api_base/customers through the host and
+ * reads "id" from the answer. The host's http_call owns the transport
+ * mapping: connect failure -> RETRYABLE, no answer -> UNKNOWN, 429 and 5xx
+ * too; the plugin reads only real answers. */
+static int32_t
+remote_customer(struct example *e, const struct pgw_customer_req *req,
+    struct pgw_customer *out, struct pgw_result *res)
+{
+	const struct pgw_host *h = e->host;
+	struct pgw_http_header hd[2];
+	struct pgw_http_request r;
+	struct pgw_http_response resp;
+	char url[PGW_URL_MAX + 16], ref[300], body[400];
+	int32_t st;
+
+	if (h->json_quote(h, req->reference != NULL ? req->reference : "", ref,
+	        sizeof(ref)) != 0) {
+		fail(res, "reference too long");
+		return PGW_ERROR;
+	}
+	snprintf(url, sizeof(url), "%s/customers", e->api_base);
+	snprintf(body, sizeof(body), "{\"reference\":%s}", ref);
+	hd[0].name = "Content-Type";
+	hd[0].value = "application/json";
+	hd[1].name = "Idempotency-Key";
+	hd[1].value = req->idempotency_key != NULL ? req->idempotency_key : "";
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.method = "POST";
+	r.url = url;
+	r.headers = hd;
+	r.nheaders = req->idempotency_key != NULL ? 2 : 1;
+	r.body = body;
+	r.body_len = strlen(body);
+	memset(&resp, 0, sizeof(resp));
+	resp.size = sizeof(resp);
+	st = h->http_call(h, &r, &resp, res);
+	if (st == PGW_SUCCEEDED &&
+	    (resp.status / 100 != 2 ||
+	        h->json_get(h, resp.body, resp.body_len, "id", out->id,
+	            sizeof(out->id)) != 1 ||
+	        out->id[0] == '\0')) {
+		fail(res, "the processor's answer has no customer id");
+		st = PGW_ERROR;
+	}
+	h->http_free(h, &resp);
+	return st;
+}
+#endif
+
 static int32_t
 ex_create_customer(void *ctx, const struct pgw_customer_req *req,
     struct pgw_customer *out, struct pgw_result *res)
 {
+#if PGW_ABI_MINOR >= 1
+	struct example *e = ctx;
+
+	if (e->api_base[0] != '\0')
+		return remote_customer(e, req, out, res);
+#endif
 	(void)req; /* a real plugin sends reference, name and email */
 	new_id(ctx, "cus", out->id, sizeof(out->id));
 	return finish(res, PGW_SUCCEEDED);
@@ -143,6 +248,26 @@ ex_card_widget(void *ctx, struct pgw_widget *out, struct pgw_result *res)
 	    out->origin, sizeof(out->origin), "https://js.example.invalid");
 	snprintf(out->public_key, sizeof(out->public_key), "pk_example");
 	snprintf(out->mode, sizeof(out->mode), "test");
+#if PGW_ABI_MINOR >= 1
+	/* 1.1: the adapter, its values, and each origin per CSP directive:
+	 * the page allows exactly these. */
+	snprintf(out->sdk, sizeof(out->sdk), "example");
+	snprintf(out->values[0].name, sizeof(out->values[0].name),
+	    "publishable_key");
+	snprintf(
+	    out->values[0].value, sizeof(out->values[0].value), "pk_example");
+	out->nvalues = 1;
+	out->origins[0].directive = PGW_CSP_SCRIPT;
+	out->origins[1].directive = PGW_CSP_FRAME;
+	snprintf(out->origins[0].origin, sizeof(out->origins[0].origin),
+	    "https://js.example.invalid");
+	snprintf(out->origins[1].origin, sizeof(out->origins[1].origin),
+	    "https://js.example.invalid");
+	out->origins[2].directive = PGW_CSP_CONNECT;
+	snprintf(out->origins[2].origin, sizeof(out->origins[2].origin),
+	    "https://api.example.invalid");
+	out->norigins = 3;
+#endif
 	return finish(res, PGW_SUCCEEDED);
 }
 
@@ -309,18 +434,75 @@ ex_lookup(void *ctx, const struct pgw_lookup_req *req, struct pgw_payment *out,
 	return finish(res, st);
 }
 
-/* The descriptor: static and immutable. Unset members (webhook here) are
- * operations the plugin does not offer. */
+#if PGW_ABI_MINOR >= 1
+/* 1.1: verifies "Example-Signature: <hex HMAC-SHA256(secret, raw body)>"
+ * with the host's HMAC and constant-time compare, then reads the event
+ * {"id", "type": "payment.succeeded" | ..., "payment"} with json_get. */
+static int32_t
+ex_webhook(void *ctx, const struct pgw_webhook_req *req, struct pgw_event *out,
+    struct pgw_result *res)
+{
+	struct example *e = ctx;
+	const struct pgw_host *h = e->host;
+	const char *sig;
+	unsigned char mac[32];
+	char hex[65];
+	size_t i;
+
+	snprintf(res->code, sizeof(res->code), "signature_invalid");
+	sig = h->header(h, req->headers, req->nheaders, "Example-Signature");
+	if (e->whsec[0] == '\0' || sig == NULL || strlen(sig) != 64 ||
+	    h->hmac_sha256(h, e->whsec, strlen(e->whsec), req->body,
+	        req->body_len, mac) != 0) {
+		fail(res, "webhook without a valid Example-Signature");
+		return PGW_ERROR;
+	}
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	if (!h->mem_equal(h, hex, sig, 64)) {
+		fail(res, "webhook signature does not match");
+		return PGW_ERROR;
+	}
+	res->code[0] = '\0';
+	if (h->json_get(h, req->body, req->body_len, "id", out->id,
+	        sizeof(out->id)) != 1 ||
+	    h->json_get(h, req->body, req->body_len, "type", out->type_name,
+	        sizeof(out->type_name)) != 1) {
+		snprintf(res->code, sizeof(res->code), "bad_payload");
+		fail(res, "webhook event without id or type");
+		return PGW_ERROR;
+	}
+	h->json_get(h, req->body, req->body_len, "payment", out->payment_ref,
+	    sizeof(out->payment_ref));
+	if (strcmp(out->type_name, "payment.succeeded") == 0) {
+		out->type = PGW_EVENT_PAYMENT_SUCCEEDED;
+		out->status = PGW_SUCCEEDED;
+	} else
+		out->type = PGW_EVENT_OTHER;
+	return PGW_SUCCEEDED;
+}
+#endif
+
+/* The descriptor: static and immutable. Unset members are operations the
+ * plugin does not offer. */
 static const struct pgw_plugin example_plugin = {
+#if PGW_ABI_MINOR >= 1
+    PGW_PLUGIN_HEADER,
+#else
     .magic = PGW_MAGIC,
     .size = sizeof(struct pgw_plugin),
     .abi_major = PGW_ABI_MAJOR,
     .abi_minor = PGW_ABI_MINOR,
+#endif
     .name = "example",
     .version = "1.0",
     .caps = PGW_CAP_SAVE_CARD | PGW_CAP_ONE_TIME_TOKEN |
             PGW_CAP_PARTIAL_REFUND | PGW_CAP_OFF_SESSION |
-            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE,
+            PGW_CAP_LOOKUP_BY_KEY | PGW_CAP_THREADSAFE
+#if PGW_ABI_MINOR >= 1
+            | PGW_CAP_WEBHOOK
+#endif
+    ,
     .config = example_config,
     .nconfig = sizeof(example_config) / sizeof(example_config[0]),
     .init = ex_init,
@@ -331,7 +513,10 @@ static const struct pgw_plugin example_plugin = {
     .charge = ex_charge,
     .refund = ex_refund,
     .lookup = ex_lookup,
-    .webhook = NULL,
+#if PGW_ABI_MINOR >= 1
+    .webhook = ex_webhook,
+    .init2 = ex_init2,
+#endif
 };
 
 /* The one exported symbol. */

@@ -61,7 +61,7 @@ done
 SIM_URL="http://127.0.0.1:$port"
 export SIM_URL
 
-"$top_builddir/tests/gateway/conformance" \
+"$top_builddir/portal-gateway-conformance" \
 	--plugin "$tmp/plugins/sandbox.so" \
 	--config "api_base=$SIM_URL" \
 	--config "secret_key_file=$tmp/secret_key" \

@@ -90,7 +90,7 @@ fi
 # PROCS_WRAPPER (e.g. "valgrind -q --error-exitcode=9 --leak-check=full")
 # runs the suite under a checker.
 # shellcheck disable=SC2086 # a command line
-${PROCS_WRAPPER:-} "$top_builddir/tests/gateway/conformance" \
+${PROCS_WRAPPER:-} "$top_builddir/portal-gateway-conformance" \
 	--plugin "$tmp/plugins/$proc.so" "$@" \
 	--config "timeout_ms=1500" \
 	--token-cmd "node $helper token" \

@@ -1,9 +1,10 @@
-/* conformance.c: the gateway plugin conformance suite: loads any plugin
+/* conformance.c: portal-gateway-conformance, the gateway plugin
+ * conformance suite, installed with the SDK: loads any plugin
  * through the portal's own loader and host, and checks every operation,
  * idempotent replay, decline mapping, REQUIRES_ACTION, RETRYABLE and
  * UNKNOWN, printing TAP. See portal-gateway(3), "CONFORMANCE".
  *
- * conformance --plugin /abs/plugin.so [--config key=value]...
+ * portal-gateway-conformance --plugin /abs/plugin.so [--config key=value]...
  *     [--token-cmd CMD] [--fault-cmd CMD] [--webhook-cmd CMD]
  *     [--currency USD] [--keys-file FILE] [--skip GROUPS]
  *
@@ -312,7 +313,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: conformance --plugin /abs/plugin.so [--config key=value]"
+	    "usage: portal-gateway-conformance --plugin /abs/plugin.so [--config key=value]"
 	    "... [--token-cmd CMD] [--fault-cmd CMD] [--webhook-cmd CMD] "
 	    "[--action-cmd CMD] "
 	    "[--currency USD] [--keys-file FILE] [--skip GROUPS]\n");
@@ -399,9 +400,10 @@ t_load(void)
 			good = 0;
 	}
 	ok(good && plug->version != NULL,
-	    "descriptor: name %s, version %s, %zu config keys, each with a "
-	    "type and help",
+	    "descriptor: name %s, version %s, ABI %u.%u, %zu config keys, "
+	    "each with a type and help",
 	    plug->name, plug->version != NULL ? plug->version : "(null)",
+	    (unsigned)plug->abi_major, (unsigned)plug->abi_minor,
 	    plug->nconfig);
 
 	/* An empty config must be refused when the table requires keys. */
