@@ -762,7 +762,8 @@ money(const struct practice_conf *pc, int64_t cents, char *out, size_t outsz)
 /* Splits "YYYY-MM-DD|description|amount[|quantity]" (in place, in buf)
  * into l. */
 static int
-parse_line(const struct ctx *c, char *buf, struct bill_line *l)
+parse_line(
+    const struct ctx *c, const char *currency, char *buf, struct bill_line *l)
 {
 	char *f[4], *p = buf;
 	int n = 0;
@@ -782,8 +783,13 @@ parse_line(const struct ctx *c, char *buf, struct bill_line *l)
 		    buf);
 		return -1;
 	}
-	if (money_parse(f[2], strlen(f[2]), &l->unit_amount) != PS_OK) {
-		fail(c, "--line: amount \"%s\" is not like 120.00", f[2]);
+	if (money_parse(f[2], strlen(f[2]), currency, &l->unit_amount) !=
+	    PS_OK) {
+		fail(c,
+		    "--line: amount \"%s\" is not an amount of %s (%d "
+		    "decimals at most)",
+		    f[2], currency ? currency : "USD",
+		    currency_digits(currency));
 		return -1;
 	}
 	if (n == 4) {
@@ -839,9 +845,6 @@ cmd_invoice_create(struct ctx *c, int argc, char **argv)
 				fail(c, "out of memory");
 				goto out;
 			}
-			if (parse_line(c, bufs[nl], &lines[nl]) != 0)
-				goto out;
-			total += lines[nl].unit_amount * lines[nl].quantity;
 			nl++;
 		} else if (nrest < 64)
 			rest[nrest++] = argv[i];
@@ -859,6 +862,12 @@ cmd_invoice_create(struct ctx *c, int argc, char **argv)
 	}
 	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
 		goto out;
+	/* Amounts in the practice's currency (its ISO 4217 decimals). */
+	for (i = 0; i < nl; i++) {
+		if (parse_line(c, pc->currency, bufs[i], &lines[i]) != 0)
+			goto out;
+		total += lines[i].unit_amount * lines[i].quantity;
+	}
 	clinician(c, pc, pid, cid, &w);
 	if (issued == NULL) {
 		date_plus(w.practice, w.now, 0, today);

@@ -688,6 +688,48 @@ practice_zone(struct practice_conf *p, struct conf_diag *diag)
 	return st;
 }
 
+/* Refuses a currency the practice's processor plugin cannot charge as the
+ * portal stores it (ISO 4217 minor units, sent as they are):
+ * - stripe: a three- or four-decimal currency (Stripe takes BHD, JOD,
+ *   KWD, OMR and TND only as amounts ending in 0, "Supported currencies:
+ *   three-decimal currencies"), and ISK, HUF, TWD and UGX, which Stripe
+ *   reads with other decimals than ISO 4217 ("special cases");
+ * - square: the currencies of its seller countries (Square's "Money"
+ *   object: US, Canada, UK, Ireland/Spain/France, Australia, Japan).
+ * The sandbox and other plugins take any code. */
+static enum pstatus
+practice_currency(struct practice_conf *p, struct conf_diag *diag)
+{
+	static const char square[] = "USD CAD GBP EUR AUD JPY";
+	static const char stripe_odd[] = "ISK HUF TWD UGX";
+	const struct conf_node *pl, *at;
+	const char *cur = p->currency != NULL ? p->currency : "USD";
+	char k[4];
+	int d = currency_digits(cur), bad = 0;
+
+	if (p->gateway == NULL || p->gateway->kind != CN_MAP ||
+	    (pl = conf_node_get(p->gateway, "plugin")) == NULL ||
+	    pl->value == NULL || strlen(cur) != 3)
+		return PS_OK;
+	memcpy(k, cur, 4);
+	if (strcmp(pl->value, "stripe") == 0)
+		bad = d > 2 || strstr(stripe_odd, k) != NULL;
+	else if (strcmp(pl->value, "square") == 0)
+		bad = strstr(square, k) == NULL;
+	if (!bad)
+		return PS_OK;
+	at = conf_node_get(p->tree, "currency");
+	if (at == NULL)
+		at = pl;
+	conf_diag_node(diag, at, 0,
+	    "currency: the %s plugin cannot charge %s%s as the portal keeps "
+	    "it (ISO 4217 minor units); choose a currency the processor "
+	    "takes, or another plugin",
+	    pl->value, cur,
+	    d > 2 ? " (three decimals: Stripe needs amounts ending in 0)" : "");
+	return PS_INVALID;
+}
+
 /* Binds tree (may be NULL) into p and cross-checks it. */
 static enum pstatus
 practice_bind(struct practice_conf *p, struct conf_diag *diag)
@@ -716,6 +758,8 @@ practice_bind(struct practice_conf *p, struct conf_diag *diag)
 	}
 	if (rc == PS_OK && (rc = practice_zone(p, diag)) == PS_NOMEM)
 		return rc;
+	if (rc == PS_OK)
+		rc = practice_currency(p, diag);
 	return rc;
 }
 

@@ -1191,17 +1191,6 @@ csv_cell(struct buf *b, const char *s, int last)
 	return st;
 }
 
-/* cents as "1234.50" into out. */
-static const char *
-plain(int64_t cents, char *out, size_t outsz)
-{
-	int64_t v = cents < 0 ? -cents : cents;
-
-	snprintf(out, outsz, "%s%" PRId64 ".%02" PRId64, cents < 0 ? "-" : "",
-	    v / 100, v % 100);
-	return out;
-}
-
 enum pstatus
 docs_history_csv(
     const struct docs_history *h, const char *currency, struct buf *out)
@@ -1227,12 +1216,14 @@ docs_history_csv(
 		if (st == PS_OK)
 			st = csv_cell(out, r->description, 0);
 		if (st == PS_OK)
-			st = csv_cell(
-			    out, plain(r->amount, amt, sizeof(amt)), 0);
+			st = csv_cell(out,
+			    money_plain(r->amount, currency, amt, sizeof(amt)),
+			    0);
 		if (st == PS_OK)
 			st = csv_cell(out,
 			    r->kind == DBD_E_INVOICE
-			        ? plain(r->due, due, sizeof(due))
+			        ? money_plain(
+			              r->due, currency, due, sizeof(due))
 			        : "",
 			    1);
 	}

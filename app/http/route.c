@@ -380,7 +380,7 @@ http_valid_money(struct str v, char *err, size_t errsz)
 {
 	int64_t c;
 
-	if (money_parse(v.p, v.n, &c) != PS_OK)
+	if (money_parse(v.p, v.n, NULL, &c) != PS_OK)
 		return fail(err, errsz,
 		    "Enter an amount in dollars and cents, like 120.00.");
 	return 1;

@@ -218,11 +218,45 @@ util_strtonum(const char *p, size_t n, int64_t min, int64_t max, int64_t *out,
 	return PS_OK;
 }
 
+int
+currency_digits(const char *code)
+{
+	/* ISO 4217 minor units (the list of codes, "Minor unit" column);
+	 * every other code has 2. */
+	static const char zero[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF "
+	                           "UGX UYI VND VUV XAF XOF XPF";
+	static const char three[] = "BHD IQD JOD KWD LYD OMR TND";
+	static const char four[] = "CLF UYW";
+	char k[4];
+
+	if (code == NULL || strlen(code) != 3)
+		return 2;
+	memcpy(k, code, 4);
+	if (strstr(zero, k) != NULL)
+		return 0;
+	if (strstr(three, k) != NULL)
+		return 3;
+	if (strstr(four, k) != NULL)
+		return 4;
+	return 2;
+}
+
+static int64_t
+pow10i(int d)
+{
+	int64_t v = 1;
+
+	while (d-- > 0)
+		v *= 10;
+	return v;
+}
+
 enum pstatus
-money_parse(const char *p, size_t n, int64_t *cents)
+money_parse(const char *p, size_t n, const char *currency, int64_t *minor)
 {
 	size_t i = 0, dot = n, dec;
-	int64_t whole, frac = 0;
+	int digits = currency_digits(currency);
+	int64_t whole, frac = 0, unit = pow10i(digits);
 
 	for (i = 0; i < n; i++)
 		if (p[i] == '.') {
@@ -231,53 +265,94 @@ money_parse(const char *p, size_t n, int64_t *cents)
 		}
 	if (dot == 0 || dot > 15)
 		return PS_INVALID;
-	if (util_strtonum(p, dot, 0, INT64_MAX / 100, &whole, NULL, 0) != PS_OK)
+	if (util_strtonum(p, dot, 0, INT64_MAX / unit, &whole, NULL, 0) !=
+	    PS_OK)
 		return PS_INVALID;
 	if (dot < n) {
 		dec = n - dot - 1;
-		if (dec == 0 || dec > 2)
+		if (dec == 0 || dec > (size_t)digits)
 			return PS_INVALID;
-		if (util_strtonum(p + dot + 1, dec, 0, 99, &frac, NULL, 0) !=
-		    PS_OK)
+		if (util_strtonum(
+		        p + dot + 1, dec, 0, unit - 1, &frac, NULL, 0) != PS_OK)
 			return PS_INVALID;
-		if (dec == 1)
-			frac *= 10;
+		frac *= pow10i(digits - (int)dec);
 	}
-	*cents = whole * 100 + frac;
+	*minor = whole * unit + frac;
 	return PS_OK;
 }
 
-char *
-money_format(int64_t cents, const char *currency, char *out, size_t outsz)
+const char *
+currency_symbol(const char *code)
 {
-	const char *sym = "";
-	char digits[32], grouped[48];
-	uint64_t u;
-	int neg = cents < 0, len, i, g = 0;
+	/* Symbols no other currency shares; "$" only for USD. */
+	static const struct {
+		const char *code, *sym;
+	} t[] = {{"USD", "$"}, {"CAD", "CA$"}, {"AUD", "A$"}, {"NZD", "NZ$"},
+	    {"HKD", "HK$"}, {"SGD", "S$"}, {"MXN", "MX$"},
+	    {"EUR", "\xe2\x82\xac"}, {"GBP", "\xc2\xa3"}, {"JPY", "\xc2\xa5"},
+	    {"INR", "\xe2\x82\xb9"}, {"KRW", "\xe2\x82\xa9"}};
+	size_t i;
 
-	if (currency == NULL || strcmp(currency, "USD") == 0 ||
-	    strcmp(currency, "CAD") == 0 || strcmp(currency, "AUD") == 0)
-		sym = "$";
-	else if (strcmp(currency, "EUR") == 0)
-		sym = "\xe2\x82\xac";
-	else if (strcmp(currency, "GBP") == 0)
-		sym = "\xc2\xa3";
-	u = neg ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+	if (code == NULL)
+		return "$";
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(code, t[i].code) == 0)
+			return t[i].sym;
+	return NULL;
+}
+
+char *
+money_plain(int64_t minor, const char *currency, char *out, size_t outsz)
+{
+	int digits = currency_digits(currency);
+	int64_t unit = pow10i(digits);
+	uint64_t u =
+	    minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+
+	if (digits == 0)
+		snprintf(out, outsz, "%s%llu", minor < 0 ? "-" : "",
+		    (unsigned long long)u);
+	else
+		snprintf(out, outsz, "%s%llu.%0*llu", minor < 0 ? "-" : "",
+		    (unsigned long long)(u / (uint64_t)unit), digits,
+		    (unsigned long long)(u % (uint64_t)unit));
+	return out;
+}
+
+char *
+money_format(int64_t minor, const char *currency, char *out, size_t outsz)
+{
+	const char *sym = currency_symbol(currency);
+	int digits = currency_digits(currency);
+	uint64_t unit = (uint64_t)pow10i(digits);
+	char digs[32], grouped[48], frac[32] = "";
+	uint64_t u;
+	int neg = minor < 0, len, i, g = 0;
+
+	u = neg ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
 	len = snprintf(
-	    digits, sizeof(digits), "%llu", (unsigned long long)(u / 100));
+	    digs, sizeof(digs), "%llu", (unsigned long long)(u / unit));
 	/* Group thousands with commas, right to left. */
 	for (i = 0; i < len; i++) {
 		if (i > 0 && (len - i) % 3 == 0)
 			grouped[g++] = ',';
-		grouped[g++] = digits[i];
+		grouped[g++] = digs[i];
 	}
 	grouped[g] = '\0';
-	if (*sym != '\0')
-		snprintf(out, outsz, "%s%s%s.%02llu", neg ? "-" : "", sym,
-		    grouped, (unsigned long long)(u % 100));
+	if (digits > 0 && digits < (int)sizeof(frac) - 1) {
+		uint64_t f = u % unit;
+
+		frac[0] = '.';
+		for (i = digits; i > 0; i--, f /= 10)
+			frac[i] = (char)('0' + f % 10);
+		frac[digits + 1] = '\0';
+	}
+	if (sym != NULL)
+		snprintf(
+		    out, outsz, "%s%s%s%s", neg ? "-" : "", sym, grouped, frac);
 	else
-		snprintf(out, outsz, "%s%s.%02llu %s", neg ? "-" : "", grouped,
-		    (unsigned long long)(u % 100), currency);
+		snprintf(out, outsz, "%s%s%s %s", neg ? "-" : "", grouped, frac,
+		    currency);
 	return out;
 }
 

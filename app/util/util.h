@@ -87,13 +87,23 @@ void buf_free(struct buf *b);
 enum pstatus util_strtonum(const char *p, size_t n, int64_t min, int64_t max,
     int64_t *out, char *err, size_t errsz);
 
-/* Money is int64_t minor units. money_parse() reads "120", "120.5" or
- * "120.00" (at most two decimals, no sign, no grouping) into cents; returns
- * PS_OK or PS_INVALID. money_format() writes "$1,234.50" style text for
- * currency (ISO 4217, e.g. "USD") into out[outsz] and returns out. */
-enum pstatus money_parse(const char *p, size_t n, int64_t *cents);
+/* Money is int64_t minor units of an ISO 4217 currency (NULL: USD):
+ * cents of USD, yen of JPY (0 decimals), fils of BHD (3).
+ * currency_digits() is the currency's ISO 4217 minor unit (0, 2, 3 or 4;
+ * 2 for codes it does not list). money_parse() reads "1200", "120.5" or
+ * "120.00" (at most that many decimals, no sign, no grouping) into minor
+ * units; PS_OK or PS_INVALID. currency_symbol() is a symbol no other
+ * currency shares ("$" USD, "CA$", "A$", "\xc2\xa5" JPY...) or NULL.
+ * money_format() writes "$1,234.50", "\xc2\xa5" "1,200" or "1,234.500 BHD"
+ * (no symbol: the code after) into out[outsz]; money_plain() "1234.50",
+ * "1200" (CSV cells). Both return out. */
+int currency_digits(const char *currency);
+enum pstatus money_parse(
+    const char *p, size_t n, const char *currency, int64_t *minor);
+const char *currency_symbol(const char *currency);
 char *money_format(
-    int64_t cents, const char *currency, char *out, size_t outsz);
+    int64_t minor, const char *currency, char *out, size_t outsz);
+char *money_plain(int64_t minor, const char *currency, char *out, size_t outsz);
 
 /* Time zones (tz.c), from the system tz database (TZif files under dir,
  * usually TZ_DIR), read once: a zone is immutable after tz_load(), so any

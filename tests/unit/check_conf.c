@@ -387,6 +387,37 @@ START_TEST(test_bad_currency)
 }
 END_TEST
 
+/* Each currency in its ISO 4217 minor units, refused where the plugin
+ * cannot charge it: a three-decimal BHD at Stripe, SEK at Square; JPY (no
+ * decimals) at Square is fine and keeps its zone. */
+START_TEST(test_plugin_currency)
+{
+	struct practice_conf p;
+	struct conf_diag d;
+
+	expect_practice("stripebhd.yaml", &p, &d, 1,
+	    "stripebhd.yaml:5:11: currency: the stripe plugin cannot charge "
+	    "BHD (three decimals: Stripe needs amounts ending in 0) as the "
+	    "portal keeps it (ISO 4217 minor units); choose a currency the "
+	    "processor takes, or another plugin",
+	    NULL);
+	practice_done(&p, &d);
+	expect_practice("squaresek.yaml", &p, &d, 1,
+	    "squaresek.yaml:5:11: currency: the square plugin cannot charge "
+	    "SEK as the portal keeps it (ISO 4217 minor units); choose a "
+	    "currency the processor takes, or another plugin",
+	    NULL);
+	practice_done(&p, &d);
+	load_practice("jpy.yaml", PS_OK, &p, &d);
+	ck_assert_uint_eq(conf_diag_count(&d), 0);
+	ck_assert_str_eq(p.currency, "JPY");
+	ck_assert_int_eq(currency_digits(p.currency), 0);
+	ck_assert_ptr_nonnull(p.tz);
+	ck_assert_int_eq(tz_offset(p.tz, 0), 9 * 3600);
+	practice_done(&p, &d);
+}
+END_TEST
+
 START_TEST(test_bad_npi)
 {
 	struct practice_conf p;
@@ -917,6 +948,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_duplicate_key);
 	tcase_add_test(tc, test_wrong_type);
 	tcase_add_test(tc, test_bad_currency);
+	tcase_add_test(tc, test_plugin_currency);
 	tcase_add_test(tc, test_bad_npi);
 	tcase_add_test(tc, test_missing_required);
 	tcase_add_test(tc, test_several_collected);

@@ -53,23 +53,48 @@ START_TEST(test_money)
 	int64_t c;
 	char out[64];
 
-	ck_assert_int_eq(money_parse("120.00", 6, &c), PS_OK);
+	ck_assert_int_eq(money_parse("120.00", 6, "USD", &c), PS_OK);
 	ck_assert_int_eq(c, 12000);
-	ck_assert_int_eq(money_parse("120.5", 5, &c), PS_OK);
+	ck_assert_int_eq(money_parse("120.5", 5, NULL, &c), PS_OK);
 	ck_assert_int_eq(c, 12050);
-	ck_assert_int_eq(money_parse("120", 3, &c), PS_OK);
+	ck_assert_int_eq(money_parse("120", 3, "USD", &c), PS_OK);
 	ck_assert_int_eq(c, 12000);
-	ck_assert_int_eq(money_parse("1.234", 5, &c), PS_INVALID);
-	ck_assert_int_eq(money_parse("-1", 2, &c), PS_INVALID);
-	ck_assert_int_eq(money_parse(".5", 2, &c), PS_INVALID);
-	ck_assert_int_eq(money_parse("1.", 2, &c), PS_INVALID);
+	ck_assert_int_eq(money_parse("1.234", 5, "USD", &c), PS_INVALID);
+	ck_assert_int_eq(money_parse("-1", 2, "USD", &c), PS_INVALID);
+	ck_assert_int_eq(money_parse(".5", 2, "USD", &c), PS_INVALID);
+	ck_assert_int_eq(money_parse("1.", 2, "USD", &c), PS_INVALID);
+	/* ISO 4217 minor units: JPY and KRW 0, BHD 3. */
+	ck_assert_int_eq(currency_digits("JPY"), 0);
+	ck_assert_int_eq(currency_digits("KRW"), 0);
+	ck_assert_int_eq(currency_digits("USD"), 2);
+	ck_assert_int_eq(currency_digits("BHD"), 3);
+	ck_assert_int_eq(currency_digits("KWD"), 3);
+	ck_assert_int_eq(money_parse("1200", 4, "JPY", &c), PS_OK);
+	ck_assert_int_eq(c, 1200);
+	ck_assert_int_eq(money_parse("1200.00", 7, "JPY", &c), PS_INVALID);
+	ck_assert_int_eq(money_parse("1.234", 5, "BHD", &c), PS_OK);
+	ck_assert_int_eq(c, 1234);
+	ck_assert_int_eq(money_parse("1.5", 3, "BHD", &c), PS_OK);
+	ck_assert_int_eq(c, 1500);
 	ck_assert_str_eq(
 	    money_format(12000, "USD", out, sizeof(out)), "$120.00");
 	ck_assert_str_eq(
 	    money_format(123456789, "USD", out, sizeof(out)), "$1,234,567.89");
 	ck_assert_str_eq(money_format(-5, "USD", out, sizeof(out)), "-$0.05");
+	ck_assert_str_eq(money_format(1200, "JPY", out, sizeof(out)), "\xc2\xa5"
+	                                                              "1,200");
 	ck_assert_str_eq(
-	    money_format(100, "JPY", out, sizeof(out)), "1.00 JPY");
+	    money_format(12050, "CAD", out, sizeof(out)), "CA$120.50");
+	ck_assert_str_eq(
+	    money_format(12050, "AUD", out, sizeof(out)), "A$120.50");
+	ck_assert_str_eq(
+	    money_format(1234500, "BHD", out, sizeof(out)), "1,234.500 BHD");
+	ck_assert_str_eq(
+	    money_format(12050, "SEK", out, sizeof(out)), "120.50 SEK");
+	ck_assert_str_eq(money_plain(1200, "JPY", out, sizeof(out)), "1200");
+	ck_assert_str_eq(
+	    money_plain(-12050, "USD", out, sizeof(out)), "-120.50");
+	ck_assert_str_eq(money_plain(5, "BHD", out, sizeof(out)), "0.005");
 }
 END_TEST
 
