@@ -24,19 +24,21 @@ gateways_square_square_la_LDFLAGS = $(PROCS_PLUGIN_LDFLAGS)
 ### Tests: each plugin through the conformance suite against its simulator,
 ### the webhook signature cross-checks with the official SDKs
 ### (PROCS_NODE_MODULES: npm ci in tests/procs), the simulators' own checks,
-### and the switch of a practice from sandbox to stripe by YAML edit + SIGHUP
-### in a private stack (needs what tests/e2e/run.sh needs).
+### the switch of a practice from sandbox to stripe by YAML edit + SIGHUP, and
+### the Stripe and Square card pages on separate origins with 3-D Secure
+### (processors.sh), in a private stack (needs what tests/e2e/run.sh needs).
 check_PROGRAMS += tests/procs/pgw-webhook
 tests_procs_pgw_webhook_SOURCES = tests/procs/pgw-webhook.c
 tests_procs_pgw_webhook_LDADD = $(PORTAL_LIBS)
 TESTS += tests/procs/stripe.sh tests/procs/square.sh tests/procs/sdk.sh \
-	tests/procs/switch.sh \
+	tests/procs/switch.sh tests/procs/processors.sh \
 	tests/procs/sims.sh
 dist_noinst_SCRIPTS += tests/procs/stripe.sh tests/procs/square.sh \
 	tests/procs/sdk.sh tests/procs/sims.sh tests/procs/switch.sh \
+	tests/procs/processors.sh \
 	tests/procs/conformance-run.sh
 dist_noinst_DATA += tests/sim/stripe-sim.mjs tests/sim/square-sim.mjs \
 	tests/procs/helper.mjs tests/procs/sdk-signatures.mjs tests/procs/check-sims.mjs \
-	tests/procs/switch.test.mjs \
+	tests/procs/switch.test.mjs tests/procs/processors.test.mjs \
 	tests/procs/package.json tests/procs/package-lock.json \
 	gateways/stripe/README gateways/square/README

@@ -617,7 +617,9 @@ ensure_customer(const struct billing_who *w, const char *plugin,
 	struct pgw_customer_req req;
 	struct pgw_customer cus;
 	struct pgw_result res;
-	char err[256], key[BILL_KEY_MAX + 1], reference[96], rnd[17];
+	char err[256], key[BILL_KEY_MAX + 1], reference[96], rnd[17],
+	    name[2 * DB_NAME_MAX + 2];
+	struct db_client cl;
 	int32_t gs;
 	enum pstatus st;
 
@@ -639,6 +641,14 @@ ensure_customer(const struct billing_who *w, const char *plugin,
 	req.size = sizeof(req);
 	req.idempotency_key = key;
 	req.reference = reference;
+	/* Some processors (Square) want a name or an email with a customer. */
+	memset(&cl, 0, sizeof(cl));
+	if (db_client_get(w->db, w->practice_id, w->client_id, &cl) == PS_OK) {
+		snprintf(
+		    name, sizeof(name), "%s %s", cl.first_name, cl.last_name);
+		req.name = name;
+		req.email = cl.email[0] ? cl.email : NULL;
+	}
 	memset(&cus, 0, sizeof(cus));
 	gs = gw_create_customer(w->gw, &req, &cus, &res, err, sizeof(err));
 	if (gs != PGW_SUCCEEDED || cus.id[0] == '\0') {
