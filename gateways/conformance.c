@@ -262,24 +262,32 @@ newkey(char *k, size_t ksz, const char *what, int expected)
 		fprintf(keys, "%s %d\n", k, expected);
 }
 
+/* Fills the charge request r the suite sends (and completes). */
+static void
+charge_req(struct pgw_charge_req *r, const char *key, int64_t amount,
+    const char *cus, const char *pm, const char *tok, int off_session, int save)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->amount = amount;
+	r->currency = opt.currency;
+	r->idempotency_key = key;
+	r->customer_id = cus;
+	r->payment_method = pm;
+	r->token = tok;
+	r->off_session = off_session;
+	r->save_card = save;
+	r->description = "Conformance test";
+}
+
 static enum pgw_status
-do_charge(const char *key, int64_t amount, const char *customer, const char *pm,
+do_charge(const char *key, int64_t amount, const char *cus, const char *pm,
     const char *tok, int off_session, int save, struct pgw_payment *p,
     struct pgw_result *res, char *err, size_t errsz)
 {
 	struct pgw_charge_req r;
 
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
-	r.amount = amount;
-	r.currency = opt.currency;
-	r.idempotency_key = key;
-	r.customer_id = customer;
-	r.payment_method = pm;
-	r.token = tok;
-	r.off_session = off_session;
-	r.save_card = save;
-	r.description = "Conformance test";
+	charge_req(&r, key, amount, cus, pm, tok, off_session, save);
 	return gw_charge(inst, &r, p, res, err, errsz);
 }
 
@@ -1087,16 +1095,7 @@ do_complete(const char *key, int64_t amount, const char *cus, const char *pm,
 	struct pgw_charge_req r;
 	struct pgw_complete_req c;
 
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
-	r.amount = amount;
-	r.currency = opt.currency;
-	r.idempotency_key = key;
-	r.customer_id = cus;
-	r.payment_method = pm;
-	r.token = tok;
-	r.off_session = off_session;
-	r.description = "Conformance test";
+	charge_req(&r, key, amount, cus, pm, tok, off_session, 0);
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.ref = ref;
