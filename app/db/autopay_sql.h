@@ -117,6 +117,9 @@
     "SELECT pa.status FROM autopay_charges ac JOIN payment_attempts pa"
     " ON pa.id = ac.attempt_id WHERE ac.practice_id = ?"
     " AND ac.client_id = ? AND ac.created_at >= ?"
+    " AND ac.attempt_id > COALESCE((SELECT MAX(p.attempt_id)"
+    " FROM payments p WHERE p.practice_id = ac.practice_id"
+    " AND p.client_id = ac.client_id), 0)"
     " AND pa.status IN ('succeeded', 'declined', 'requires_action')"
     " ORDER BY ac.run_on DESC LIMIT 100",
     DB_SAFE | DB_INVAL_CHECK},

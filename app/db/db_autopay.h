@@ -135,7 +135,9 @@ enum pstatus dba_charge_through(
     struct db *db, int64_t practice_id, int64_t client_id, int64_t *through);
 
 /* Counts the client's failed nights in a row: walks its AutoPay charges
- * created at or after since, newest night first, over the settled ones
+ * created at or after since and after the client's last payment (by hand
+ * or by AutoPay: its attempt is later than that payment's, so a success
+ * resets the count), newest night first, over the settled ones
  * (succeeded, declined, requires_action; attempts that never reached the
  * processor or are unresolved are passed over), and stops at the first
  * success. *n gets the count (at most 100). PS_OK or PS_ERROR. */

@@ -74,4 +74,4 @@
     " WHERE practice_id = ? AND disabled_at IS NULL AND exp_month = ?"
     " AND exp_year = ? ORDER BY id",
     DB_SAFE},
-/* clang-format on */
+    /* clang-format on */

@@ -370,6 +370,27 @@ else
 	not_ok "after reconcile the next night charges once" "$(cat "$tmp/out" "$tmp/out2")" "$(ledger | grep -- -ap-6002-)"
 fi
 
+# ---- a payment by hand resets the failed nights ----
+seed --first-id 4101 --count 1 --card 4000000000000341 || bail "seed: $(cat "$tmp/seed.err")"
+for d in 10 11; do
+	pc autopay run --practice demo --date 2026-02-$d >"$tmp/r$d.out" 2>"$tmp/r$d.err"
+done
+n2=$(sql "SELECT failed_nights FROM autopay_enrollments WHERE client_id = 4101")
+# The client pays 0.01 by hand after the second failed night (a payment
+# row on that night's attempt: later than both failed charges).
+sql "INSERT INTO payments (practice_id, client_id, attempt_id, amount, currency, processor_ref, paid_at)
+	SELECT ac.practice_id, ac.client_id, ac.attempt_id, 1, 'USD', 'by-hand-4101', UNIX_TIMESTAMP()
+	FROM autopay_charges ac WHERE ac.client_id = 4101 ORDER BY ac.attempt_id DESC LIMIT 1" >/dev/null
+pc autopay run --practice demo --date 2026-02-12 >"$tmp/r12.out" 2>"$tmp/r12.err"
+if [ "$n2" = 2 ] &&
+    [ "$(sql "SELECT CONCAT(enabled, ' ', failed_nights) FROM autopay_enrollments WHERE client_id = 4101")" = "1 1" ]; then
+	ok "a payment after two failed nights resets the count: the third decline is failed night 1, AutoPay stays on"
+else
+	not_ok "a payment resets the failed nights" "before: $n2" "$(sql "SELECT * FROM autopay_enrollments WHERE client_id = 4101")" "$(cat "$tmp/r12.out")"
+fi
+pc autopay unenroll --practice demo --email ap4101@example.org >/dev/null 2>&1 ||
+	bail "unenroll ap4101 failed"
+
 # ---- declines: three failed nights turn AutoPay off ----
 seed --first-id 4001 --count 1 --card 4000000000000341 || bail "seed: $(cat "$tmp/seed.err")"
 for d in 20 21; do
