@@ -13,7 +13,7 @@
 //   CHROMIUM         browser binary (default /usr/bin/chromium)
 
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -224,6 +224,34 @@ export async function fillCard(page, number) {
 export async function submitAndWait(page, button) {
   const [resp] = await Promise.all([page.waitForNavigation(), button.click()]);
   return resp;
+}
+
+/**
+ * setGateway(lines): replaces the demo practice's gateway: block of the
+ * stack's YAML with lines ("plugin: stripe", ...) and sends portald
+ * SIGHUP; providerAfterReload(page, plugin) then waits for the card page
+ * to use it.
+ */
+export function setGateway(lines) {
+  const file = `${need('STACK_DIR')}/clinicians/demo.yaml`;
+  const yaml = readFileSync(file, 'utf8');
+  const gw = yaml.indexOf('\ngateway:');
+  if (gw < 0) throw new Error('demo.yaml has no gateway: block');
+  let end = yaml.slice(gw + 1).search(/\n(?![ \t]|#|\n)/);
+  end = end < 0 ? yaml.length : gw + 1 + end;
+  writeFileSync(file, yaml.slice(0, gw) + ['\ngateway:', ...lines.map((l) => `  ${l}`)].join('\n') + yaml.slice(end));
+  process.kill(Number(need('STACK_PORTALD_PID')), 'SIGHUP');
+}
+
+/** providerAfterReload(page, want): true once the card page uses plugin want. */
+export async function providerAfterReload(page, want) {
+  for (let i = 0; i < 60; i++) {
+    await page.goto(url('/billing/payment-methods/new'));
+    const w = page.locator('[data-card-widget]');
+    if ((await w.count()) > 0 && (await w.getAttribute('data-provider')) === want) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }
 
 /** cents("$1,234.50"): 123450. */

@@ -7,11 +7,14 @@
 # saves a card, pays an invoice, pays the balance, is declined, passes and
 # abandons 3-D Secure in headless Chromium, with the simulator's ledger as
 # the oracle and zero CSP violations. Needs what tests/e2e/run.sh needs.
+# Usage: processors.sh [TEST.mjs] (default processors.test.mjs; switch.sh
+# runs switch.test.mjs on the same stack).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 modules=${NODE_MODULES:-$top_srcdir/tests/e2e/node_modules}
+testfile=${1:-processors.test.mjs}
 
 bail() {
 	echo "1..0 # SKIP not reached"
@@ -90,7 +93,7 @@ if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
 fi
 
 mkdir -p "$tmp/t"
-cp "$top_srcdir/tests/e2e/helpers.mjs" "$top_srcdir/tests/procs/processors.test.mjs" "$tmp/t/"
+cp "$top_srcdir/tests/e2e/helpers.mjs" "$top_srcdir/tests/procs/$testfile" "$tmp/t/"
 ln -s "$modules" "$tmp/t/node_modules"
 export STACK_URL STACK_DIR STACK_RUNTIME SIM_URL STACK_PORTALD_PID PORTAL_CONFIG PORTAL_DB_SOCKET
 export PORTALCTL STRIPE_SIM_URL="http://127.0.0.1:$port"
@@ -100,7 +103,7 @@ export SQUARE_WEB="$(origin square web)" SQUARE_PCI="$(origin square pci)" SQUAR
 export SQUARE_TOKEN_FILE="$tmp/secrets/square-token"
 export HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config" XDG_CACHE_HOME="$tmp/.cache" TMPDIR="$tmp"
 cd "$tmp/t" || bail "cd"
-timeout 300 node --test --test-reporter=tap --test-timeout=240000 ./processors.test.mjs
+timeout 300 node --test --test-reporter=tap --test-timeout=240000 "./$testfile"
 rc=$?
 [ "$rc" = 0 ] || comment_logs
 exit "$rc"

@@ -8,34 +8,15 @@
 // any frame. Run by processors.sh beside a copy of tests/e2e/helpers.mjs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { launch, url, pathOf, signInNew, newClient, submitAndWait } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import {
+  launch, url, pathOf, signInNew, newClient, submitAndWait, setGateway, providerAfterReload,
+} from './helpers.mjs';
 
 const env = (k) => {
   if (!process.env[k]) throw new Error(`${k} is not set`);
   return process.env[k];
 };
-
-function setGateway(lines) {
-  const file = `${env('STACK_DIR')}/clinicians/demo.yaml`;
-  const yaml = readFileSync(file, 'utf8');
-  const gw = yaml.indexOf('\ngateway:');
-  assert.ok(gw >= 0, 'demo.yaml has a gateway: block');
-  let end = yaml.slice(gw + 1).search(/\n(?![ \t]|#|\n)/);
-  end = end < 0 ? yaml.length : gw + 1 + end;
-  writeFileSync(file, yaml.slice(0, gw) + ['\ngateway:', ...lines.map((l) => `  ${l}`)].join('\n') + yaml.slice(end));
-  process.kill(Number(env('STACK_PORTALD_PID')), 'SIGHUP');
-}
-
-async function providerAfterReload(page, want) {
-  for (let i = 0; i < 60; i++) {
-    await page.goto(url('/billing/payment-methods/new'));
-    const w = page.locator('[data-card-widget]');
-    if ((await w.count()) > 0 && (await w.getAttribute('data-provider')) === want) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
-}
 
 const PROCS = {
   stripe: {
