@@ -66,6 +66,12 @@ extern "C" {
 #define PGW_WIDGET_ORIGINS_MAX 32
 #define PGW_ACTION_VALUES_MAX  16
 
+/* result.code of a DECLINED save_card or charge whose one-time token the
+ * processor refused as such: unknown, expired or used already (a double
+ * submit, a reloaded form). Not a decline of the card and not an outage:
+ * the client must enter the card again. */
+#define PGW_CODE_TOKEN_INVALID "token_invalid"
+
 /*
  * Outcome of an operation, returned by every operation and stored in
  * pgw_result.status. What the caller must do is part of the meaning:

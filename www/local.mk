@@ -11,4 +11,5 @@ nobase_dist_pkgdata_DATA += www/templates/head.html www/templates/nav.html \
 	www/templates/pay.html www/templates/pay_done.html \
 	www/templates/confirm.html \
 	www/templates/billing_documents.html www/templates/history.html \
-	www/static/portal.css www/static/favicon.svg www/static/card.js
+	www/static/portal.css www/static/favicon.svg www/static/card.js \
+	www/static/errors/429.html

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "billing/billing.h"
 #include "billing/billing_int.h"
@@ -28,6 +29,10 @@ static const char MSG_UNAVAILABLE[] =
 static const char MSG_DECLINED[] = "Your card was declined.";
 static const char MSG_ACTION[] = "Your bank needs you to confirm this payment.";
 static const char MSG_OFF[] = "Online payments are not available.";
+/* A one-time card token the processor refused as such (unknown, expired,
+ * spent): PGW_CODE_TOKEN_INVALID. */
+static const char MSG_TOKEN_EXPIRED[] =
+    "That card entry expired. Please enter the card again.";
 
 const char *
 billing_outcome_str(enum bill_outcome o)
@@ -43,6 +48,8 @@ billing_outcome_str(enum bill_outcome o)
 		return "Processing";
 	case BILL_UNAVAILABLE:
 		return "Not charged";
+	case BILL_TOKEN_EXPIRED:
+		return "Card entry expired";
 	}
 	return "Unknown";
 }
@@ -799,6 +806,22 @@ save_outcome(const struct billing_who *w, const char *plugin,
 		}
 		/* FALLTHROUGH */
 	case PGW_DECLINED:
+		if (strcmp(res->code, PGW_CODE_TOKEN_INVALID) == 0) {
+			/* Not the card's fault nor an outage: the entry is
+			 * stale. A client can cause it (a reloaded form), so
+			 * a warning, not an error. */
+			errbuf_set(msg, msgsz, "%s", MSG_TOKEN_EXPIRED);
+			if (setup_id != 0)
+				dbb_setup_set(w->db, w->practice_id,
+				    w->client_id, setup_id, "failed", NULL, 0,
+				    w->now);
+			audit(w, "card.save_refused", "code=%s", res->code);
+			log_warn("event=card_token_invalid practice_id=%" PRId64
+			         " client_id=%" PRId64 " http_status=%d",
+			    w->practice_id, w->client_id,
+			    (int)res->http_status);
+			return PS_INVALID;
+		}
 		errbuf_set(msg, msgsz, "%s",
 		    res->message[0] ? res->message : MSG_DECLINED);
 		if (setup_id != 0)
@@ -879,8 +902,9 @@ billing_card_save_action(const struct billing_who *w, const char *token,
 	struct pgw_card card;
 	struct pgw_result res;
 	char ref[DBB_REF_MAX + 1], key[BILL_KEY_MAX + 1], rnd[17],
-	    err[256] = "", account[BILL_ACCOUNT_SIZE];
+	    hex[CRYPTO_HEX_SIZE], err[256] = "", account[BILL_ACCOUNT_SIZE];
 	int32_t gs;
+	int tries;
 	enum pstatus st = PS_ERROR;
 
 	memset(out, 0, sizeof(*out));
@@ -911,10 +935,13 @@ billing_card_save_action(const struct billing_who *w, const char *token,
 		audit(w, "card.save_failed", "customer: %s", pstatus_str(st));
 		return st;
 	}
-	if (rand_hex(rnd, 8) != PS_OK) {
-		errbuf_set(msg, msgsz, "Your card could not be saved.");
-		return PS_ERROR;
-	}
+	/* The key is the token's: a second post of one token (a double
+	 * click, a resubmitted form) gets the processor's stored answer,
+	 * the same payment method, which dbb_card_insert() finds stored
+	 * already, so the card is saved once and the client is told it is
+	 * saved. The token's hash, not the token, goes into the key. */
+	crypto_sha256_hex(token, strlen(token), hex);
+	snprintf(rnd, sizeof(rnd), "%.16s", hex);
 	make_key(
 	    key, sizeof(key), slug_of(w->practice), "card", w->client_id, rnd);
 	memset(&req, 0, sizeof(req));
@@ -922,8 +949,18 @@ billing_card_save_action(const struct billing_who *w, const char *token,
 	req.customer_id = ref;
 	req.token = token;
 	req.idempotency_key = key;
-	memset(&card, 0, sizeof(card));
-	gs = gw_save_card(w->gw, &req, &card, &res, err, sizeof(err));
+	/* While the first post is still with the processor, a second one
+	 * is answered 409 (Stripe idempotency: "request in progress"; the
+	 * plugin says UNKNOWN): ask again with the same key, a few seconds
+	 * at most, as the pay page does. */
+	for (tries = 0;; tries++) {
+		memset(&card, 0, sizeof(card));
+		memset(&res, 0, sizeof(res));
+		gs = gw_save_card(w->gw, &req, &card, &res, err, sizeof(err));
+		if (gs != PGW_UNKNOWN || res.http_status != 409 || tries >= 20)
+			break;
+		usleep(250000);
+	}
 	return save_outcome(w, pl->name, account, &req, make_default, gs, &res,
 	    &card, err, 0, out, act, msg, msgsz);
 }
@@ -1338,6 +1375,11 @@ result_of(struct db *db, const struct dbb_attempt *a, const char *receipt,
 		money_format(a->amount, a->currency, amt, sizeof(amt));
 		snprintf(res->message, sizeof(res->message),
 		    "Payment of %s received. Thank you.", amt);
+	} else if (strcmp(a->status, "declined") == 0 &&
+	           strcmp(a->decline_code, PGW_CODE_TOKEN_INVALID) == 0) {
+		res->outcome = BILL_TOKEN_EXPIRED;
+		billing_copy(
+		    res->message, sizeof(res->message), MSG_TOKEN_EXPIRED);
 	} else if (strcmp(a->status, "declined") == 0) {
 		res->outcome = BILL_DECLINED;
 		billing_copy(res->message, sizeof(res->message),
@@ -1764,6 +1806,7 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 	audit(w,
 	    res->outcome == BILL_PAID              ? "payment.succeeded"
 	    : res->outcome == BILL_DECLINED        ? "payment.declined"
+	    : res->outcome == BILL_TOKEN_EXPIRED   ? "payment.token_expired"
 	    : res->outcome == BILL_REQUIRES_ACTION ? "payment.requires_action"
 	    : res->outcome == BILL_PROCESSING      ? "payment.processing"
 	                                           : "payment.failed",

@@ -119,8 +119,12 @@ int billing_card_here(
  * make_default (or the client's first card) makes it the default. On
  * PS_OK *out is the stored card. PS_DECLINED: msg (client-safe, from the
  * processor) says why; PS_DENIED: Online Payments off; PS_RETRY/PS_UNKNOWN:
- * the processor could not be reached (msg says to try again); PS_ERROR.
- * An audit row is written in every case. */
+ * the processor could not be reached (msg says to try again); PS_INVALID:
+ * the token is malformed, or the processor refused it as unknown, expired
+ * or used (msg asks for the card again; a warning is logged); PS_ERROR.
+ * Idempotent per token: saving the token of a card saved already answers
+ * PS_OK with that card (the processor's idempotency key is derived from
+ * the token). An audit row is written in every case. */
 enum pstatus billing_card_save(const struct billing_who *w, const char *token,
     int make_default, struct bill_card *out, char *msg, size_t msgsz);
 
@@ -194,6 +198,9 @@ enum bill_outcome {
 	                         webhook) settles it; never charged twice */
 	BILL_UNAVAILABLE,     /* the processor was not reached; nothing was
 	                         charged; try again later */
+	BILL_TOKEN_EXPIRED,   /* the one-time card entry was refused as such
+	                         (unknown, expired or used already): nothing
+	                         charged; the client enters the card again */
 };
 
 struct bill_pay_result {

@@ -1,11 +1,72 @@
 /* app.c: loading and freeing the application (configuration, templates,
  * database password, the practices' gateway plugins), and the reload hook
  * of the process model. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "web/extern.h"
+
+const struct web_asset web_assets[WEB_NASSETS] = {
+    {"portal.css", "asset_css"},
+    {"print.css", "asset_print_css"},
+    {"card.js", "asset_card_js"},
+    {"print.js", "asset_print_js"},
+    {"favicon.svg", "asset_favicon"},
+};
+
+/* Fills app->asset_url from the files in the "static" folder beside
+ * templates_dir (www/templates and www/static, in the source tree and
+ * as installed). A file that cannot be read keeps its plain URL and is
+ * a warning: nginx then serves it uncached (no v=). */
+static void
+assets_load(struct app *app, const char *templates_dir)
+{
+	char path[4096], hex[CRYPTO_HEX_SIZE], q[300];
+	const char *slash;
+	size_t i, dirlen;
+
+	slash = templates_dir != NULL ? strrchr(templates_dir, '/') : NULL;
+	/* "/x/www/templates" -> "/x/www"; a trailing slash is skipped. */
+	if (slash != NULL && slash[1] == '\0' && slash > templates_dir) {
+		const char *p = slash - 1;
+
+		while (p > templates_dir && *p != '/')
+			p--;
+		slash = *p == '/' ? p : NULL;
+	}
+	dirlen = slash != NULL ? (size_t)(slash - templates_dir) : 0;
+	for (i = 0; i < WEB_NASSETS; i++) {
+		FILE *f = NULL;
+		char *buf = NULL;
+		long len = -1;
+
+		snprintf(app->asset_url[i], sizeof(app->asset_url[i]),
+		    "/static/%s", web_assets[i].file);
+		if (slash == NULL ||
+		    (size_t)snprintf(path, sizeof(path), "%.*s/static/%s",
+		        (int)dirlen, templates_dir,
+		        web_assets[i].file) >= sizeof(path) ||
+		    (f = fopen(path, "rb")) == NULL ||
+		    fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+		    fseek(f, 0, SEEK_SET) != 0 ||
+		    (buf = malloc((size_t)len + 1)) == NULL ||
+		    fread(buf, 1, (size_t)len, f) != (size_t)len) {
+			log_warn("event=asset_unreadable file=%s "
+			         "action=served_without_fingerprint",
+			    log_value(slash != NULL ? path : web_assets[i].file,
+			        q, sizeof(q)));
+		} else {
+			crypto_sha256_hex(buf, (size_t)len, hex);
+			snprintf(app->asset_url[i], sizeof(app->asset_url[i]),
+			    "/static/%s?v=%.12s", web_assets[i].file, hex);
+		}
+		free(buf);
+		if (f != NULL)
+			fclose(f);
+	}
+}
 
 /* Returns the "plugin:" name of a gateway mapping, for log lines. */
 static const char *
@@ -149,6 +210,7 @@ app_load(const char *config_path, struct app **out, struct conf_diag *diag,
 	if ((st = tmpl_load_dir(
 	         app->conf->paths.templates, &app->tmpl, err, errsz)) != PS_OK)
 		goto fail;
+	assets_load(app, app->conf->paths.templates);
 	app->limits.max_body = (size_t)app->conf->limits.max_body;
 	app->limits.max_fields = (size_t)app->conf->limits.max_fields;
 	app->limits.max_field_len = (size_t)app->conf->limits.max_field_length;

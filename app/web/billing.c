@@ -709,6 +709,14 @@ h_pay(struct ctx *c)
 	case BILL_DECLINED:
 	case BILL_UNAVAILABLE:
 	default:
+		if (r.outcome == BILL_TOKEN_EXPIRED) {
+			/* Not an outage: the card entry was spent or too
+			 * old; the client enters the card again. */
+			c->resp->status = 400;
+			add_err(c, "card", r.message);
+			pay_form(c, &t, -1, r.message);
+			return;
+		}
 		/* Nothing was charged: the form again, with a new key. */
 		snprintf(msg, sizeof(msg), "%s%s",
 		    r.message[0] != '\0' ? r.message
@@ -967,6 +975,16 @@ save_posted_card(struct ctx *c, int make_default, struct bill_action *act,
 		return 0;
 	case PS_DENIED:
 		snprintf(msg, msgsz, "%s", MSG_OFF);
+		return 0;
+	case PS_INVALID:
+		/* A stale or spent card entry: the client enters the card
+		 * again (400: this request cannot succeed as sent). */
+		if (msg[0] == '\0')
+			snprintf(msg, msgsz,
+			    "That card entry expired. Please enter the card "
+			    "again.");
+		add_err(c, "card", msg);
+		c->resp->status = 400;
 		return 0;
 	default:
 		snprintf(msg, msgsz,

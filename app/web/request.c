@@ -287,11 +287,14 @@ struct tmpl_val *
 web_page_data(struct ctx *c, const char *title, const char *active)
 {
 	struct tmpl_val *d = tv_obj(c->a);
+	size_t i;
 
 	if (d == NULL)
 		return NULL;
 	tv_str(d, "title", title);
 	tv_str(d, "csrf", c->csrf);
+	for (i = 0; i < WEB_NASSETS; i++)
+		tv_str(d, web_assets[i].var, c->app->asset_url[i]);
 	if (c->signed_in) {
 		struct tmpl_val *nav;
 

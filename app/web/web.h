@@ -14,6 +14,15 @@
 #include "http/template.h"
 #include "server/server.h"
 
+/* The static files the templates name, and the template variable that
+ * holds each one's fingerprinted URL ("/static/portal.css?v=..."). */
+struct web_asset {
+	const char *file; /* under www/static */
+	const char *var;  /* template variable */
+};
+#define WEB_NASSETS 5
+extern const struct web_asset web_assets[WEB_NASSETS];
+
 /* Everything a worker needs that is loaded once, read-only afterwards. */
 struct app {
 	char *config_path;         /* as given to app_load(); owned */
@@ -34,6 +43,12 @@ struct app {
 	 * database could not be reached then (a worker thread makes the row
 	 * on its first connection instead). Owned. */
 	int64_t *practice_ids;
+	/* The fingerprinted URL of each file of web_assets[] (same order),
+	 * "/static/portal.css?v=<12 hex of its SHA-256>", computed at load
+	 * from the static folder beside the templates (so a release's new
+	 * file gets a new URL and nginx may cache /static/ for a year);
+	 * the plain "/static/NAME" when the file is not there. */
+	char asset_url[WEB_NASSETS][96];
 };
 
 /* Loads config_path (every problem into diag), the templates and the

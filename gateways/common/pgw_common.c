@@ -39,6 +39,15 @@ pgwc_done(struct pgw_result *res, int32_t status)
 	return status;
 }
 
+int32_t
+pgwc_token_invalid(struct pgw_result *res)
+{
+	pgwc_copy(res->code, sizeof(res->code), PGW_CODE_TOKEN_INVALID);
+	pgwc_copy(res->message, sizeof(res->message),
+	    "That card entry expired. Please enter the card again.");
+	return pgwc_done(res, PGW_DECLINED);
+}
+
 void
 pgwc_wipe_free(char *s)
 {

@@ -21,6 +21,12 @@ void pgwc_copy(char *dst, size_t dstsz, const char *src);
 /* Sets res->status to status and returns status. */
 int32_t pgwc_done(struct pgw_result *res, int32_t status);
 
+/* For a save_card or charge whose one-time token the processor refused
+ * as such (unknown, expired, used): sets res->code to
+ * PGW_CODE_TOKEN_INVALID and a client-safe message, keeps res->err, and
+ * returns PGW_DECLINED (stored in res->status). */
+int32_t pgwc_token_invalid(struct pgw_result *res);
+
 /* Wipes the NUL-terminated secret s and frees it; NULL is fine. */
 void pgwc_wipe_free(char *s);
 

@@ -417,6 +417,25 @@ report_pm(
 	return PGW_SUCCEEDED;
 }
 
+/* After a POST that sent a one-time token: PGW_DECLINED with
+ * PGW_CODE_TOKEN_INVALID when the simulator refused the token itself
+ * (error.code token_already_used, or resource_missing on param "token");
+ * else st. j is the call's answer. */
+static int32_t
+token_refused(int32_t st, json_t *j, struct pgw_result *res)
+{
+	json_t *e = json_object_get(j, "error");
+	const char *code = pgwc_jstr(e, "code");
+
+	if (st != PGW_ERROR || e == NULL)
+		return st;
+	if (strcmp(code, "token_already_used") == 0 ||
+	    (strcmp(code, "resource_missing") == 0 &&
+	        strcmp(pgwc_jstr(e, "param"), "token") == 0))
+		return pgwc_token_invalid(res);
+	return st;
+}
+
 static int32_t
 sb_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
     struct pgw_result *res)
@@ -434,6 +453,7 @@ sb_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	    "{s:s, s:s}", "customer", req->customer_id, "token", req->token);
 	st = call(
 	    c, "POST", "/v1/payment_methods", b, req->idempotency_key, &j, res);
+	st = token_refused(st, j, res);
 	if (st == PGW_SUCCEEDED)
 		st = report_pm(c, j, out, res);
 	json_decref(j);
@@ -570,6 +590,8 @@ sb_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	out->amount = req->amount;
 	pgwc_copy(out->currency, sizeof(out->currency), req->currency);
 	st = call(c, "POST", "/v1/charges", b, req->idempotency_key, &j, res);
+	if (req->token != NULL)
+		st = token_refused(st, j, res);
 	if (st == PGW_SUCCEEDED) {
 		fill_payment(j, out);
 		st = out->status;

@@ -622,6 +622,23 @@ verify_action(struct pgw_result *res, const char *source, const char *intent,
 	pgwc_action_value(&res->action, "seller_keyed_in", "false");
 }
 
+/* After a POST that sent a card nonce as source_id: PGW_DECLINED with
+ * PGW_CODE_TOKEN_INVALID when Square refused the nonce itself
+ * (CARD_TOKEN_USED, CARD_TOKEN_EXPIRED); else st. */
+static int32_t
+token_refused(int32_t st, json_t *j, struct pgw_result *res)
+{
+	json_t *e = json_array_get(json_object_get(j, "errors"), 0);
+	const char *code = pgwc_jstr(e, "code");
+
+	if (st != PGW_ERROR || e == NULL)
+		return st;
+	if (strcmp(code, "CARD_TOKEN_USED") == 0 ||
+	    strcmp(code, "CARD_TOKEN_EXPIRED") == 0)
+		return pgwc_token_invalid(res);
+	return st;
+}
+
 static int32_t
 create_card(struct sq *c, const char *key, const char *customer,
     const char *source, const char *verification, struct pgw_card *out,
@@ -636,6 +653,7 @@ create_card(struct sq *c, const char *key, const char *customer,
 		json_object_set_new(
 		    b, "verification_token", json_string(verification));
 	st = call(c, "POST", "/v2/cards", b, &j, res);
+	st = token_refused(st, j, res);
 	if (st == PGW_SUCCEEDED) {
 		card = json_object_get(j, "card");
 		pgwc_copy(out->payment_method, sizeof(out->payment_method),
@@ -827,6 +845,8 @@ do_charge(struct sq *c, const struct pgw_charge_req *req, const char *verf,
 	out->amount = req->amount;
 	pgwc_copy(out->currency, sizeof(out->currency), cur);
 	st = call(c, "POST", "/v2/payments", b, &j, res);
+	if (req->token != NULL)
+		st = token_refused(st, j, res);
 	pay = json_object_get(j, "payment");
 	if (st == PGW_SUCCEEDED)
 		st = pay_result(pay, out, res);

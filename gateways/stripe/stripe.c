@@ -601,6 +601,26 @@ si_result(json_t *j, struct pgw_card *out, struct pgw_result *res)
 /* Saves the card of a Stripe.js PaymentMethod (pm_...) for off-session use
  * without charging: a confirmed SetupIntent with usage=off_session, which
  * attaches the PaymentMethod to the customer when it succeeds. */
+/* After a POST that sent a PaymentMethod from Stripe.js as the one-time
+ * token: PGW_DECLINED with PGW_CODE_TOKEN_INVALID when Stripe refused
+ * that PaymentMethod itself (resource_missing or
+ * payment_method_unexpected_state on param "payment_method": unknown,
+ * or used once already without being attached); else st. */
+static int32_t
+token_refused(int32_t st, json_t *j, struct pgw_result *res)
+{
+	json_t *e = json_object_get(j, "error");
+	const char *code = pgwc_jstr(e, "code");
+
+	if (st != PGW_ERROR || e == NULL ||
+	    strcmp(pgwc_jstr(e, "param"), "payment_method") != 0)
+		return st;
+	if (strcmp(code, "resource_missing") == 0 ||
+	    strcmp(code, "payment_method_unexpected_state") == 0)
+		return pgwc_token_invalid(res);
+	return st;
+}
+
 static int32_t
 sp_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
     struct pgw_result *res)
@@ -623,6 +643,7 @@ sp_save_card(void *p, const struct pgw_save_card_req *req, struct pgw_card *out,
 	form(&b, "expand[0]", "payment_method");
 	st = call(
 	    c, "POST", "/v1/setup_intents", &b, req->idempotency_key, &j, res);
+	st = token_refused(st, j, res);
 	if (st != PGW_SUCCEEDED)
 		goto out;
 	st = si_result(j, out, res);
@@ -780,6 +801,8 @@ sp_charge(void *p, const struct pgw_charge_req *req, struct pgw_payment *out,
 	pgwc_copy(out->currency, sizeof(out->currency), req->currency);
 	st = call(c, "POST", "/v1/payment_intents", &b, req->idempotency_key,
 	    &j, res);
+	if (req->token != NULL)
+		st = token_refused(st, j, res);
 	if (st == PGW_SUCCEEDED)
 		st = pi_result(j, out, res);
 	else if (st == PGW_DECLINED || st == PGW_REQUIRES_ACTION) {

@@ -309,7 +309,7 @@ bad=
 for d in "$inv_a1" "$st_a" "$sb_a" "$rct_a"; do
 	get A "/billing/documents/$d/print" "$tmp/$d.print.html"
 	[ "$code" = 200 ] && grep -q "$d</h1>" "$tmp/$d.print.html" &&
-		grep -q '<script src="/static/print.js"' "$tmp/$d.print.html" &&
+		grep -q '<script src="/static/print.js?v=[0-9a-f]\{12\}"' "$tmp/$d.print.html" &&
 		! grep -q '<script>' "$tmp/$d.print.html" || bad="$bad $d:$code"
 done
 [ -z "$bad" ]

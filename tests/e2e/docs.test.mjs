@@ -106,6 +106,7 @@ test('Print opens the print page, which calls window.print; print CSS hides the 
   // The Print button prints again.
   await page.getByRole('button', { name: 'Print' }).click();
   await page.waitForFunction(() => window.__printCalls >= 2);
+  assert.equal(new URL(page.url()).hash, '', 'the #print request is spent: a reload only shows the page');
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.locator('nav.tabs').isVisible(), false, 'tabs hidden in print');
   assert.equal(await page.locator('nav.subtabs').isVisible(), false, 'sub-tabs hidden in print');
@@ -113,6 +114,17 @@ test('Print opens the print page, which calls window.print; print CSS hides the 
   assert.equal(await page.locator('article').isVisible(), true, 'the document prints');
   await page.emulateMedia({ media: 'screen' });
   assert.equal(await page.locator('nav.tabs').isVisible(), true);
+  assert.deepEqual(context.pageErrors, []);
+});
+
+test('a plain view of the print page (a bookmark, a reload) does not open the print dialog', async () => {
+  const { page, context, st } = await session();
+  await page.goto(url(`/billing/documents/${st}/print`));
+  assert.equal(await page.evaluate(() => window.__printCalls), 0, 'no print dialog on a plain view');
+  await page.reload();
+  assert.equal(await page.evaluate(() => window.__printCalls), 0, 'nor on a reload');
+  await page.getByRole('button', { name: 'Print' }).click();
+  assert.equal(await page.evaluate(() => window.__printCalls), 1, 'the Print button prints');
   assert.deepEqual(context.pageErrors, []);
 });
 

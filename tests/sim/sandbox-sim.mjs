@@ -175,6 +175,9 @@ class ApiError extends Error {
 }
 const invalid = (message, code = 'parameter_invalid') =>
   new ApiError(400, 'invalid_request_error', code, message);
+// Stripe names the parameter at fault: an unknown or spent token.
+const tokenError = (message, code) =>
+  new ApiError(400, 'invalid_request_error', code, message, { param: 'token' });
 
 function log(line) {
   if (!opt.quiet) process.stderr.write(`sandbox-sim: ${line}\n`);
@@ -211,8 +214,8 @@ function mintToken(card) {
 
 function takeToken(id) {
   const tok = db.tokens.get(String(id ?? ''));
-  if (!tok) throw invalid(`No such token: '${id}'`, 'resource_missing');
-  if (tok.used) throw invalid(`You cannot use a token more than once: '${id}'`, 'token_already_used');
+  if (!tok) throw tokenError(`No such token: '${id}'`, 'resource_missing');
+  if (tok.used) throw tokenError(`You cannot use a token more than once: '${id}'`, 'token_already_used');
   tok.used = true;
   return tok;
 }

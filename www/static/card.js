@@ -80,6 +80,9 @@
     var newBox = form.querySelector('#new-card');
     var radios = form.querySelectorAll('input[name="card"]');
     var button = form.querySelector('button[type="submit"]');
+    // A live region (role="status") that says "Processing…" while the
+    // form is with the portal, for everyone and for screen readers.
+    var status = form.querySelector('[data-busy-status]');
     var widget = null;
     var busy = false;
 
@@ -104,6 +107,7 @@
         button.disabled = on;
         button.setAttribute('aria-busy', on ? 'true' : 'false');
       }
+      if (status) status.textContent = on ? status.getAttribute('data-busy-status') : '';
     }
 
     for (var i = 0; i < radios.length; i++) radios[i].addEventListener('change', sync);
