@@ -97,10 +97,9 @@ test('the focus ring has at least 3:1 contrast on every background it appears on
       d.appendChild(a);
       document.querySelector('main').appendChild(d);
       a.focus();
-      const cs = getComputedStyle(a);
-      const bgc = getComputedStyle(d).backgroundColor;
+      const out = { ring: getComputedStyle(a).outlineColor, bg: getComputedStyle(d).backgroundColor };
       d.remove();
-      return { ring: cs.outlineColor, bg: bgc };
+      return out;
     }, bg);
     const num = (s) => s.match(/\d+/g).slice(0, 3).map(Number);
     const c = contrast(num(ring.ring), num(ring.bg));
@@ -115,25 +114,30 @@ test('submitting a payment says "Processing…" in a live region and keeps the b
   assert.equal((await status.innerText()).trim(), '', 'it is empty until then');
   await page.getByLabel('Add Card').check();
   await fillCard(page, '4242 4242 4242 4242');
-  // Hold the POST until the page has been looked at.
-  let release;
-  const held = new Promise((resolve) => {
-    page.route('**/billing/pay', (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      resolve();
-      return new Promise((r) => { release = r; }).then(() => route.continue());
-    });
+  // The processor answers the charge after 3 s (the simulator's latency
+  // knob, for one POST), so the page can be looked at meanwhile.
+  const f = await fetch(`${process.env.SIM_URL}/__admin/faults`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latency_ms: 3000, count: 1, match: '/v1/charges' }),
   });
-  const button = page.locator('form.pay button[type="submit"]');
-  const nav = page.waitForNavigation();
-  await button.click();
-  await held;
-  assert.equal((await status.innerText()).trim(), 'Processing…', 'the live region announces Processing…');
-  assert.equal(await button.isDisabled(), true, 'the button is disabled while the payment is with the portal');
-  if (process.env.SCREENS_DIR) await page.screenshot({ path: `${process.env.SCREENS_DIR}/pay-submitting-1280.png`, fullPage: true });
-  release();
+  assert.equal(f.status, 200);
+  // What the live region says and whether the button is disabled, each
+  // time the region changes, kept in sessionStorage (it outlives the
+  // page, so nothing races the answer's arrival).
+  await page.evaluate(() => {
+    const st = document.querySelector('form.pay [role="status"]');
+    const btn = document.querySelector('form.pay button[type="submit"]');
+    new MutationObserver(() => {
+      sessionStorage.setItem('busy', JSON.stringify({ text: st.textContent, disabled: btn.disabled }));
+    }).observe(st, { childList: true, characterData: true, subtree: true });
+  });
+  const nav = page.waitForNavigation({ timeout: 30000 });
+  await page.locator('form.pay button[type="submit"]').click();
   await nav;
-  await page.unroute('**/billing/pay');
+  const seen = JSON.parse(await page.evaluate(() => sessionStorage.getItem('busy')) || '{}');
+  assert.equal(seen.text, 'Processing…', 'the live region announced Processing…');
+  assert.equal(seen.disabled, true, 'the button was disabled while the payment was with the portal');
+  await fetch(`${process.env.SIM_URL}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.match(await page.locator('main').innerText(), /Payment|Thank you|received/i, 'the answer came');
   assert.deepEqual(ownErrors(browser.context), []);
 });
