@@ -279,7 +279,7 @@ miss=
 for d in "$inv_a1" "$inv_a2" "$st_a" "$sb_a" "$rct_a"; do
 	grep -q "data-number=\"$d\"" "$tmp/list-a.html" || miss="$miss $d"
 	grep -q "href=\"/billing/documents/$d/pdf\"" "$tmp/list-a.html" || miss="$miss $d/pdf"
-	grep -q "href=\"/billing/documents/$d/print\"" "$tmp/list-a.html" || miss="$miss $d/print"
+	grep -q "href=\"/billing/documents/$d/print#print\"" "$tmp/list-a.html" || miss="$miss $d/print"
 done
 [ "$code" = 200 ] && [ -z "$miss" ]
 ok $? "A's Billing Documents lists the shared invoices, the statement, the superbill and the receipt with Download and Print" \
