@@ -1,9 +1,8 @@
 ### app/billing/autopay.mk: AutoPay, the nightly charge of enrolled clients'
-### balances (app/billing/autopay.h; its SQL text in app/db/autopay_sql.h, run
-### by app/db/autopay.c; the table in sql/0006_autopay.sql; the commands in
+### balances (app/billing/autopay.h; its SQL in app/db/db_autopay.h and
+### db_autopay.c; the table in sql/0006_autopay.sql; the commands in
 ### app/cmd/portalctl_autopay.c).
-libportal_a_SOURCES += app/billing/autopay.h app/billing/autopay.c \
-	app/db/db_autopay.h app/db/autopay_sql.h app/db/autopay.c
+libportal_a_SOURCES += app/billing/autopay.h app/billing/autopay.c
 
 ### Tests against a real MariaDB and the sandbox simulator (the simulator's
 ### ledger is the oracle); the benchmark is `make bench-autopay` (not a test).

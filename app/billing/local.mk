@@ -1,8 +1,7 @@
 ### app/billing: domain rules (balances, cards, payments, reconcile); no HTTP.
-### The billing SQL lives in app/db (billing.c, billing_sql.h, db_billing.h).
+### The billing SQL lives in app/db (db_billing.h, db_billing.c).
 libportal_a_SOURCES += app/billing/billing.h app/billing/billing_int.h \
-	app/billing/billing.c \
-	app/db/db_billing.h app/db/billing_sql.h app/db/billing.c
+	app/billing/billing.c
 
 ### Integration tests against a real MariaDB and the sandbox simulator.
 check_PROGRAMS += tests/integration/check_billing

@@ -5,7 +5,7 @@
  * by practice_id (and client_id), dates are "YYYY-MM-DD" text, and the
  * functions marked "in a transaction" lock rows and must run between
  * db_begin and db_commit (or in db_tx). The SQL text lives in
- * app/db/autopay_sql.h, in db.c's statement table: each statement is
+ * app/db/db_autopay_sql.h, in db.c's statement table: each statement is
  * prepared once per connection and kept, like the platform's own. */
 #ifndef PORTAL_DB_AUTOPAY_H
 #define PORTAL_DB_AUTOPAY_H

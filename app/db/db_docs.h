@@ -4,7 +4,7 @@
  * Conventions as in db.h: every client-visible read is scoped by
  * practice_id and client_id (a row outside that scope is PS_NOTFOUND);
  * dates are "YYYY-MM-DD" text; times unix seconds UTC. The SQL text lives
- * in app/db/docs_sql.h, in db.c's statement table: each statement is
+ * in app/db/db_docs_sql.h, in db.c's statement table: each statement is
  * prepared once per connection and kept, like the platform's own. */
 #ifndef PORTAL_DB_DOCS_H
 #define PORTAL_DB_DOCS_H

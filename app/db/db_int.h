@@ -45,7 +45,7 @@ enum stmt_id {
 	S_THR_CLEAR,
 	S_AUDIT_INS,
 	S_AUDIT_LIST,
-	/* billing (app/db/billing.c; SQL in app/db/billing_sql.h) */
+	/* billing (app/db/db_billing.c; SQL in app/db/db_billing_sql.h) */
 	S_BILL_CLIENT_LOCK,
 	S_BILL_CLIENT_BY_EMAIL,
 	S_BILL_COUNTER_INIT,
@@ -89,7 +89,7 @@ enum stmt_id {
 	S_BILL_ATT_BY_KEY,
 	S_BILL_EVT_HAS,
 	S_BILL_EVT_INS,
-	/* billing documents (app/db/docs.c; SQL in app/db/docs_sql.h) */
+	/* billing documents (app/db/db_docs.c; SQL in app/db/db_docs_sql.h) */
 	S_DOC_PROVIDER_PUT,
 	S_DOC_PROVIDER_DEFAULT,
 	S_DOC_PROVIDER_GET,
@@ -113,7 +113,7 @@ enum stmt_id {
 	S_DOC_LEDGER,
 	S_DOC_BALANCE_BEFORE,
 	S_DOC_ENTRY_LIST,
-	/* AutoPay (app/db/autopay.c; SQL in app/db/autopay_sql.h) */
+	/* AutoPay (app/db/db_autopay.c; SQL in app/db/db_autopay_sql.h) */
 	S_AP_ENROLL_GET,
 	S_AP_ENROLL_LIST,
 	S_AP_ENROLL_OFF_LIST,
@@ -133,7 +133,7 @@ enum stmt_id {
 	S_AP_RUN_FINISH,
 	S_AP_RUN_LIST,
 	S_AP_NIGHT_TOTALS,
-	/* mail (app/db/mail.c; SQL in app/db/mail_sql.h) */
+	/* mail (app/db/db_mail.c; SQL in app/db/db_mail_sql.h) */
 	S_MAIL_INS,
 	S_MAIL_PICK,
 	S_MAIL_CLAIM,

@@ -1,7 +1,7 @@
 /* db_mail.h: the mail queries of app/db (sql/0009_mail.sql): the outbox
  * (queue, claim, mark sent or failed, status) and password reset links.
  * Used by app/mail, app/billing, app/web and portalctl. Conventions as in
- * db.h; the SQL text is in app/db/mail_sql.h, in db.c's statement table. */
+ * db.h; the SQL text is in app/db/db_mail_sql.h, in db.c's statement table. */
 #ifndef PORTAL_DB_MAIL_H
 #define PORTAL_DB_MAIL_H
 

@@ -1,7 +1,6 @@
 ### app/mail: the outbox, the messages' words and the SMTP sender (libcurl).
-### Its SQL lives in app/db (mail.c, mail_sql.h, db_mail.h; sql/0009_mail.sql).
-libportal_a_SOURCES += app/mail/mail.h app/mail/mail.c app/mail/smtp.c \
-	app/db/db_mail.h app/db/mail_sql.h app/db/mail.c
+### Its SQL lives in app/db (db_mail.h, db_mail.c; sql/0009_mail.sql).
+libportal_a_SOURCES += app/mail/mail.h app/mail/mail.c app/mail/smtp.c
 
 ### Mail end to end through a real SMTP server on loopback (python3-aiosmtpd,
 ### tests/lib/smtp-sink.*) and the whole stack.

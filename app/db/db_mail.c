@@ -1,5 +1,5 @@
-/* mail.c: the outbox and password reset queries (db_mail.h) over db.c's
- * statement runner (db_run); the SQL text is in mail_sql.h. */
+/* db_mail.c: the outbox and password reset queries (db_mail.h) over db.c's
+ * statement runner (db_run); the SQL text is in db_mail_sql.h. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
-/* autopay.c: the AutoPay queries (db_autopay.h) over db.c's statement
- * runner (db_run); the SQL text is in autopay_sql.h. */
+/* db_autopay.c: the AutoPay queries (db_autopay.h) over db.c's statement
+ * runner (db_run); the SQL text is in db_autopay_sql.h. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* mail_sql.h: the SQL of the mail statements (app/db/mail.c), as
+/* db_mail_sql.h: the SQL of the mail statements (app/db/db_mail.c), as
  * designated initializers of db.c's statement table; included only there,
  * inside the table. Fields: name, SQL and flags (db_int.h). */
 /* clang-format off */

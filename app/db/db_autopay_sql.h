@@ -1,4 +1,4 @@
-/* autopay_sql.h: the SQL of the AutoPay statements (app/db/autopay.c), as
+/* db_autopay_sql.h: the SQL of the AutoPay statements (app/db/db_autopay.c), as
  * designated initializers of db.c's statement table; included only there,
  * inside the table. Fields: name, SQL and flags
  * (db_int.h): DB_SAFE if it may run again after a lost connection, and

@@ -1,5 +1,5 @@
-/* billing.c: the billing queries (db_billing.h) over db.c's statement
- * runner; the SQL text is in billing_sql.h. */
+/* db_billing.c: the billing queries (db_billing.h) over db.c's statement
+ * runner; the SQL text is in db_billing_sql.h. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* migrate.c: `portalctl db migrate`: applies the numbered sql/NNNN_*.sql
+/* db_migrate.c: `portalctl db migrate`: applies the numbered sql/NNNN_*.sql
  * files not yet recorded in schema_migrations, in order, once each. The
  * file text is the only SQL run without a prepared statement. */
 #include <ctype.h>

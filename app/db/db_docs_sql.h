@@ -1,4 +1,4 @@
-/* docs_sql.h: the SQL of the billing-document statements (app/db/docs.c),
+/* db_docs_sql.h: the SQL of the billing-document statements (app/db/db_docs.c),
  * as designated initializers of db.c's statement table; included only
  * there, inside the table. Fields: name, SQL and flags
  * (db_int.h): DB_SAFE if it may run again after a lost connection, and

@@ -1,4 +1,4 @@
-/* billing_sql.h: the SQL of the billing statements (app/db/billing.c), as
+/* db_billing_sql.h: the SQL of the billing statements (app/db/db_billing.c), as
  * designated initializers of db.c's statement table; included only there,
  * inside the table. Fields: name, SQL, safe to repeat after a lost
  * connection. */

@@ -1,5 +1,5 @@
-/* docs.c: the billing-document queries of db_docs.h over db.c's statement
- * runner (db_run); the SQL text is in docs_sql.h. */
+/* db_docs.c: the billing-document queries of db_docs.h over db.c's statement
+ * runner (db_run); the SQL text is in db_docs_sql.h. */
 #include <stdio.h>
 #include <string.h>
 
@@ -287,7 +287,7 @@ dbd_document_insert(struct db *db, int64_t practice_id,
 	return st;
 }
 
-/* The columns of DOC_DOC_COLS (docs_sql.h) into *d. */
+/* The columns of DOC_DOC_COLS (db_docs_sql.h) into *d. */
 #define DOC_COLS_OF(d)                                                     \
 	{                                                                  \
 		{C_I64, &(d)->id, 0}, {C_I64, &(d)->client_id, 0},         \
