@@ -49,19 +49,22 @@ out:
 	return st;
 }
 
+/* Prints the usage to out and exits with status: 0 for --help (on
+ * stdout), 2 for a usage error (on stderr), as portald(8) says. */
 static void
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr,
-	    "usage: portald [-ftV] [-c portal.yaml] [-p pidfile]\n"
+	fprintf(out,
+	    "usage: portald [-fhtV] [-c portal.yaml] [-p pidfile]\n"
 	    "  -f       stay in the foreground (always; for scripts)\n"
+	    "  -h       print this help and exit (also --help)\n"
 	    "  -c FILE  configuration (default $PORTAL_CONFIG or "
 	    "%s/portal.yaml)\n"
 	    "  -p FILE  write the master's pid to FILE\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -V       print the version and the default paths, and exit\n",
 	    PORTAL_SYSCONFDIR);
-	exit(2);
+	exit(status);
 }
 
 int
@@ -77,6 +80,8 @@ main(int argc, char *argv[])
 	void *appv;
 	int ch, test_only = 0, rc = 1;
 
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		usage(stdout, 0);
 	while ((ch = getopt(argc, argv, "c:fp:thV")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -101,12 +106,15 @@ main(int argc, char *argv[])
 			    PACKAGE_VERSION, PORTAL_SYSCONFDIR, PORTAL_DATADIR,
 			    PORTAL_PLUGINDIR);
 			return 0;
+		case 'h':
+			usage(stdout, 0);
+			break;
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 2);
 	if (config == NULL || *config == '\0') {
 		snprintf(defconf, sizeof(defconf), "%s/portal.yaml",
 		    PORTAL_SYSCONFDIR);

@@ -87,6 +87,7 @@ open_gateways(struct app *app)
 	enum pstatus st = PS_OK;
 	size_t i, j;
 
+	app->gw_failed = 0;
 	app->gw = calloc(conf->npractices + 1, sizeof(*app->gw));
 	if (app->gw == NULL)
 		return PS_NOMEM;
@@ -133,6 +134,7 @@ open_gateways(struct app *app)
 		    log_value(err, q, sizeof(q)));
 		app->gw[i] = NULL;
 		p->online_payments = 0;
+		app->gw_failed++;
 	}
 	return st;
 }

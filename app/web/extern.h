@@ -114,6 +114,8 @@ void h_card_new_form(struct ctx *);
 void h_card_new(struct ctx *);
 void h_card_confirm(struct ctx *);
 void h_card_default(struct ctx *);
+/* health.c: GET /healthz. */
+void h_healthz(struct ctx *);
 /* webhook.c: processor notifications. */
 void h_webhook(struct ctx *);
 /* docs.c: Billing Documents (list, Download, Print), Payment History. */

@@ -180,6 +180,7 @@ static const struct http_route routes[] = {
         h_docs_history),
     ROUTE(HTTP_GET, "/billing/history.csv", p_history, NP(p_history), R_AUTH,
         h_docs_history_csv),
+    ROUTE(HTTP_GET, "/healthz", NULL, 0, R_RAW, h_healthz),
 };
 
 void *

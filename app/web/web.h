@@ -38,6 +38,9 @@ struct app {
 	 * YAML or because the plugin failed to start (then the practice's
 	 * online_payments was turned off here too). Owned. */
 	struct gw_instance **gw;
+	/* How many practices with online_payments on in the YAML whose
+	 * plugin failed to start (GET /healthz answers 503 while any). */
+	size_t gw_failed;
 	/* The row id of each practice (parallel to conf->practices), made
 	 * by app_practices_sync() at start-up and on reload; 0 where the
 	 * database could not be reached then (a worker thread makes the row

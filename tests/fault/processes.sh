@@ -132,7 +132,7 @@ wait_until() {
 	return 1
 }
 
-echo "1..13"
+echo "1..16"
 
 export STACK_WORKERS=2 STACK_THREADS=4 STACK_LOG_LEVEL=warn
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
@@ -142,6 +142,17 @@ if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
 fi
 code=$(curl -s -o /dev/null -w '%{http_code}' "$STACK_URL/login")
 ok "$([ "$code" = 200 ] && echo 0 || echo 1)" "the stack serves GET /login" "status $code"
+
+# healthz: prints "STATUS BODY" of GET /healthz (000 = no answer).
+healthz() {
+	local body code
+	body=$(curl -s -o - -w '\n%{http_code}' --max-time 5 "$STACK_URL/healthz" 2>/dev/null)
+	code=${body##*$'\n'}
+	body=${body%$'\n'*}
+	printf '%s %s' "$code" "$(printf '%s' "$body" | head -n 1)"
+}
+hz=$(healthz)
+ok "$([ "$hz" = "200 ok" ] && echo 0 || echo 1)" "GET /healthz answers 200 ok while the database answers" "got: $hz"
 
 # --- concurrent load ----------------------------------------------------
 # 32 connections for 3 s on GET /login: every answer 200 and no worker dies
@@ -242,6 +253,18 @@ request_loop 10 0 "$tmp/three.codes"
 check_codes "$tmp/three.codes" 10
 ok $? "requests after the reload are answered" \
     "statuses: $(sort "$tmp/three.codes" | uniq -c | tr '\n' ' ')"
+
+# --- /healthz with the database stopped, then back --------------------
+mariadb_stop >/dev/null 2>&1
+hz=$(healthz)
+ok "$([ "${hz%% *}" = 503 ] && echo 0 || echo 1)" "GET /healthz answers 503 with MariaDB stopped" "got: $hz"
+if mariadb_start "$tmp/stack/db" >/dev/null 2>"$tmp/db-restart.err"; then
+	wait_until 10 sh -c "curl -s --max-time 2 '$STACK_URL/healthz' | grep -qx ok"
+	hz=$(healthz)
+else
+	hz="MariaDB did not restart: $(tail -n 3 "$tmp/db-restart.err")"
+fi
+ok "$([ "$hz" = "200 ok" ] && echo 0 || echo 1)" "GET /healthz answers 200 again once MariaDB is back (the workers reconnect)" "got: $hz"
 
 # --- SIGTERM drains and exits ------------------------------------------
 all=$(tree "$master" | tr '\n' ' ')

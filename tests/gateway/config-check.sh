@@ -94,4 +94,23 @@ rc=$?
 [ $rc -eq 0 ]
 t $? "the key table check alone accepts a csp_ value (init validates origins)" "$out"
 
+# portald's usage, as portald(8)'s EXIT STATUS says: help on stdout and 0,
+# a usage error on stderr and 2.
+out=$("$portald" --help 2>/dev/null)
+rc=$?
+[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^usage: portald '
+t $? "portald --help prints the usage on stdout and exits 0 (status $rc)" "$out"
+out=$("$portald" -h 2>/dev/null)
+rc=$?
+[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^usage: portald '
+t $? "portald -h does the same (status $rc)" "$out"
+out=$("$portald" -Q 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q '^usage: portald '
+t $? "portald with an unknown option prints the usage on stderr and exits 2 (status $rc)" "$out"
+out=$("$portald" -t stray 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 2 ]
+t $? "portald with a stray argument exits 2 (status $rc)" "$out"
+
 echo "1..$n"

@@ -1,7 +1,13 @@
 /* check_util.c: unit tests of app/util (strings, UTF-8, numbers, money, arena).
  */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <check.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +144,64 @@ START_TEST(test_log_value)
 }
 END_TEST
 
+/* Runs log_error, log_warn and log_info in a child whose stderr is the
+ * file path, with $JOURNAL_STREAM naming that file when journal is set
+ * (else another inode), and reads the file back into out[outsz]. */
+static void
+log_lines(const char *path, int journal, char *out, size_t outsz)
+{
+	struct stat sb;
+	char js[64];
+	ssize_t n;
+	pid_t pid;
+	int fd, status;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	snprintf(js, sizeof(js), "%ju:%ju", (uintmax_t)sb.st_dev,
+	    (uintmax_t)sb.st_ino + (journal ? 0 : 1));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* A fresh process: log.c decides once per process. */
+		if (dup2(fd, STDERR_FILENO) == -1 ||
+		    setenv("JOURNAL_STREAM", js, 1) == -1)
+			_exit(1);
+		log_error("event=e1");
+		log_warn("event=w1");
+		log_info("event=i1");
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	n = pread(fd, out, outsz - 1, 0);
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	close(fd);
+	unlink(path);
+}
+
+START_TEST(test_log_journal)
+{
+	char path[] = "/tmp/check_util_log.XXXXXX", out[1024];
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* Under journald each line carries its syslog priority first. */
+	log_lines(path, 1, out, sizeof(out));
+	ck_assert_msg(strncmp(out, "<3>ts=", 6) == 0, "got: %s", out);
+	ck_assert_msg(strstr(out, "\n<4>ts=") != NULL, "got: %s", out);
+	ck_assert_msg(strstr(out, "\n<6>ts=") != NULL, "got: %s", out);
+	ck_assert_ptr_nonnull(strstr(out, "level=error pid="));
+	/* Elsewhere (another inode than stderr's), plain lines. */
+	log_lines(path, 0, out, sizeof(out));
+	ck_assert_msg(strncmp(out, "ts=", 3) == 0, "got: %s", out);
+	ck_assert_ptr_null(strchr(out, '<'));
+}
+END_TEST
+
 /* 2026-12-04T02:30:00Z: 21:30 the day before in New York. */
 #define T_0230 INT64_C(1796351400)
 
@@ -260,6 +324,7 @@ main(void)
 	tcase_add_test(tc, test_money);
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_log_value);
+	tcase_add_test(tc, test_log_journal);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tz, test_tz_known);
 	tcase_add_test(tz, test_tz_matches_libc);
