@@ -1,6 +1,8 @@
 ### config: what an installation gets besides the programs:
 ###   $(sysconfdir)/portal/portal.yaml   config/portal.yaml with the installed
-###                                      paths (socket, database, secret key);
+###                                      paths (socket, database, secret key),
+###                                      listen.user portal and the database's
+###                                      two users with their password files;
 ###                                      paths.templates and paths.plugins
 ###                                      left to their defaults
 ###   $(sysconfdir)/portal/clinicians/   empty: copy a practice file there
@@ -70,6 +72,10 @@ config/portal.yaml.installed: $(srcdir)/config/portal.yaml Makefile
 	@$(MKDIR_P) config
 	$(AM_V_GEN)sed -e 's|^  socket: \.\./var/run/portald\.sock$$|  socket: /run/portal/portald.sock|' \
 	    -e 's|^  # socket_group: www-data$$|  socket_group: www-data|' \
+	    -e 's|^  # user: portal$$|  user: portal|' \
+	    -e 's|^  # password_file: \.\./var/db-password$$|  password_file: $(portalconfdir)/db-password|' \
+	    -e 's|^  # migrate_user: portal_migrate$$|  migrate_user: portal_migrate|' \
+	    -e 's|^  # migrate_password_file: \.\./var/db-migrate-password$$|  migrate_password_file: $(portalconfdir)/db-migrate-password|' \
 	    -e 's|^  socket: \.\./var/run/mysqld\.sock$$|  socket: /run/mysqld/mysqld.sock|' \
 	    -e 's|^base_url: http://127\.0\.0\.1:8080$$|base_url: https://portal.example.org|' \
 	    -e 's|^secret_key_file: \.\./var/secret\.key$$|secret_key_file: $(portalconfdir)/secret.key|' \
@@ -77,6 +83,9 @@ config/portal.yaml.installed: $(srcdir)/config/portal.yaml Makefile
 	    -e 's|^  plugins: \.\./gateways/sandbox/\.libs$$|  # plugins: $(pkglibdir)|' \
 	    $< >$@.tmp
 	@for k in '  socket: /run/portal/' 'secret_key_file: $(portalconfdir)' \
+	    '  user: portal' '  password_file: $(portalconfdir)/db-password' \
+	    '  migrate_user: portal_migrate' \
+	    '  migrate_password_file: $(portalconfdir)/db-migrate-password' \
 	    '  # templates: ' '  # plugins: '; do \
 	  grep -q "^$$k" $@.tmp || { echo "$@: config/portal.yaml changed: no '$$k' line"; rm -f $@.tmp; exit 1; }; \
 	done; mv $@.tmp $@

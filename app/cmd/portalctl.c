@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "conf/conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "db/db_admin.h"
 #include "db/db_billing.h"
 #include "gw/gw.h"
 #include "mail/mail.h"
@@ -31,7 +34,13 @@ static const char usage_text[] =
     "commands:\n"
     "  config check                      check portal.yaml and the practice "
     "files\n"
-    "  db migrate [--sql-dir DIR]        apply the pending SQL migrations\n"
+    "  db init [--admin-user U] [--admin-password-file F] [--client-host H]\n"
+    "                                    create the database, its migration "
+    "user\n"
+    "                                    and its runtime user (as root)\n"
+    "  db migrate [--sql-dir DIR]        apply the pending SQL migrations "
+    "(as\n"
+    "                                    database.migrate_user)\n"
     "  db status [--sql-dir DIR]         list the applied and pending "
     "migrations\n"
     "  client create --practice SLUG --email E --first F --last L\n"
@@ -271,9 +280,9 @@ load_conf(struct ctx *c)
 	return 0;
 }
 
-/* Loads the configuration and connects to its database. */
+/* Loads the configuration and connects to its database as role's user. */
 static int
-open_db(struct ctx *c)
+open_db(struct ctx *c, enum cmd_db_role role)
 {
 	struct db_params p;
 	char err[512], *pw = NULL;
@@ -282,7 +291,8 @@ open_db(struct ctx *c)
 
 	if (load_conf(c) != 0)
 		return -1;
-	if (cmd_db_params(c->conf, &p, &pw, &pwn, err, sizeof(err)) != PS_OK) {
+	if (cmd_db_params(c->conf, role, &p, &pw, &pwn, err, sizeof(err)) !=
+	    PS_OK) {
 		fail(c, "%s", err);
 		goto out;
 	}
@@ -362,6 +372,118 @@ cmd_config_check(struct ctx *c, int argc, char **argv)
 	           : 1;
 }
 
+/* ---- db init ---- */
+
+/* Reads the password ref names, or NULL (unix_socket) when it names none. */
+static int
+init_password(
+    struct ctx *c, const struct conf_secret_ref *ref, char **pw, size_t *pwn)
+{
+	char err[512];
+
+	*pw = NULL;
+	*pwn = 0;
+	if (ref->path == NULL && ref->env == NULL)
+		return 0;
+	if (conf_secret_read(ref, pw, pwn, err, sizeof(err)) != PS_OK) {
+		fail(c, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Makes the database and its two users from portal.yaml's database: section,
+ * connecting as an administrator (root over the socket by default). A
+ * password file the configuration names but that does not exist yet is
+ * written first: the runtime one readable by listen.user's group. */
+static int
+cmd_db_init(struct ctx *c, int argc, char **argv)
+{
+	const char *admin_user = "root", *admin_pwfile = NULL;
+	const char *client_host = "localhost";
+	const struct opt opts[] = {{"admin-user", &admin_user},
+	    {"admin-password-file", &admin_pwfile},
+	    {"client-host", &client_host}, {NULL, NULL}};
+	const struct conf_database *d;
+	struct conf_secret_ref aref = {NULL, NULL};
+	struct db_admin_user mig, run;
+	struct db_params p;
+	struct passwd *pwd;
+	struct group *gr;
+	char err[1024], *apw = NULL, *mpw = NULL, *rpw = NULL;
+	size_t apwn = 0, mpwn = 0, rpwn = 0;
+	gid_t gid = (gid_t)-1;
+	int rc = 1;
+
+	if (parse_opts(c, argc, argv, opts) != 0 || load_conf(c) != 0)
+		return 1;
+	d = &c->conf->database;
+	if (d->migrate_user == NULL) {
+		fail(c,
+		    "%s: set database.migrate_user (the user that changes "
+		    "the schema; database.user only reads and writes rows)",
+		    c->conf_path);
+		return 1;
+	}
+	if (c->conf->listen.user != NULL) {
+		if ((pwd = getpwnam(c->conf->listen.user)) == NULL) {
+			fail(c,
+			    "listen.user %s: no such user (create it "
+			    "first)",
+			    c->conf->listen.user);
+			return 1;
+		}
+		gid = pwd->pw_gid;
+		if (c->conf->listen.group != NULL) {
+			if ((gr = getgrnam(c->conf->listen.group)) == NULL) {
+				fail(c, "listen.group %s: no such group",
+				    c->conf->listen.group);
+				return 1;
+			}
+			gid = gr->gr_gid;
+		}
+	}
+	if (cmd_db_password_ensure(
+	        &d->password, gid, stdout, err, sizeof(err)) != PS_OK ||
+	    cmd_db_password_ensure(&d->migrate_password, (gid_t)-1, stdout, err,
+	        sizeof(err)) != PS_OK) {
+		fail(c, "%s", err);
+		return 1;
+	}
+	aref.path = (char *)admin_pwfile;
+	if (init_password(c, &aref, &apw, &apwn) != 0 ||
+	    init_password(c, &d->migrate_password, &mpw, &mpwn) != 0 ||
+	    init_password(c, &d->password, &rpw, &rpwn) != 0)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	p.socket = d->socket;
+	p.host = d->host;
+	p.port = (unsigned int)d->port;
+	p.user = admin_user;
+	p.password = apw;
+	p.name = "information_schema";
+	if (db_open(&p, &c->db, err, sizeof(err)) != PS_OK) {
+		fail(c, "%s", err);
+		goto out;
+	}
+	mig.name = d->migrate_user;
+	mig.password = mpw;
+	run.name = d->user;
+	run.password = rpw;
+	if (db_admin_init(c->db, d->name, client_host, &mig, &run, stdout, err,
+	        sizeof(err)) != PS_OK) {
+		fail(c, "%s", err);
+		goto out;
+	}
+	printf("next: portalctl db migrate\n");
+	rc = 0;
+out:
+	conf_secret_free(apw, apwn);
+	conf_secret_free(mpw, mpwn);
+	conf_secret_free(rpw, rpwn);
+	return rc;
+}
+
 /* ---- db migrate ---- */
 
 static int
@@ -372,7 +494,8 @@ cmd_db_migrate(struct ctx *c, int argc, char **argv)
 	char err[1024];
 	int n = 0;
 
-	if (parse_opts(c, argc, argv, opts) != 0 || open_db(c) != 0)
+	if (parse_opts(c, argc, argv, opts) != 0 ||
+	    open_db(c, CMD_DB_MIGRATE) != 0)
 		return 1;
 	if (db_migrate(c->db, dir, stdout, &n, err, sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);
@@ -397,7 +520,8 @@ cmd_db_status(struct ctx *c, int argc, char **argv)
 	char err[1024];
 	size_t pending = 0;
 
-	if (parse_opts(c, argc, argv, opts) != 0 || open_db(c) != 0)
+	if (parse_opts(c, argc, argv, opts) != 0 ||
+	    open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	if (db_migrate_status(c->db, dir, stdout, &pending, err, sizeof(err)) !=
 	    PS_OK) {
@@ -503,7 +627,7 @@ cmd_client_create(struct ctx *c, int argc, char **argv)
 	    !check_text(c, "--last", last, DB_NAME_MAX) ||
 	    (dob != NULL && !check_dob(c, dob)))
 		return 1;
-	if (open_db(c) != 0)
+	if (open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	if (ensure_practice(c, slug, &t.practice_id) != 0)
 		goto out;
@@ -570,7 +694,8 @@ cmd_client_invite(struct ctx *c, int argc, char **argv)
 
 	token[0] = '\0';
 	if (parse_opts(c, argc, argv, opts) != 0 ||
-	    !check_email(c, email, lemail, sizeof(lemail)) || open_db(c) != 0)
+	    !check_email(c, email, lemail, sizeof(lemail)) ||
+	    open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	st = db_user_by_email(c->db, lemail, &u);
 	if (st == PS_NOTFOUND) {
@@ -658,7 +783,8 @@ cmd_client_list(struct ctx *c, int argc, char **argv)
 	int64_t pid = 0;
 	enum pstatus st;
 
-	if (parse_opts(c, argc, argv, opts) != 0 || open_db(c) != 0)
+	if (parse_opts(c, argc, argv, opts) != 0 ||
+	    open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	if (slug != NULL) {
 		st = db_practice_id(c->db, slug, &pid);
@@ -711,7 +837,7 @@ find_client(struct ctx *c, const char *slug, const char *email,
 	if (!check_text(c, "--practice", slug, DB_SLUG_MAX) ||
 	    (email != NULL && !check_email(c, email, lemail, sizeof(lemail))))
 		return -1;
-	if (open_db(c) != 0)
+	if (open_db(c, CMD_DB_RUNTIME) != 0)
 		return -1;
 	if ((*pc = conf_practice(c->conf, slug)) == NULL) {
 		fail(c, "no practice \"%s\" in %s", slug, c->conf_path);
@@ -1161,7 +1287,7 @@ cmd_payments_reconcile(struct ctx *c, int argc, char **argv)
 		fail(c, "--min-age \"%s\" is not 0 to 2592000 seconds", age);
 		return 1;
 	}
-	if (open_db(c) != 0)
+	if (open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	if (slug != NULL) {
 		if ((pc = conf_practice(c->conf, slug)) == NULL) {
@@ -1316,7 +1442,7 @@ cmd_demo_seed(struct ctx *c, int argc, char **argv)
 	}
 	if (read_password(c, pwfile, pw, sizeof(pw)) != 0)
 		goto out;
-	if (open_db(c) != 0)
+	if (open_db(c, CMD_DB_RUNTIME) != 0)
 		goto out;
 	if (slug == NULL)
 		slug = c->conf->practices[0].slug;
@@ -1371,6 +1497,7 @@ static const struct command {
 	int (*fn)(struct ctx *, int, char **);
 } commands[] = {
     {"config", "check", cmd_config_check},
+    {"db", "init", cmd_db_init},
     {"db", "migrate", cmd_db_migrate},
     {"db", "status", cmd_db_status},
     {"client", "create", cmd_client_create},

@@ -148,8 +148,8 @@ load(struct actx *c)
 	}
 	conf_diag_free(&d);
 	log_set_level((enum log_level)c->conf->log_level);
-	if (cmd_db_params(c->conf, &c->p, &c->pw, &c->pwn, err, sizeof(err)) !=
-	    PS_OK) {
+	if (cmd_db_params(c->conf, CMD_DB_RUNTIME, &c->p, &c->pw, &c->pwn, err,
+	        sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);
 		return -1;
 	}

@@ -189,7 +189,8 @@ open_all(struct dctx *c)
 		return -1;
 	}
 	conf_diag_free(&d);
-	if (cmd_db_params(c->conf, &p, &pw, &pwn, err, sizeof(err)) != PS_OK) {
+	if (cmd_db_params(c->conf, CMD_DB_RUNTIME, &p, &pw, &pwn, err,
+	        sizeof(err)) != PS_OK) {
 		dfail(c, "%s", err);
 		goto out;
 	}

@@ -100,8 +100,8 @@ load(struct mctx *c)
 		return -1;
 	}
 	conf_diag_free(&d);
-	if (cmd_db_params(c->conf, &c->p, &c->pw, &c->pwn, err, sizeof(err)) !=
-	        PS_OK ||
+	if (cmd_db_params(c->conf, CMD_DB_RUNTIME, &c->p, &c->pw, &c->pwn, err,
+	        sizeof(err)) != PS_OK ||
 	    db_open(&c->p, &c->db, err, sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);
 		return -1;

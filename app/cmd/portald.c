@@ -74,6 +74,7 @@ main(int argc, char *argv[])
 	char defconf[512], err[512];
 	struct conf_diag diag;
 	struct server_opts opts;
+	struct server_ident ident;
 	struct server_hooks hooks = {web_thread_init, web_thread_fini,
 	    web_handle_fcgi, web_reload, web_app_free};
 	struct app *app = NULL;
@@ -147,6 +148,23 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		conf_diag_free(&diag);
+		app_server_opts(app, &opts);
+		switch (server_identity(&opts, &ident, err, sizeof(err))) {
+		case PS_OK:
+			break;
+		case PS_DENIED:
+			if (geteuid() == 0 && opts.user[0] == '\0') {
+				/* Checking as root a file meant for another
+				 * start (a test, a non-root run). */
+				fprintf(stderr, "portald: warning: %s\n", err);
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			fprintf(stderr, "portald: %s: %s\n", config, err);
+			app_free(app);
+			return 1;
+		}
 		printf("portald: %s: configuration OK\n", config);
 		app_free(app);
 		return 0;

@@ -189,6 +189,8 @@ struct conf_listen {
 	char *socket_group; /* group name or NULL (keep the default) */
 	int64_t workers;    /* default: number of online CPUs */
 	int64_t threads;    /* per worker, default 8 */
+	char *user;  /* portald started as root runs as this user, or NULL */
+	char *group; /* and this group (default: the user's), or NULL */
 };
 
 struct conf_database {
@@ -199,6 +201,10 @@ struct conf_database {
 	struct conf_secret_ref password; /* optional: both NULL = no password;
 	                                  * read it with conf_secret_read() */
 	char *name;                      /* database name */
+	/* The user `portalctl db init` creates with schema rights and
+	 * `portalctl db migrate` connects as, or NULL (migrate as user). */
+	char *migrate_user;
+	struct conf_secret_ref migrate_password; /* optional, like password */
 };
 
 struct conf_paths {

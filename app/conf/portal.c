@@ -280,6 +280,16 @@ static const struct conf_key listen_keys[] = {
         .min = 1,
         .max = 256,
         .help = "a number of threads from 1 to 256"},
+    {.name = "user",
+        .type = CT_STRING,
+        .offset = OFF(conf_listen, user),
+        .validate = valid_word,
+        .help = "a system user name"},
+    {.name = "group",
+        .type = CT_STRING,
+        .offset = OFF(conf_listen, group),
+        .validate = valid_word,
+        .help = "a system group name"},
     {.name = NULL},
 };
 
@@ -315,6 +325,14 @@ static const struct conf_key database_keys[] = {
         .required = 1,
         .validate = valid_word,
         .help = "a database name"},
+    {.name = "migrate_user",
+        .type = CT_STRING,
+        .offset = OFF(conf_database, migrate_user),
+        .validate = valid_word,
+        .help = "a MariaDB user name"},
+    {.name = "migrate_password",
+        .type = CT_SECRET_REF,
+        .offset = OFF(conf_database, migrate_password)},
     {.name = NULL},
 };
 
@@ -1002,6 +1020,11 @@ portal_checks(
 	    conf_node_get(ln, "socket_group") != NULL) {
 		conf_diag_node(diag, conf_node_get(ln, "socket_group"), 1,
 		    "listen: socket_group applies only to a unix socket");
+		rc = PS_INVALID;
+	}
+	if (c->listen.group != NULL && c->listen.user == NULL) {
+		conf_diag_node(diag, conf_node_get(ln, "group"), 1,
+		    "listen: group needs user: (the user portald runs as)");
 		rc = PS_INVALID;
 	}
 	if (one_of(db, root, "database", "socket", "host", c->database.socket,

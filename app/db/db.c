@@ -46,6 +46,7 @@ static const struct stmt_def {
 #include "db/db_docs_sql.h"
 #include "db/db_autopay_sql.h"
 #include "db/db_mail_sql.h"
+#include "db/db_admin_sql.h"
 };
 
 /* ---- connection ---- */

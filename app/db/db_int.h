@@ -149,6 +149,9 @@ enum stmt_id {
 	S_RESET_MARK,
 	S_RESET_SET_PW,
 	S_MAIL_CARDS_EXPIRING,
+	/* db init (app/db/db_admin.c; SQL in app/db/db_admin_sql.h) */
+	S_ADM_DB_EXISTS,
+	S_ADM_USER_EXISTS,
 	S__COUNT
 };
 

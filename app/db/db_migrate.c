@@ -1,6 +1,7 @@
 /* db_migrate.c: `portalctl db migrate`: applies the numbered sql/NNNN_*.sql
  * files not yet recorded in schema_migrations, in order, once each. The
- * file text is the only SQL run without a prepared statement. */
+ * file text, and db_admin.c's DDL, are the only SQL run without a prepared
+ * statement. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

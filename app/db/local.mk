@@ -7,5 +7,6 @@ libportal_a_SOURCES += app/db/db.h app/db/db_int.h app/db/db.c \
 	app/db/db_billing.h app/db/db_billing_sql.h app/db/db_billing.c \
 	app/db/db_docs.h app/db/db_docs_sql.h app/db/db_docs.c \
 	app/db/db_autopay.h app/db/db_autopay_sql.h app/db/db_autopay.c \
-	app/db/db_mail.h app/db/db_mail_sql.h app/db/db_mail.c
+	app/db/db_mail.h app/db/db_mail_sql.h app/db/db_mail.c \
+	app/db/db_admin.h app/db/db_admin_sql.h app/db/db_admin.c
 dist_man_MANS += man/portalctl.8

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -245,10 +246,83 @@ open_socket(const struct server_opts *o, char *err, size_t errsz)
 }
 
 enum pstatus
+server_identity(const struct server_opts *o, struct server_ident *id, char *err,
+    size_t errsz)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	memset(id, 0, sizeof(*id));
+	if (geteuid() != 0) {
+		if (o->user[0] == '\0')
+			return PS_OK;
+		pw = getpwnam(o->user);
+		if (pw != NULL && pw->pw_uid == geteuid())
+			return PS_OK;
+		errbuf_set(err, errsz,
+		    "listen.user is %s but portald was started as uid %d; only "
+		    "root can switch users",
+		    o->user, (int)geteuid());
+		return PS_DENIED;
+	}
+	if (o->user[0] == '\0') {
+		errbuf_set(err, errsz,
+		    "portald was started as root and listen.user is not set: "
+		    "name the user its workers run as in portal.yaml");
+		return PS_DENIED;
+	}
+	if ((pw = getpwnam(o->user)) == NULL) {
+		errbuf_set(err, errsz, "listen.user %s: no such user", o->user);
+		return PS_NOTFOUND;
+	}
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	if (o->group[0] != '\0') {
+		if ((gr = getgrnam(o->group)) == NULL) {
+			errbuf_set(err, errsz, "listen.group %s: no such group",
+			    o->group);
+			return PS_NOTFOUND;
+		}
+		id->gid = gr->gr_gid;
+	}
+	if (id->uid == 0 || id->gid == 0) {
+		errbuf_set(err, errsz,
+		    "listen.user %s%s%s is root: workers never run as root",
+		    o->user, o->group[0] != '\0' ? ", group " : "", o->group);
+		return PS_DENIED;
+	}
+	snprintf(id->user, sizeof(id->user), "%s", o->user);
+	id->change = 1;
+	return PS_OK;
+}
+
+/* Becomes id's user for good: supplementary groups, group, then user, and
+ * checks that root cannot be regained. Returns 0, or -1 with err. */
+static int
+drop_root(const struct server_ident *id, char *err, size_t errsz)
+{
+	if (initgroups(id->user, id->gid) != 0 || setgid(id->gid) != 0 ||
+	    setuid(id->uid) != 0) {
+		errbuf_set(err, errsz, "cannot become user %s: %s", id->user,
+		    strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0 || geteuid() != id->uid || getegid() != id->gid) {
+		errbuf_set(err, errsz,
+		    "still able to regain root after becoming %s", id->user);
+		return -1;
+	}
+	log_info("event=running_as user=%s uid=%d gid=%d", id->user,
+	    (int)id->uid, (int)id->gid);
+	return 0;
+}
+
+enum pstatus
 server_run(struct server_opts *opts, const struct server_hooks *hooks,
     void **app, char *err, size_t errsz)
 {
 	struct worker *w = NULL;
+	struct server_ident id;
 	sigset_t all, none;
 	int fd = -1, i, gen = 0, nw;
 	int64_t backoff_ms = 0;
@@ -257,7 +331,12 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 	sigfillset(&all);
 	sigemptyset(&none);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	if ((st = server_identity(opts, &id, err, errsz)) != PS_OK)
+		goto out;
+	st = PS_ERROR;
 	if ((fd = open_socket(opts, err, errsz)) < 0)
+		goto out;
+	if (id.change && drop_root(&id, err, errsz) != 0)
 		goto out;
 	if ((w = calloc(MAX_WORKERS * 2, sizeof(*w))) == NULL) {
 		errbuf_set(err, errsz, "out of memory");
@@ -298,7 +377,13 @@ server_run(struct server_opts *opts, const struct server_hooks *hooks,
 			if (strcmp(nopts.socket, opts->socket) != 0)
 				log_warn("event=reload note=\"listen socket "
 				         "changes need a restart\"");
+			if (strcmp(nopts.user, opts->user) != 0 ||
+			    strcmp(nopts.group, opts->group) != 0)
+				log_warn("event=reload note=\"listen user and "
+				         "group changes need a restart\"");
 			strcpy(nopts.socket, opts->socket);
+			strcpy(nopts.user, opts->user);
+			strcpy(nopts.group, opts->group);
 			/* Workers are separate processes with their own copy
 			 * of the app, so the master's copy can go at once. */
 			hooks->app_free(*app);

@@ -3,6 +3,8 @@
 #ifndef PORTAL_SERVER_H
 #define PORTAL_SERVER_H
 
+#include <sys/types.h>
+
 #include <fcgiapp.h>
 
 #include "util/util.h"
@@ -16,7 +18,26 @@ struct server_opts {
 	int threads;           /* threads per worker, >= 1 */
 	int backlog;           /* listen(2) backlog */
 	int drain_ms;          /* SIGTERM: time in-flight requests get */
+	char user[64];  /* started as root: run as this user; "" = none */
+	char group[64]; /* and this group; "" = the user's own */
 };
+
+/* Who portald runs as once its socket is open. */
+struct server_ident {
+	int change; /* 1: started as root, switch to uid/gid after the socket */
+	uid_t uid;
+	gid_t gid;
+	char user[64];
+};
+
+/* Decides from o->user and o->group whom the server runs as, before anything
+ * is opened. Started as root, the user must be set, exist and not be root
+ * (workers never run as root): PS_OK with id->change set, PS_DENIED when no
+ * user is set or it is root, PS_NOTFOUND when the user or group does not
+ * exist. Started as another user, PS_OK with change 0 when o->user is unset
+ * or names that user, else PS_DENIED (only root can switch). err says why. */
+enum pstatus server_identity(const struct server_opts *o,
+    struct server_ident *id, char *err, size_t errsz);
 
 /* What the application plugs into the process model. app is an opaque
  * pointer owned by the caller, loaded before server_run() and replaced on
@@ -40,8 +61,10 @@ struct server_hooks {
 	void (*app_free)(void *app);
 };
 
-/* Opens the socket, forks the workers and supervises them until SIGTERM or
- * SIGINT: a dead worker is replaced (with back-off when it dies young);
+/* Checks whom to run as (server_identity()), opens the socket, drops to that
+ * user when started as root (initgroups, setgid, setuid, then a check that
+ * root cannot be regained), forks the workers and supervises them until SIGTERM
+ * or SIGINT: a dead worker is replaced (with back-off when it dies young);
  * SIGHUP reloads through hooks->reload and replaces every worker, the old
  * ones finishing their in-flight requests first; SIGTERM stops accepting,
  * gives in-flight requests opts->drain_ms, and returns. Returns PS_OK after

@@ -278,6 +278,10 @@ app_server_opts(const struct app *app, struct server_opts *o)
 	if (l->socket_group != NULL)
 		snprintf(o->socket_group, sizeof(o->socket_group), "%s",
 		    l->socket_group);
+	if (l->user != NULL)
+		snprintf(o->user, sizeof(o->user), "%s", l->user);
+	if (l->group != NULL)
+		snprintf(o->group, sizeof(o->group), "%s", l->group);
 	o->workers = (int)l->workers;
 	o->threads = (int)l->threads;
 	o->backlog = 1024;

@@ -91,7 +91,7 @@ mkdir -p "$tmp/e2e"
 cp "$here"/*.mjs "$tmp/e2e/"
 ln -s "$modules" "$tmp/e2e/node_modules"
 
-export STACK_URL STACK_DIR STACK_RUNTIME INVITE_URL INVITE_URL_2
+export STACK_URL STACK_DIR INVITE_URL INVITE_URL_2
 # The card and payment tests make their own clients and invoices with
 # portalctl, read the simulator's ledger, reload portald with SIGHUP and
 # dump the database when looking for card numbers.

@@ -122,10 +122,13 @@ mkdir -p "$tmp/conf/clinicians"
 cp "$S$pkgdatadir/examples/clinicians/demo.yaml" "$tmp/conf/clinicians/"
 head -c 32 /dev/urandom >"$tmp/conf/secret.key"
 chmod 0600 "$tmp/conf/secret.key"
+(umask 077 && echo pw1 >"$tmp/conf/db-password" && echo pw2 >"$tmp/conf/db-migrate-password")
+# The service user (portal) need not exist here: listen.user becomes nobody.
 sed -e "s|^  socket: /run/portal/portald.sock$|  socket: $tmp/portald.sock|" \
     -e "s|^  socket_group: www-data$|  socket_group: $(id -gn)|" \
     -e "s|^  socket: /run/mysqld/mysqld.sock$|  socket: $PORTAL_DB_SOCKET|" \
-    -e "s|^  user: portal$|  user: root|" \
+    -e "/^listen:/,/^[a-z]/s|^  user: portal$|  user: nobody|" \
+    -e "s|password_file: $sysconfdir/portal/|password_file: $tmp/conf/|" \
     -e "s|^secret_key_file: .*|secret_key_file: $tmp/conf/secret.key|" \
     -e "s|^  # templates: \(.*\)|  templates: $S\1|" \
     -e "s|^  # plugins: \(.*\)|  plugins: $S\1|" \

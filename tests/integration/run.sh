@@ -86,12 +86,17 @@ mkdir -p "$tmp/plugins"
 # config check loads the practices' gateway plugins.
 cp "$top_builddir/gateways/sandbox/.libs/sandbox.so" "$tmp/plugins/" &&
 	chmod 644 "$tmp/plugins/sandbox.so"
+# portald drops to nobody below: it must reach the database's socket.
+chmod 0711 "$tmp"
 cat >"$tmp/portal.yaml" <<EOF
 listen:
   socket: $tmp/portald.sock
 database:
   socket: $PORTAL_DB_SOCKET
-  user: root
+  user: portal
+  password_file: $tmp/db-password
+  migrate_user: portal_migrate
+  migrate_password_file: $tmp/db-migrate-password
   name: portal
 base_url: https://portal.example.org
 secret_key_file: $tmp/secret.key
@@ -105,6 +110,64 @@ pc() {
 }
 
 check "portalctl config check passes on a good config" pc config check
+
+# ---- db init: the database's two users ----
+grep -v 'migrate_' "$tmp/portal.yaml" >"$tmp/nomig.yaml"
+if "$portalctl" -c "$tmp/nomig.yaml" db init >"$tmp/out" 2>&1; then
+	not_ok "portalctl db init refuses a configuration without migrate_user" "$(cat "$tmp/out")"
+elif grep -q 'database.migrate_user' "$tmp/out" && [ ! -e "$tmp/db-password" ]; then
+	ok "portalctl db init refuses a configuration without migrate_user, naming the key"
+else
+	not_ok "portalctl db init refuses a configuration without migrate_user, naming the key" "$(cat "$tmp/out")"
+fi
+# grants USER: the privileges of USER@localhost, one line each.
+grants() {
+	_mariadb_client "$PORTAL_DB_SOCKET" -N -e "SHOW GRANTS FOR '$1'@'localhost'" 2>&1
+}
+if pc db init >"$tmp/out" 2>&1; then
+	rc=0
+else
+	rc=$?
+fi
+sed 's/^/# /' "$tmp/out"
+rpw=$(cat "$tmp/db-password" 2>/dev/null)
+mpw=$(cat "$tmp/db-migrate-password" 2>/dev/null)
+if [ "$rc" = 0 ] && grep -q "^created runtime user 'portal'@'localhost'" "$tmp/out" &&
+    grep -q "^created migration user 'portal_migrate'@'localhost'" "$tmp/out" &&
+    [ "$(stat -c %a "$tmp/db-password")" = 600 ] && [ "$(stat -c %a "$tmp/db-migrate-password")" = 600 ] &&
+    [ ${#rpw} -ge 32 ] && [ ${#mpw} -ge 32 ] && [ "$rpw" != "$mpw" ] &&
+    ! grep -qF "$rpw" "$tmp/out" && ! grep -qF "$mpw" "$tmp/out"; then
+	ok "portalctl db init makes both users with new passwords in 0600 files, and prints no password"
+else
+	not_ok "portalctl db init makes both users with new passwords in 0600 files, and prints no password" \
+	    "exit $rc" "$(ls -l "$tmp")"
+fi
+grants portal >"$tmp/grants"
+sed "s/IDENTIFIED BY PASSWORD '[^']*'/IDENTIFIED BY PASSWORD (hash)/; s/^/# /" "$tmp/grants"
+if grep -q '^GRANT SELECT, INSERT, UPDATE, DELETE ON `portal`\.\* TO `portal`@`localhost`$' "$tmp/grants" &&
+    [ "$(grep -vc '^GRANT USAGE ON \*\.\* TO `portal`@`localhost` IDENTIFIED BY PASSWORD' "$tmp/grants")" = 1 ]; then
+	ok "the runtime user holds SELECT, INSERT, UPDATE, DELETE on portal.* and nothing else"
+else
+	not_ok "the runtime user holds SELECT, INSERT, UPDATE, DELETE on portal.* and nothing else" "$(cat "$tmp/grants")"
+fi
+if grants portal_migrate | grep -q '^GRANT ALL PRIVILEGES ON `portal`\.\* TO `portal_migrate`@`localhost`$'; then
+	ok "the migration user holds ALL PRIVILEGES on portal.*"
+else
+	not_ok "the migration user holds ALL PRIVILEGES on portal.*" "$(grants portal_migrate)"
+fi
+_mariadb_client "$PORTAL_DB_SOCKET" -e "GRANT CREATE ON portal.* TO 'portal'@'localhost'"
+if pc db init >"$tmp/out" 2>&1 && grep -q "^updated runtime user 'portal'@'localhost'" "$tmp/out" &&
+    grep -q '^database portal exists' "$tmp/out" && [ "$(cat "$tmp/db-password")" = "$rpw" ] &&
+    ! grants portal | grep -q 'CREATE'; then
+	ok "portalctl db init again keeps the password files and takes back a privilege granted since"
+else
+	not_ok "portalctl db init again keeps the password files and takes back a privilege granted since" \
+	    "$(cat "$tmp/out")" "$(grants portal)"
+fi
+# as_runtime SQL: runs SQL as the runtime user, over the socket.
+as_runtime() {
+	mariadb --no-defaults --socket="$PORTAL_DB_SOCKET" -uportal -p"$rpw" portal -N -e "$1" 2>&1
+}
 sed 's/^base_url:/base_urll:/' "$tmp/portal.yaml" >"$tmp/bad.yaml"
 if "$portalctl" -c "$tmp/bad.yaml" config check >"$tmp/out" 2>&1; then
 	not_ok "portalctl config check fails on an unknown key" "$(cat "$tmp/out")"
@@ -148,6 +211,90 @@ if pc db migrate --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1 &&
 else
 	not_ok "portalctl db migrate a second time applies nothing" "$(cat "$tmp/out")"
 fi
+out=$(as_runtime "SELECT COUNT(*) FROM schema_migrations")
+if [ "$out" = "$nmig" ]; then
+	ok "the runtime user reads the portal's tables"
+else
+	not_ok "the runtime user reads the portal's tables" "$out"
+fi
+out=$(as_runtime "ALTER TABLE clients ADD COLUMN nickname VARCHAR(20)")
+printf '%s\n' "$out" | sed 's/^/# /'
+if printf '%s\n' "$out" | grep -q '^ERROR 1142 .*ALTER command denied to user .portal.@.localhost. for table .*clients'; then
+	ok "the runtime user cannot ALTER TABLE (ERROR 1142, shown above)"
+else
+	not_ok "the runtime user cannot ALTER TABLE" "$out"
+fi
+out=$(as_runtime "DROP TABLE audit_log")
+if printf '%s\n' "$out" | grep -q '^ERROR 1142 .*DROP command denied'; then
+	ok "the runtime user cannot DROP a table"
+else
+	not_ok "the runtime user cannot DROP a table" "$out"
+fi
+
+# ---- portald's user: never root ----
+portald=${PORTALD:-$top_builddir/portald}
+timeout 20 "$portald" -c "$tmp/portal.yaml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q 'listen.user is not set' "$tmp/out" && [ ! -S "$tmp/portald.sock" ]; then
+	ok "portald started as root without listen.user exits 1 before opening its socket"
+else
+	not_ok "portald started as root without listen.user exits 1 before opening its socket" "exit $rc" "$(cat "$tmp/out")"
+fi
+# with_user USER [GROUP]: portal.yaml with listen.user (and group) set.
+with_user() {
+	awk -v u="$1" -v g="${2:-}" '{ print } /^listen:$/ { print "  user: " u; if (g != "") print "  group: " g }' \
+	    "$tmp/portal.yaml" >"$tmp/user.yaml"
+}
+with_user root
+timeout 20 "$portald" -c "$tmp/user.yaml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q 'workers never run as root' "$tmp/out" && [ ! -S "$tmp/portald.sock" ]; then
+	ok "portald refuses listen.user root"
+else
+	not_ok "portald refuses listen.user root" "exit $rc" "$(cat "$tmp/out")"
+fi
+with_user nobody root
+timeout 20 "$portald" -c "$tmp/user.yaml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q 'workers never run as root' "$tmp/out"; then
+	ok "portald refuses listen.group root"
+else
+	not_ok "portald refuses listen.group root" "exit $rc" "$(cat "$tmp/out")"
+fi
+with_user no-such-user-here
+"$portald" -t -c "$tmp/user.yaml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q 'listen.user no-such-user-here: no such user' "$tmp/out"; then
+	ok "portald -t fails on a listen.user that does not exist"
+else
+	not_ok "portald -t fails on a listen.user that does not exist" "exit $rc" "$(cat "$tmp/out")"
+fi
+"$portald" -t -c "$tmp/portal.yaml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && grep -q 'warning: .*listen.user is not set' "$tmp/out" && grep -q 'configuration OK' "$tmp/out"; then
+	ok "portald -t as root warns when listen.user is not set"
+else
+	not_ok "portald -t as root warns when listen.user is not set" "exit $rc" "$(cat "$tmp/out")"
+fi
+with_user nobody
+"$portald" -c "$tmp/user.yaml" >"$tmp/portald.out" 2>&1 &
+pd=$!
+for _ in $(seq 1 100); do
+	[ -S "$tmp/portald.sock" ] && [ "$(pgrep -c -P "$pd")" -ge 1 ] && break
+	sleep 0.1
+done
+sleep 0.3
+users=$(ps -o user= -p "$pd" --ppid "$pd" | sort | uniq -c | sed 's/^ *//')
+kill -TERM "$pd" 2>/dev/null
+wait "$pd" 2>/dev/null
+echo "# ps -o user= of the master and its workers: $users"
+if printf '%s\n' "$users" | grep -qx '[0-9]* nobody' && ! printf '%s\n' "$users" | grep -q root &&
+    grep -q 'event=running_as user=nobody' "$tmp/portald.out"; then
+	ok "portald started as root runs its master and workers as listen.user (nobody)"
+else
+	not_ok "portald started as root runs its master and workers as listen.user (nobody)" "$users" "$(cat "$tmp/portald.out")"
+fi
+
 pc db status --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1
 rc=$?
 if [ "$rc" = 0 ] && [ "$(grep -c '^applied [0-9]*_.*\.sql$' "$tmp/out")" = "$nmig" ] &&

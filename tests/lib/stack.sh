@@ -34,10 +34,18 @@
 #       on 127.0.0.1 (a free port, or STACK_SIM_PORT) with the secret key of
 #       DIR/sandbox-secret.key and --frame-ancestors set to the portal's
 #       origin, so the portal's pages may frame its card tokenizer.
-#       When run as root, nginx's workers run as www-data; if they cannot
-#       enter DIR (or read www/static), the socket, temp dirs (and a copy of
-#       www/static) go to /tmp/portal-stack-HASH instead (STACK_RUNTIME).
-#       Then applies the migrations (portalctl db migrate), starts portald
+#       When run as root, portald drops to STACK_USER (default nobody;
+#       listen.user) and nginx's workers run as www-data. If either cannot
+#       reach DIR (a private mktemp dir, a clone under /root), DIR's state
+#       moves to /tmp/portal-state-HASH and DIR becomes a symlink to it
+#       (STACK_DIR is the real path; the next start prunes such dirs whose
+#       DIR is gone); templates and static files they cannot read are
+#       copied into DIR/templates and DIR/static. The secrets are 0640 with
+#       STACK_USER's group; run/ belongs to STACK_USER.
+#       Then makes the database's users (portalctl db init: portal, the
+#       runtime user with SELECT/INSERT/UPDATE/DELETE only, password in
+#       DIR/db-password; portal_migrate, password in DIR/db-migrate-password),
+#       applies the migrations (portalctl db migrate), starts portald
 #       and nginx in the background and waits until both answer. PORT
 #       defaults to the one the previous start on DIR used, else a free one.
 #       A second stack_start on the same DIR reuses the data. Returns 0 when
@@ -88,14 +96,15 @@
 #   Anything else portald needs from its environment (e.g. the secret_key_env
 #   variables the practices name, SANDBOX_SECRET_KEY) is passed through:
 #   export it before stack_start.
+#   STACK_USER                the user portald runs as when started as root
+#                             (default nobody)
 #   STACK_SOCKET_GROUP        group of portald's socket (default: the group
 #                             nginx workers run as: www-data when root, else
 #                             the caller's group)
 #
 # Variables set (exported) by stack_start:
 #   STACK_DIR, STACK_PORT, STACK_URL (http://127.0.0.1:PORT), PORTAL_CONFIG
-#   (DIR/portal.yaml), STACK_SOCKET (portald's socket), STACK_RUNTIME (DIR,
-#   or the /tmp dir holding run/ and tmp/ when DIR is out of nginx's reach), STACK_PORTALD_PID
+#   (DIR/portal.yaml), STACK_SOCKET (portald's socket), STACK_PORTALD_PID
 #   (portald master), STACK_NGINX_PID, PORTAL_DB_SOCKET (from mariadb.sh),
 #   SIM_URL (http://127.0.0.1:SIMPORT, the simulator; its test endpoints are
 #   SIM_URL/__admin/faults, SIM_URL/__admin/ledger, SIM_URL/__admin/reset),
@@ -190,20 +199,44 @@ _stack_kill() {
 	! _stack_alive "$pid"
 }
 
-# _stack_nginx_can TEST-FLAG PATH: true when nginx's workers (www-data)
-# pass test(1) FLAG on PATH (e.g. -x: they can reach into a directory).
-_stack_nginx_can() {
-	runuser -u www-data -- test "$1" "$2" 2>/dev/null
+# _stack_can USER TEST-FLAG PATH: true when USER passes test(1) FLAG on
+# PATH (e.g. -x: USER can reach into a directory).
+_stack_can() {
+	runuser -u "$1" -- test "$2" "$3" 2>/dev/null
 }
 
-# _stack_runtime GROUP: makes /tmp/portal-stack-HASH (HASH of STACK_DIR)
-# with run/ and tmp/ that GROUP may enter, and points STACK_RUNTIME at it.
-_stack_runtime() {
-	STACK_RUNTIME=/tmp/portal-stack-$(printf '%s' "$STACK_DIR" | sha256sum | cut -c1-16)
-	mkdir -p "$STACK_RUNTIME/run" "$STACK_RUNTIME/tmp" || return 1
-	chgrp "$1" "$STACK_RUNTIME" "$STACK_RUNTIME/run" "$STACK_RUNTIME/tmp" || return 1
-	chmod 0750 "$STACK_RUNTIME" "$STACK_RUNTIME/run"
-	chmod 0770 "$STACK_RUNTIME/tmp"
+# _stack_prune: removes the state dirs of _stack_relocate whose origin is
+# gone (a test's temporary dir, deleted after its stack stopped).
+_stack_prune() {
+	local s o
+	for s in /tmp/portal-state-*; do
+		[ -f "$s/origin" ] || continue
+		o=$(cat "$s/origin")
+		if [ ! -L "$o" ] || [ "$(readlink "$o")" != "$s" ]; then
+			rm -rf "$s"
+		fi
+	done
+}
+
+# _stack_relocate DIR: DIR lies where portald's user or nginx's workers
+# cannot reach (a private mktemp dir, /root): its state moves to
+# /tmp/portal-state-HASH (HASH of DIR's path), which DIR becomes a symlink
+# to; the file origin there names DIR, for _stack_prune.
+_stack_relocate() {
+	local dir=$1 real state
+	real=$(cd "$dir" && pwd -P) || return 1
+	case $real in
+	/tmp/portal-state-*) return 0 ;;
+	esac
+	state=/tmp/portal-state-$(printf '%s' "$real" | sha256sum | cut -c1-16)
+	mkdir -p "$state" || return 1
+	chmod 0711 "$state"
+	if [ -n "$(ls -A "$dir")" ]; then
+		cp -a "$dir"/. "$state"/ || return 1
+	fi
+	rm -rf "$dir" && ln -s "$state" "$dir" || return 1
+	printf '%s\n' "$real" >"$state/origin"
+	_stack_log "portald's user or nginx's workers cannot reach $real: its state lives in $state"
 }
 
 # _stack_wait_socket PATH PID SECONDS: waits until PATH is a socket while
@@ -244,10 +277,10 @@ _stack_render() {
 	text=$(cat "$1") || return 1
 	text=${text//@EXTRA@/${STACK_NGINX_EXTRA:-}}
 	text=${text//@DIR@/$STACK_DIR}
-	text=${text//@RUN@/$STACK_RUNTIME/run}
+	text=${text//@RUN@/$STACK_DIR/run}
 	text=${text//@PORT@/$STACK_PORT}
 	text=${text//@STATIC_ROOT@/$STACK_STATIC}
-	text=${text//@TMP@/$STACK_RUNTIME/tmp}
+	text=${text//@TMP@/$STACK_DIR/tmp}
 	text=${text//@SOCKET@/$STACK_SOCKET}
 	text=${text//@CONF_DIR@/$top_srcdir/config/nginx}
 	text=${text//@USER_LINE@/$_stack_user_line}
@@ -263,7 +296,6 @@ _stack_save_pids() {
 		echo "db=$STACK_DB_STARTED"
 		echo "sim=$STACK_SIM_PID"
 		echo "node=${NODE:-}"
-		echo "runtime=$STACK_RUNTIME"
 	} >"$STACK_DIR/run/stack.pids"
 }
 
@@ -347,7 +379,7 @@ stack_start() {
 		return 1
 	fi
 	mkdir -p "$dir" || return 1
-	STACK_DIR=$(cd "$dir" && pwd)
+	STACK_DIR=$(cd "$dir" && pwd -P)
 	local nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 	local portald=${PORTALD:-$top_builddir/portald}
 	local portalctl=${PORTALCTL:-$top_builddir/portalctl}
@@ -376,64 +408,81 @@ stack_start() {
 	STACK_URL="http://127.0.0.1:$port"
 	PORTAL_CONFIG="$STACK_DIR/portal.yaml"
 
-	# nginx workers (www-data when the master runs as root) must reach the
-	# socket and the temp dirs: the dirs on the way are group-traversable.
+	# Run as root, portald drops to STACK_USER and nginx's workers run as
+	# www-data: both must reach DIR, so a DIR out of their reach (under a
+	# private mktemp dir or /root) is moved under /tmp, and a source tree
+	# they cannot read has its templates and static files copied into DIR.
+	STACK_STATIC=${STACK_STATIC_DIR:-$top_srcdir/www/static}
+	STACK_TEMPLATES_DIR=${STACK_TEMPLATES:-$top_srcdir/www/templates}
+	_stack_user_line=
+	_stack_svc_user=
 	if [ "$(id -u)" = 0 ]; then
 		group=${STACK_SOCKET_GROUP:-www-data}
 		_stack_user_line="user www-data $group;"
+		_stack_svc_user=${STACK_USER:-nobody}
+		_stack_svc_group=$(id -gn "$_stack_svc_user") || {
+			_stack_log "no such user $_stack_svc_user (STACK_USER)"
+			return 1
+		}
+		_stack_prune
+		local parent
+		parent=$(cd "$dir/.." && pwd -P)
+		if ! _stack_can "$_stack_svc_user" -x "$parent" || ! _stack_can www-data -x "$parent"; then
+			_stack_relocate "$dir" || return 1
+		fi
 	else
 		group=${STACK_SOCKET_GROUP:-$(id -gn)}
-		_stack_user_line=
+		_stack_svc_group=$(id -gn)
 	fi
+	STACK_DIR=$(cd "$dir" && pwd -P)
+	PORTAL_CONFIG="$STACK_DIR/portal.yaml"
 	mkdir -p "$STACK_DIR/run" "$STACK_DIR/log" "$STACK_DIR/tmp" || return 1
-	chgrp "$group" "$STACK_DIR" "$STACK_DIR/run" "$STACK_DIR/tmp" 2>/dev/null
-	chmod 0750 "$STACK_DIR" "$STACK_DIR/run"
+	chmod 0711 "$STACK_DIR"
+	chgrp "$group" "$STACK_DIR/run" "$STACK_DIR/tmp" 2>/dev/null
+	chmod 0750 "$STACK_DIR/run"
 	chmod 0770 "$STACK_DIR/tmp"
-	# A DIR or source tree the workers cannot enter (under /root, say) is
-	# worked around: the socket and the temp dirs go to a private dir
-	# under /tmp (removed by stack_stop), the static files are copied there.
-	STACK_RUNTIME=$STACK_DIR
-	STACK_STATIC=${STACK_STATIC_DIR:-$top_srcdir/www/static}
-	if [ "$(id -u)" = 0 ]; then
-		if ! _stack_nginx_can -x "$STACK_DIR/run"; then
-			_stack_runtime "$group" || return 1
-			_stack_log "nginx's workers cannot enter $STACK_DIR: socket and temp dirs in $STACK_RUNTIME"
-		fi
-		if ! _stack_nginx_can -r "$STACK_STATIC/." || ! _stack_nginx_can -x "$STACK_STATIC"; then
-			if [ "$STACK_RUNTIME" = "$STACK_DIR" ]; then
-				_stack_runtime "$group" || return 1
+	if [ -n "$_stack_svc_user" ]; then
+		# portald (STACK_USER) makes its socket in run/ and removes it.
+		chown "$_stack_svc_user" "$STACK_DIR/run" || return 1
+		local what src
+		for what in static templates; do
+			if [ $what = static ]; then src=$STACK_STATIC; else src=$STACK_TEMPLATES_DIR; fi
+			if ! _stack_can www-data -r "$src/." || ! _stack_can www-data -x "$src" ||
+			    ! _stack_can "$_stack_svc_user" -x "$src"; then
+				rm -rf "${STACK_DIR:?}/$what"
+				cp -R "$src" "$STACK_DIR/$what" || return 1
+				chmod -R a+rX "$STACK_DIR/$what"
+				_stack_log "$src is out of reach of nginx's workers or portald's user: using a copy in $STACK_DIR/$what"
+				if [ $what = static ]; then STACK_STATIC=$STACK_DIR/$what; else STACK_TEMPLATES_DIR=$STACK_DIR/$what; fi
 			fi
-			rm -rf "$STACK_RUNTIME/static"
-			cp -R "$STACK_STATIC" "$STACK_RUNTIME/static" || return 1
-			chgrp -R "$group" "$STACK_RUNTIME/static"
-			chmod -R g+rX,o-rwx "$STACK_RUNTIME/static"
-			STACK_STATIC=$STACK_RUNTIME/static
-			_stack_log "nginx's workers cannot read ${STACK_STATIC_DIR:-$top_srcdir/www/static}: serving a copy from $STACK_STATIC"
-		fi
+		done
 	fi
-	STACK_SOCKET="$STACK_RUNTIME/run/portald.sock"
+	STACK_SOCKET="$STACK_DIR/run/portald.sock"
 
+	# The secrets portald reads: its group (STACK_USER's) may read them.
 	if [ ! -s "$STACK_DIR/secret.key" ]; then
 		(umask 077 && head -c 32 /dev/urandom >"$STACK_DIR/secret.key") || return 1
 	fi
-	chmod 0600 "$STACK_DIR/secret.key"
 	if [ ! -s "$STACK_DIR/sandbox-secret.key" ]; then
 		(umask 077 && printf 'sk_test_%s\n' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
 		    >"$STACK_DIR/sandbox-secret.key") || return 1
 	fi
-	chmod 0600 "$STACK_DIR/sandbox-secret.key"
 	if [ ! -s "$STACK_DIR/sandbox-webhook.key" ]; then
 		(umask 077 && printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
 		    >"$STACK_DIR/sandbox-webhook.key") || return 1
 	fi
-	chmod 0600 "$STACK_DIR/sandbox-webhook.key"
+	local f
+	for f in secret.key sandbox-secret.key sandbox-webhook.key; do
+		chgrp "$_stack_svc_group" "$STACK_DIR/$f" && chmod 0640 "$STACK_DIR/$f" || return 1
+	done
 
 	if ! mariadb_start "$STACK_DIR/db"; then
 		_stack_log "MariaDB did not start in $STACK_DIR/db"
 		return 1
 	fi
 	STACK_DB_STARTED=1
-	export PORTAL_DB_SOCKET STACK_DIR STACK_PORT STACK_URL STACK_SOCKET STACK_RUNTIME PORTAL_CONFIG
+	chmod 0711 "$STACK_DIR/db"
+	export PORTAL_DB_SOCKET STACK_DIR STACK_PORT STACK_URL STACK_SOCKET PORTAL_CONFIG
 
 	if ! _stack_sim_start; then
 		stack_stop
@@ -455,20 +504,32 @@ listen:
   socket_group: $group
   workers: ${STACK_WORKERS:-2}
   threads: ${STACK_THREADS:-8}
+${_stack_svc_user:+  user: $_stack_svc_user}
 database:
   socket: $PORTAL_DB_SOCKET
-  user: ${PORTAL_DB_USER:-root}
+  user: portal
+  password_file: $STACK_DIR/db-password
+  migrate_user: portal_migrate
+  migrate_password_file: $STACK_DIR/db-migrate-password
   name: ${PORTAL_DB_NAME:-portal}
 base_url: $STACK_URL
 secret_key_file: $STACK_DIR/secret.key
 paths:
-  templates: ${STACK_TEMPLATES:-$top_srcdir/www/templates}
+  templates: $STACK_TEMPLATES_DIR
   clinicians: $STACK_DIR/clinicians
   plugins: $STACK_DIR/plugins
 log_level: ${STACK_LOG_LEVEL:-info}
 ${STACK_YAML_EXTRA:-}
 EOF
 
+	# The database's two users (portald's may only read and write rows),
+	# then the schema, as a new installation does it.
+	if ! "$PORTALCTL" -c "$PORTAL_CONFIG" db init >>"$STACK_DIR/log/portalctl.log" 2>&1; then
+		_stack_log "portalctl db init failed"
+		_stack_tail "$STACK_DIR/log/portalctl.log"
+		stack_stop
+		return 1
+	fi
 	if ! "$PORTALCTL" -c "$PORTAL_CONFIG" db migrate --sql-dir "${STACK_SQL:-$top_srcdir/sql}" \
 	    >>"$STACK_DIR/log/portalctl.log" 2>&1; then
 		_stack_log "portalctl db migrate failed"
@@ -525,7 +586,7 @@ stack_stop() {
 	local sim=${STACK_SIM_PID:-}
 	# Our own children are signalled as they are; pids read from the file
 	# of another shell only while they still run the program they ran.
-	local ngx_name='' pd_name='' sim_name='' runtime=${STACK_RUNTIME:-}
+	local ngx_name='' pd_name='' sim_name=''
 	if [ -n "${1:-}" ] && [ -f "$dir/run/stack.pids" ] && [ -z "$ngx$pd$db$sim" ]; then
 		ngx_name=$(basename "${NGINX:-nginx}")
 		pd_name=$(basename "${PORTALD:-portald}")
@@ -537,7 +598,6 @@ stack_stop() {
 			db) db=$v ;;
 			sim) sim=$v ;;
 			node) [ -n "$v" ] && sim_name=$(basename "$(readlink -f "$v")") ;;
-			runtime) runtime=$v ;;
 			esac
 		done <"$dir/run/stack.pids"
 	fi
@@ -557,10 +617,6 @@ stack_stop() {
 			mariadb_stop || rc=1
 		fi
 	fi
-	# The runtime dir under /tmp, when one was needed (never DIR itself).
-	case $runtime in
-	/tmp/portal-stack-*) rm -rf "$runtime" ;;
-	esac
 	STACK_NGINX_PID=
 	STACK_PORTALD_PID=
 	STACK_DB_STARTED=
@@ -571,7 +627,7 @@ stack_stop() {
 
 stack_env() {
 	local v
-	for v in STACK_DIR STACK_PORT STACK_URL STACK_SOCKET STACK_RUNTIME PORTAL_CONFIG \
+	for v in STACK_DIR STACK_PORT STACK_URL STACK_SOCKET PORTAL_CONFIG \
 	    STACK_PORTALD_PID STACK_NGINX_PID PORTAL_DB_SOCKET SIM_URL STACK_SIM_PID; do
 		printf 'export %s=%q\n' "$v" "${!v:-}"
 	done

@@ -95,7 +95,7 @@ fi
 mkdir -p "$tmp/t"
 cp "$top_srcdir/tests/e2e/helpers.mjs" "$top_srcdir/tests/procs/$testfile" "$tmp/t/"
 ln -s "$modules" "$tmp/t/node_modules"
-export STACK_URL STACK_DIR STACK_RUNTIME SIM_URL STACK_PORTALD_PID PORTAL_CONFIG PORTAL_DB_SOCKET
+export STACK_URL STACK_DIR SIM_URL STACK_PORTALD_PID PORTAL_CONFIG PORTAL_DB_SOCKET
 export PORTALCTL STRIPE_SIM_URL="http://127.0.0.1:$port"
 export STRIPE_SECRET_FILE="$tmp/secrets/stripe-sk" STRIPE_WHSEC_FILE="$tmp/secrets/stripe-whsec"
 export STRIPE_JS="$(origin stripe js)" STRIPE_HOOKS="$(origin stripe hooks)" STRIPE_API="$(origin stripe api)"
