@@ -11,11 +11,25 @@
 ###                                      config/systemd/*.in with the
 ###                                      configured directories
 ###   $(sysusersdir), $(tmpfilesdir)     the service user and /run/portal
+###   $(pkgdatadir)/nginx/               portal.conf, the production nginx site
+###                                      (config/nginx/portal.conf.example with
+###                                      the installed static root), and its
+###                                      two snippets
 ### (the YAML files themselves are listed by app/conf/local.mk)
 portalconfdir = $(sysconfdir)/portal
 portalconf_DATA = config/portal.yaml.installed
 examplesdir = $(pkgdatadir)/examples/clinicians
 examples_DATA = config/clinicians/demo.yaml config/clinicians/harbor-family.yaml
+nginxconfdir = $(pkgdatadir)/nginx
+nginxconf_DATA = config/nginx/portal.conf
+dist_nginxconf_DATA = config/nginx/portal-fastcgi.conf \
+	config/nginx/portal-limits.conf
+EXTRA_DIST += config/nginx/portal.conf.example
+CLEANFILES += config/nginx/portal.conf
+config/nginx/portal.conf: $(srcdir)/config/nginx/portal.conf.example Makefile
+	@$(MKDIR_P) config/nginx
+	$(AM_V_GEN)sed -e 's|/usr/local/share/portal/www|$(pkgdatadir)/www|g' $< >$@.tmp && \
+	  grep -q '$(pkgdatadir)/www/static/' $@.tmp && mv $@.tmp $@
 
 systemdsystemunit_DATA = config/systemd/portald.service \
 	config/systemd/portal-autopay.service config/systemd/portal-autopay.timer \

@@ -317,15 +317,17 @@ has_digit_run(const char *s, int n)
 	return 0;
 }
 
+/* Prints the usage and exits: to stdout with 0 for --help, to stderr with
+ * 2 for a usage error (portal-gateway-conformance(1)). */
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == 0 ? stdout : stderr,
 	    "usage: portal-gateway-conformance --plugin /abs/plugin.so [--config key=value]"
 	    "... [--token-cmd CMD] [--fault-cmd CMD] [--webhook-cmd CMD] "
 	    "[--action-cmd CMD] "
 	    "[--currency USD] [--keys-file FILE] [--skip GROUPS]\n");
-	exit(2);
+	exit(status);
 }
 
 static void
@@ -339,9 +341,9 @@ parse_args(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-			usage();
+			usage(0);
 		if (v == NULL)
-			usage();
+			usage(2);
 		i++;
 		if (strcmp(a, "--plugin") == 0)
 			opt.plugin = v;
@@ -363,11 +365,11 @@ parse_args(int argc, char **argv)
 			char *b, *eq;
 
 			if (opt.nconf == MAX_CONF)
-				usage();
+				usage(2);
 			b = opt.conf_buf[opt.nconf];
 			snprintf(b, sizeof(opt.conf_buf[0]), "%s", v);
 			if ((eq = strchr(b, '=')) == NULL)
-				usage();
+				usage(2);
 			*eq = '\0';
 			opt.conf[opt.nconf].key = b;
 			opt.conf[opt.nconf].value = eq + 1;
@@ -376,10 +378,10 @@ parse_args(int argc, char **argv)
 			opt.conf[opt.nconf].col = 1;
 			opt.nconf++;
 		} else
-			usage();
+			usage(2);
 	}
 	if (opt.plugin == NULL)
-		usage();
+		usage(2);
 }
 
 /* Loads the plugin and checks its descriptor; exits on failure. */

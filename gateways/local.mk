@@ -86,4 +86,4 @@ dist_noinst_DATA += tests/gateway/gateway-1.0.h tests/gateway/sandbox-helper.mjs
 	gateways/example/example.c gateways/example/Makefile
 
 ### The plugin author's manual.
-dist_man_MANS += man/portal-gateway.3
+dist_man_MANS += man/portal-gateway.3 man/portal-gateway-conformance.1

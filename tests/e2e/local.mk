@@ -6,8 +6,7 @@ TESTS += tests/e2e/run.sh tests/fault/processes.sh
 EXTRA_DIST += tests/e2e/run.sh tests/e2e/package.json tests/e2e/package-lock.json \
 	tests/e2e/helpers.mjs $(E2E_TEST_FILES) \
 	tests/fault/processes.sh tests/lib/stack.sh \
-	config/nginx/portal.conf.in config/nginx/portal.conf.example \
-	config/nginx/portal-fastcgi.conf config/nginx/portal-limits.conf
+	config/nginx/portal.conf.in
 E2E_TEST_FILES = tests/e2e/signin.test.mjs tests/e2e/security.test.mjs \
 	tests/e2e/throttle.test.mjs tests/e2e/cards.test.mjs tests/e2e/pay.test.mjs \
 	tests/e2e/payments-off.test.mjs tests/e2e/billing-pages.test.mjs \

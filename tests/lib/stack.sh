@@ -65,6 +65,10 @@
 #   stack_portalctl ARGS...
 #       Runs portalctl -c DIR/portal.yaml ARGS... of the running stack.
 #
+#   stack_secret FILE...
+#       Makes FILE readable by portald's user (0640, directory 0750, with
+#       its group), for a secret a test names in a practice file.
+#
 # Variables read (all optional):
 #   top_srcdir, top_builddir  source and build trees (default: the tree this
 #                             file is in)
@@ -630,6 +634,18 @@ stack_env() {
 	for v in STACK_DIR STACK_PORT STACK_URL STACK_SOCKET PORTAL_CONFIG \
 	    STACK_PORTALD_PID STACK_NGINX_PID PORTAL_DB_SOCKET SIM_URL STACK_SIM_PID; do
 		printf 'export %s=%q\n' "$v" "${!v:-}"
+	done
+}
+
+# stack_secret FILE...: lets portald's user (STACK_USER's group) read FILE,
+# a secret a practice file names after the start (portald reads it again on
+# SIGHUP, as that user): the file becomes 0640 and its directory 0750, both
+# with that group.
+stack_secret() {
+	local f g=${_stack_svc_group:-$(id -gn)}
+	for f in "$@"; do
+		chgrp "$g" "$f" "$(dirname "$f")" && chmod 0640 "$f" &&
+		    chmod 0750 "$(dirname "$f")" || return 1
 	done
 }
 

@@ -91,6 +91,9 @@ if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
 	comment_logs
 	bail "the stack did not start"
 fi
+# portald runs as STACK_USER: it reads these on the SIGHUP that switches.
+stack_secret "$tmp/secrets/stripe-sk" "$tmp/secrets/stripe-whsec" "$tmp/secrets/square-token" ||
+	bail "cannot share the processor secrets with portald's user"
 
 mkdir -p "$tmp/t"
 cp "$top_srcdir/tests/e2e/helpers.mjs" "$top_srcdir/tests/procs/$testfile" "$tmp/t/"
