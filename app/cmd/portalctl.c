@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd/cmd.h"
 #include "cmd/cmd_db.h"
 #include "billing/billing.h"
 #include "cmd/portalctl_autopay.h"
@@ -123,9 +124,9 @@ fail(const struct ctx *c, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Parses argv[0..argc) as the options in opts. Returns 0, or -1 after
- * printing what is wrong. */
-static int
+/* Parses argv[0..argc) as the options in opts. On a usage error prints
+ * what is wrong and exits CMD_USAGE. */
+static void
 parse_opts(const struct ctx *c, int argc, char **argv, const struct opt *opts)
 {
 	int i;
@@ -138,7 +139,7 @@ parse_opts(const struct ctx *c, int argc, char **argv, const struct opt *opts)
 		if (strncmp(a, "--", 2) != 0) {
 			fail(c, "unexpected argument \"%s\" (see portalctl -h)",
 			    a);
-			return -1;
+			exit(CMD_USAGE);
 		}
 		a += 2;
 		eq = strchr(a, '=');
@@ -149,7 +150,7 @@ parse_opts(const struct ctx *c, int argc, char **argv, const struct opt *opts)
 		if (o->name == NULL) {
 			fail(c, "unknown option --%.*s (see portalctl -h)",
 			    (int)n, a);
-			return -1;
+			exit(CMD_USAGE);
 		}
 		if (eq != NULL)
 			val = eq + 1;
@@ -157,15 +158,15 @@ parse_opts(const struct ctx *c, int argc, char **argv, const struct opt *opts)
 			val = argv[++i];
 		else {
 			fail(c, "option --%s needs a value", o->name);
-			return -1;
+			exit(CMD_USAGE);
 		}
 		*o->val = val;
 	}
-	return 0;
 }
 
 /* Returns 1 when s is non-empty UTF-8 without control characters and at
- * most max bytes, else prints why and returns 0. */
+ * most max bytes, else prints why and returns 0. A missing s (the option
+ * was not given) is a usage error: exits CMD_USAGE. */
 static int
 check_text(const struct ctx *c, const char *what, const char *s, size_t max)
 {
@@ -173,7 +174,7 @@ check_text(const struct ctx *c, const char *what, const char *s, size_t max)
 
 	if (s == NULL || s[0] == '\0') {
 		fail(c, "%s is required", what);
-		return 0;
+		exit(CMD_USAGE);
 	}
 	n = strlen(s);
 	if (n > max) {
@@ -364,8 +365,7 @@ cmd_config_check(struct ctx *c, int argc, char **argv)
 {
 	static const struct opt opts[] = {{NULL, NULL}};
 
-	if (parse_opts(c, argc, argv, opts) != 0)
-		return 1;
+	parse_opts(c, argc, argv, opts);
 	/* The gateway: blocks too, against their plugins' tables. */
 	return conf_check_ex(c->conf_path, stdout, gw_practices_check) == PS_OK
 	           ? 0
@@ -415,7 +415,8 @@ cmd_db_init(struct ctx *c, int argc, char **argv)
 	gid_t gid = (gid_t)-1;
 	int rc = 1;
 
-	if (parse_opts(c, argc, argv, opts) != 0 || load_conf(c) != 0)
+	parse_opts(c, argc, argv, opts);
+	if (load_conf(c) != 0)
 		return 1;
 	d = &c->conf->database;
 	if (d->migrate_user == NULL) {
@@ -494,8 +495,8 @@ cmd_db_migrate(struct ctx *c, int argc, char **argv)
 	char err[1024];
 	int n = 0;
 
-	if (parse_opts(c, argc, argv, opts) != 0 ||
-	    open_db(c, CMD_DB_MIGRATE) != 0)
+	parse_opts(c, argc, argv, opts);
+	if (open_db(c, CMD_DB_MIGRATE) != 0)
 		return 1;
 	if (db_migrate(c->db, dir, stdout, &n, err, sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);
@@ -520,8 +521,8 @@ cmd_db_status(struct ctx *c, int argc, char **argv)
 	char err[1024];
 	size_t pending = 0;
 
-	if (parse_opts(c, argc, argv, opts) != 0 ||
-	    open_db(c, CMD_DB_RUNTIME) != 0)
+	parse_opts(c, argc, argv, opts);
+	if (open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	if (db_migrate_status(c->db, dir, stdout, &pending, err, sizeof(err)) !=
 	    PS_OK) {
@@ -534,7 +535,7 @@ cmd_db_status(struct ctx *c, int argc, char **argv)
 	}
 	printf("%zu migration%s pending: run portalctl db migrate\n", pending,
 	    pending == 1 ? "" : "s");
-	return 3;
+	return CMD_INCOMPLETE;
 }
 
 /* ---- client create ---- */
@@ -619,8 +620,7 @@ cmd_client_create(struct ctx *c, int argc, char **argv)
 	int rc = 1;
 
 	memset(&t, 0, sizeof(t));
-	if (parse_opts(c, argc, argv, opts) != 0)
-		return 1;
+	parse_opts(c, argc, argv, opts);
 	if (!check_text(c, "--practice", slug, DB_SLUG_MAX) ||
 	    !check_email(c, email, lemail, sizeof(lemail)) ||
 	    !check_text(c, "--first", first, DB_NAME_MAX) ||
@@ -693,8 +693,8 @@ cmd_client_invite(struct ctx *c, int argc, char **argv)
 	int rc = 1;
 
 	token[0] = '\0';
-	if (parse_opts(c, argc, argv, opts) != 0 ||
-	    !check_email(c, email, lemail, sizeof(lemail)) ||
+	parse_opts(c, argc, argv, opts);
+	if (!check_email(c, email, lemail, sizeof(lemail)) ||
 	    open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	st = db_user_by_email(c->db, lemail, &u);
@@ -783,8 +783,8 @@ cmd_client_list(struct ctx *c, int argc, char **argv)
 	int64_t pid = 0;
 	enum pstatus st;
 
-	if (parse_opts(c, argc, argv, opts) != 0 ||
-	    open_db(c, CMD_DB_RUNTIME) != 0)
+	parse_opts(c, argc, argv, opts);
+	if (open_db(c, CMD_DB_RUNTIME) != 0)
 		return 1;
 	if (slug != NULL) {
 		st = db_practice_id(c->db, slug, &pid);
@@ -975,16 +975,15 @@ cmd_invoice_create(struct ctx *c, int argc, char **argv)
 		} else if (nrest < 64)
 			rest[nrest++] = argv[i];
 	}
-	if (parse_opts(c, nrest, rest, opts) != 0)
-		goto out;
+	parse_opts(c, nrest, rest, opts);
 	if (nl == 0) {
 		fail(c, "give at least one --line "
 		        "\"YYYY-MM-DD|description|amount\"");
-		goto out;
+		exit(CMD_USAGE);
 	}
 	if (email == NULL) {
 		fail(c, "--email is required");
-		goto out;
+		exit(CMD_USAGE);
 	}
 	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
 		goto out;
@@ -1058,8 +1057,8 @@ cmd_invoice_list(struct ctx *c, int argc, char **argv)
 	int64_t pid, cid;
 	char amt[32];
 
-	if (parse_opts(c, argc, argv, opts) != 0 ||
-	    find_client(c, slug, email, &pc, &pid, &cid) != 0)
+	parse_opts(c, argc, argv, opts);
+	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
 		return 1;
 	memset(&s, 0, sizeof(s));
 	s.pc = pc;
@@ -1104,11 +1103,10 @@ cmd_card_list(struct ctx *c, int argc, char **argv)
 	int64_t pid, cid;
 	int n = 0;
 
-	if (parse_opts(c, argc, argv, opts) != 0)
-		return 1;
+	parse_opts(c, argc, argv, opts);
 	if (email == NULL) {
 		fail(c, "--email is required");
-		return 1;
+		exit(CMD_USAGE);
 	}
 	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
 		return 1;
@@ -1132,8 +1130,7 @@ cmd_card_disable(struct ctx *c, int argc, char **argv)
 	int64_t pid, cid, id = 0;
 	enum pstatus st;
 
-	if (parse_opts(c, argc, argv, opts) != 0)
-		return 1;
+	parse_opts(c, argc, argv, opts);
 	if (email == NULL || card == NULL) {
 		fail(c, "--email and --card are required");
 		return 1;
@@ -1207,8 +1204,8 @@ cmd_payments_list(struct ctx *c, int argc, char **argv)
 	struct pay_list s;
 	int64_t pid, cid;
 
-	if (parse_opts(c, argc, argv, opts) != 0 ||
-	    find_client(c, slug, email, &pc, &pid, &cid) != 0)
+	parse_opts(c, argc, argv, opts);
+	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
 		return 1;
 	memset(&s, 0, sizeof(s));
 	s.pc = pc;
@@ -1280,8 +1277,7 @@ cmd_payments_reconcile(struct ctx *c, int argc, char **argv)
 	int left = 0, bad = 0;
 	size_t i;
 
-	if (parse_opts(c, argc, argv, opts) != 0)
-		return 1;
+	parse_opts(c, argc, argv, opts);
 	if (age != NULL && util_strtonum(age, strlen(age), 0, 86400 * 30,
 	                       &min_age, NULL, 0) != PS_OK) {
 		fail(c, "--min-age \"%s\" is not 0 to 2592000 seconds", age);
@@ -1302,7 +1298,7 @@ cmd_payments_reconcile(struct ctx *c, int argc, char **argv)
 	}
 	if (bad)
 		return 1;
-	return left > 0 ? 2 : 0;
+	return left > 0 ? CMD_INCOMPLETE : CMD_OK;
 }
 
 /* ---- demo invoices ---- */
@@ -1432,13 +1428,12 @@ cmd_demo_seed(struct ctx *c, int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	pw[0] = '\0';
-	if (parse_opts(c, argc, argv, opts) != 0)
-		return 1;
+	parse_opts(c, argc, argv, opts);
 	if (!check_email(c, email, lemail, sizeof(lemail)))
 		return 1;
 	if (pwfile == NULL) {
 		fail(c, "--password-file is required");
-		return 1;
+		exit(CMD_USAGE);
 	}
 	if (read_password(c, pwfile, pw, sizeof(pw)) != 0)
 		goto out;
@@ -1543,12 +1538,12 @@ main(int argc, char **argv)
 		else {
 			fail(NULL, "unknown option %s (see portalctl -h)",
 			    argv[i]);
-			return 1;
+			return CMD_USAGE;
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
-		return 1;
+		return CMD_USAGE;
 	}
 	if (strcmp(argv[i], "help") == 0) {
 		usage(stdout);
@@ -1570,7 +1565,7 @@ main(int argc, char **argv)
 		fail(NULL, "unknown command \"%s%s%s\" (see portalctl -h)",
 		    argv[i], i + 1 < argc ? " " : "",
 		    i + 1 < argc ? argv[i + 1] : "");
-		return 1;
+		return CMD_USAGE;
 	}
 	for (int j = i + 2; j < argc; j++) {
 		if (strcmp(argv[j], "-h") == 0 ||

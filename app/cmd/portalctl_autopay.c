@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd/cmd.h"
 #include "cmd/cmd_db.h"
 #include "billing/autopay.h"
 #include "billing/billing.h"
@@ -79,7 +80,9 @@ struct aopt {
 	int *flag;
 };
 
-static int
+/* Parses argv as the options in opts. On a usage error prints what is
+ * wrong and exits CMD_USAGE. */
+static void
 parse(const struct actx *c, int argc, char **argv, const struct aopt *opts)
 {
 	const struct aopt *o;
@@ -94,7 +97,7 @@ parse(const struct actx *c, int argc, char **argv, const struct aopt *opts)
 			    "unexpected argument \"%s\" (see portalctl "
 			    "autopay help)",
 			    a);
-			return -1;
+			exit(CMD_USAGE);
 		}
 		a += 2;
 		eq = strchr(a, '=');
@@ -107,12 +110,12 @@ parse(const struct actx *c, int argc, char **argv, const struct aopt *opts)
 			    "unknown option --%.*s (see portalctl autopay "
 			    "help)",
 			    (int)n, a);
-			return -1;
+			exit(CMD_USAGE);
 		}
 		if (o->flag != NULL) {
 			if (eq != NULL) {
 				fail(c, "--%s takes no value", o->name);
-				return -1;
+				exit(CMD_USAGE);
 			}
 			*o->flag = 1;
 			continue;
@@ -123,10 +126,9 @@ parse(const struct actx *c, int argc, char **argv, const struct aopt *opts)
 			*o->val = argv[++i];
 		else {
 			fail(c, "option --%s needs a value", o->name);
-			return -1;
+			exit(CMD_USAGE);
 		}
 	}
-	return 0;
 }
 
 static int
@@ -169,7 +171,7 @@ practice(struct actx *c, const char *slug, const struct practice_conf **pc,
 
 	if (slug == NULL || slug[0] == '\0') {
 		fail(c, "--practice is required");
-		return -1;
+		exit(CMD_USAGE);
 	}
 	if ((*pc = conf_practice(c->conf, slug)) == NULL) {
 		fail(c, "no practice \"%s\" in %s", slug, c->conf_path);
@@ -194,7 +196,7 @@ client(struct actx *c, const char *slug, int64_t pid, const char *email,
 
 	if (email == NULL || email[0] == '\0') {
 		fail(c, "--email is required");
-		return -1;
+		exit(CMD_USAGE);
 	}
 	if (strlen(email) > DB_EMAIL_MAX || !utf8_valid(email, strlen(email))) {
 		fail(c, "--email is not an email address");
@@ -245,8 +247,8 @@ cmd_enroll(struct actx *c, int argc, char **argv, int on)
 	char msg[512];
 	enum pstatus st;
 
-	if (parse(c, argc, argv, opts) != 0 || load(c) != 0 ||
-	    practice(c, slug, &pc, &pid) != 0 ||
+	parse(c, argc, argv, opts);
+	if (load(c) != 0 || practice(c, slug, &pc, &pid) != 0 ||
 	    client(c, slug, pid, email, &cid) != 0)
 		return 1;
 	clinician(c, pc, pid, cid, &w);
@@ -310,8 +312,8 @@ cmd_status(struct actx *c, int argc, char **argv)
 	int64_t cid;
 
 	memset(&x, 0, sizeof(x));
-	if (parse(c, argc, argv, opts) != 0 || load(c) != 0 ||
-	    practice(c, slug, &x.pc, &x.pid) != 0)
+	parse(c, argc, argv, opts);
+	if (load(c) != 0 || practice(c, slug, &x.pc, &x.pid) != 0)
 		return 1;
 	x.c = c;
 	if (email != NULL) {
@@ -431,8 +433,7 @@ cmd_run(struct actx *c, int argc, char **argv)
 	char host[64] = "host", runner[DBA_RUNNER_MAX + 1];
 	size_t i;
 
-	if (parse(c, argc, argv, opts) != 0)
-		return 1;
+	parse(c, argc, argv, opts);
 	if (pool_s != NULL && util_strtonum(pool_s, strlen(pool_s), 1,
 	                          AUTOPAY_POOL_MAX, &pool, NULL, 0) != PS_OK) {
 		fail(c, "--pool \"%s\" is not 1 to %d", pool_s,
@@ -455,7 +456,7 @@ cmd_run(struct actx *c, int argc, char **argv)
 	}
 	if (bad)
 		return 1;
-	return unknown > 0 ? 2 : 0;
+	return unknown > 0 ? CMD_INCOMPLETE : CMD_OK;
 }
 
 /* ---- report ---- */
@@ -471,7 +472,8 @@ cmd_report(struct actx *c, int argc, char **argv)
 	size_t i;
 	int bad = 0;
 
-	if (parse(c, argc, argv, opts) != 0 || load(c) != 0)
+	parse(c, argc, argv, opts);
+	if (load(c) != 0)
 		return 1;
 	for (i = 0; i < c->conf->npractices; i++) {
 		pc = &c->conf->practices[i];
@@ -520,8 +522,8 @@ cmd_window(struct actx *c, int argc, char **argv)
 	char buf[16], run_on[AUTOPAY_DATE_SIZE], err[256];
 	int inside = 0;
 
-	if (parse(c, argc, argv, opts) != 0 || load(c) != 0 ||
-	    practice(c, slug, &pc, &pid) != 0)
+	parse(c, argc, argv, opts);
+	if (load(c) != 0 || practice(c, slug, &pc, &pid) != 0)
 		return 1;
 	if (set != NULL) {
 		if (strlen(set) != 11 || set[5] != '-') {
@@ -572,7 +574,7 @@ portalctl_autopay(const char *conf_path, int argc, char **argv)
 	if (argc < 1 || strcmp(argv[0], "help") == 0 ||
 	    strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
 		fputs(usage_text, argc < 1 ? stderr : stdout);
-		return argc < 1 ? 1 : 0;
+		return argc < 1 ? CMD_USAGE : CMD_OK;
 	}
 	c.cmd = argv[0];
 	if (db_global_init() != PS_OK) {
@@ -593,7 +595,7 @@ portalctl_autopay(const char *conf_path, int argc, char **argv)
 		rc = cmd_window(&c, argc - 1, argv + 1);
 	else {
 		fail(&c, "unknown command (see portalctl autopay help)");
-		rc = 1;
+		rc = CMD_USAGE;
 	}
 	db_close(c.db);
 	conf_secret_free(c.pw, c.pwn);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd/cmd.h"
 #include "cmd/cmd_db.h"
 #include "cmd/portalctl_docs.h"
 #include "conf/conf.h"
@@ -94,8 +95,9 @@ dfail(const struct dctx *c, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Parses --name VALUE, --name=VALUE and flags. Returns 0 or -1 (printed). */
-static int
+/* Parses --name VALUE, --name=VALUE and flags. On a usage error prints
+ * what is wrong and exits CMD_USAGE. */
+static void
 dparse(const struct dctx *c, int argc, char **argv, const struct dopt *opts)
 {
 	const struct dopt *o;
@@ -108,7 +110,7 @@ dparse(const struct dctx *c, int argc, char **argv, const struct dopt *opts)
 		if (strncmp(a, "--", 2) != 0) {
 			dfail(c,
 			    "unexpected argument \"%s\" (see portalctl -h)", a);
-			return -1;
+			exit(CMD_USAGE);
 		}
 		a += 2;
 		eq = strchr(a, '=');
@@ -119,7 +121,7 @@ dparse(const struct dctx *c, int argc, char **argv, const struct dopt *opts)
 		if (o->name == NULL) {
 			dfail(c, "unknown option --%.*s (see portalctl -h)",
 			    (int)n, a);
-			return -1;
+			exit(CMD_USAGE);
 		}
 		if (o->val == NULL) {
 			(*o->flag)++;
@@ -131,14 +133,13 @@ dparse(const struct dctx *c, int argc, char **argv, const struct dopt *opts)
 			*o->val = argv[++i];
 		else {
 			dfail(c, "option --%s needs a value", o->name);
-			return -1;
+			exit(CMD_USAGE);
 		}
 	}
-	return 0;
 }
 
-/* Requires option name to be set and printable UTF-8 of at most max
- * bytes. */
+/* Requires option name to be set (else a usage error: exits CMD_USAGE) and
+ * printable UTF-8 of at most max bytes. */
 static int
 need(const struct dctx *c, const char *name, const char *v, size_t max)
 {
@@ -146,7 +147,7 @@ need(const struct dctx *c, const char *name, const char *v, size_t max)
 
 	if (v == NULL || v[0] == '\0') {
 		dfail(c, "--%s is required", name);
-		return 0;
+		exit(CMD_USAGE);
 	}
 	n = strlen(v);
 	if (n > max || !utf8_valid(v, n)) {
@@ -269,9 +270,9 @@ cmd_statement_create(struct dctx *c, int argc, char **argv)
 	struct docs_who w;
 	char number[DOCS_NUMBER_MAX + 1], msg[512];
 
-	if (dparse(c, argc, argv, opts) != 0 || !need(c, "email", email, 254) ||
-	    !need(c, "from", from, 10) || !need(c, "to", to, 10) ||
-	    who_for(c, slug, email, &w) != 0)
+	dparse(c, argc, argv, opts);
+	if (!need(c, "email", email, 254) || !need(c, "from", from, 10) ||
+	    !need(c, "to", to, 10) || who_for(c, slug, email, &w) != 0)
 		return 1;
 	if (docs_statement_create(&w, from, to, number, msg, sizeof(msg)) !=
 	    PS_OK) {
@@ -299,7 +300,8 @@ cmd_superbill_create(struct dctx *c, int argc, char **argv)
 	const char *list[64];
 	size_t n = 0;
 
-	if (dparse(c, argc, argv, opts) != 0 || !need(c, "email", email, 254) ||
+	dparse(c, argc, argv, opts);
+	if (!need(c, "email", email, 254) ||
 	    !need(c, "dates", dates, sizeof(buf) - 1) ||
 	    !optional(c, "npi", npi, 10))
 		return 1;
@@ -336,8 +338,8 @@ share(struct dctx *c, int argc, char **argv, int on)
 	struct docs_who w;
 	char msg[512];
 
-	if (dparse(c, argc, argv, opts) != 0 ||
-	    !need(c, "number", number, DOCS_NUMBER_MAX) ||
+	dparse(c, argc, argv, opts);
+	if (!need(c, "number", number, DOCS_NUMBER_MAX) ||
 	    who_for(c, slug, NULL, &w) != 0)
 		return 1;
 	if (docs_share(&w, number, on, msg, sizeof(msg)) != PS_OK) {
@@ -371,8 +373,8 @@ cmd_document_list(struct dctx *c, int argc, char **argv)
 	char amt[48];
 	size_t n = 0, i;
 
-	if (dparse(c, argc, argv, opts) != 0 || !need(c, "email", email, 254) ||
-	    who_for(c, slug, email, &w) != 0)
+	dparse(c, argc, argv, opts);
+	if (!need(c, "email", email, 254) || who_for(c, slug, email, &w) != 0)
 		return 1;
 	if (docs_list(&w, &e, &n) != PS_OK) {
 		dfail(c, "%s", db_errmsg(c->db));
@@ -408,7 +410,8 @@ cmd_document_pdf(struct dctx *c, int argc, char **argv)
 	enum pstatus st;
 	int rc = 1;
 
-	if (dparse(c, argc, argv, opts) != 0 || !need(c, "email", email, 254) ||
+	dparse(c, argc, argv, opts);
+	if (!need(c, "email", email, 254) ||
 	    !need(c, "number", number, DOCS_NUMBER_MAX) ||
 	    !need(c, "out", out, 4096) || who_for(c, slug, email, &w) != 0)
 		return 1;
@@ -462,8 +465,8 @@ cmd_provider_set(struct dctx *c, int argc, char **argv)
 	char msg[512];
 	int64_t id = 0;
 
-	if (dparse(c, argc, argv, opts) != 0 ||
-	    !need(c, "name", name, DBD_TEXT_MAX) || !need(c, "npi", npi, 10) ||
+	dparse(c, argc, argv, opts);
+	if (!need(c, "name", name, DBD_TEXT_MAX) || !need(c, "npi", npi, 10) ||
 	    !need(c, "tax-id", tax, 20) ||
 	    !optional(c, "credentials", cred, DBD_SHORT_MAX) ||
 	    !optional(c, "org-npi", org, 10) ||
@@ -506,8 +509,8 @@ cmd_client_profile(struct dctx *c, int argc, char **argv)
 	struct docs_who w;
 	char msg[512];
 
-	if (dparse(c, argc, argv, opts) != 0 || !need(c, "email", email, 254) ||
-	    !optional(c, "dob", dob, 10) ||
+	dparse(c, argc, argv, opts);
+	if (!need(c, "email", email, 254) || !optional(c, "dob", dob, 10) ||
 	    !optional(c, "address1", a1, DBD_TEXT_MAX) ||
 	    !optional(c, "address2", a2, DBD_TEXT_MAX) ||
 	    !optional(c, "city", city, DBD_SHORT_MAX) ||
@@ -558,8 +561,8 @@ cmd_service_code(struct dctx *c, int argc, char **argv)
 	int64_t ln = 0, un = 1;
 	char msg[512];
 
-	if (dparse(c, argc, argv, opts) != 0 ||
-	    !need(c, "invoice", inv, DOCS_NUMBER_MAX) ||
+	dparse(c, argc, argv, opts);
+	if (!need(c, "invoice", inv, DOCS_NUMBER_MAX) ||
 	    !need(c, "line", line, 4) || !need(c, "cpt", cpt, 5) ||
 	    !need(c, "pos", pos, 2) || !need(c, "icd", icd, 60) ||
 	    !optional(c, "modifier", mod, 11) ||
@@ -656,7 +659,8 @@ cmd_demo_documents(struct dctx *c, int argc, char **argv)
 	size_t i, k, nd = 0;
 	enum pstatus st;
 
-	if (dparse(c, argc, argv, opts) != 0 || !need(c, "email", email, 254))
+	dparse(c, argc, argv, opts);
+	if (!need(c, "email", email, 254))
 		return 1;
 	if (slug == NULL) {
 		/* The practice `demo seed` uses by default: the first. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "billing/autopay.h"
+#include "cmd/cmd.h"
 #include "cmd/cmd_db.h"
 #include "cmd/portalctl_mail.h"
 #include "conf/conf.h"
@@ -109,7 +110,9 @@ load(struct mctx *c)
 	return 0;
 }
 
-/* Reads a --name VALUE / --name=VALUE integer option in [min, max]. */
+/* Reads a --name VALUE / --name=VALUE integer option in [min, max] into
+ * *out: returns 1 when argv[*i] was that option, 0 when it was not, -1
+ * (printed; a usage error) when its value is missing or out of range. */
 static int
 int_opt(struct mctx *c, int argc, char **argv, int *i, const char *name,
     int64_t min, int64_t max, int64_t *out)
@@ -154,7 +157,7 @@ cmd_send(struct mctx *c, int argc, char **argv)
 		if (r == 0)
 			fail(
 			    c, "unknown option %s (see portalctl -h)", argv[i]);
-		return 1;
+		return CMD_USAGE;
 	}
 	if (load(c) != 0)
 		return 1;
@@ -189,7 +192,7 @@ cmd_send(struct mctx *c, int argc, char **argv)
 	} while (loop > 0 && !stop);
 	printf("mail: %d sent, %d to retry, %d failed\n", all.sent, all.retried,
 	    all.failed);
-	rc = all.retried + all.failed > 0 ? 2 : 0;
+	rc = all.retried + all.failed > 0 ? CMD_INCOMPLETE : CMD_OK;
 out:
 	mail_smtp_close(s);
 	conf_secret_free(mpw, mpwn);
@@ -221,7 +224,7 @@ cmd_status(struct mctx *c, int argc, char **argv)
 	(void)argv;
 	if (argc > 0) {
 		fail(c, "takes no options");
-		return 1;
+		return CMD_USAGE;
 	}
 	if (load(c) != 0)
 		return 1;
@@ -247,7 +250,7 @@ cmd_retry(struct mctx *c, int argc, char **argv)
 	(void)argv;
 	if (argc > 0) {
 		fail(c, "takes no options");
-		return 1;
+		return CMD_USAGE;
 	}
 	if (load(c) != 0)
 		return 1;
@@ -341,7 +344,7 @@ cmd_notices(struct mctx *c, int argc, char **argv)
 		if (r == 0)
 			fail(
 			    c, "unknown option %s (see portalctl -h)", argv[i]);
-		return 1;
+		return CMD_USAGE;
 	}
 	if (night != NULL &&
 	    (strlen(night) != 10 || night[4] != '-' || night[7] != '-')) {
@@ -439,7 +442,7 @@ portalctl_mail(const char *conf_path, int argc, char **argv)
 		fputs(
 		    "usage: portalctl [-c portal.yaml] mail COMMAND\n", stdout);
 		fputs(mail_usage, stdout);
-		return argc < 1 ? 1 : 0;
+		return argc < 1 ? CMD_USAGE : CMD_OK;
 	}
 	snprintf(name, sizeof(name), "mail %s", argv[0]);
 	c.cmd = name;
@@ -457,7 +460,7 @@ portalctl_mail(const char *conf_path, int argc, char **argv)
 		rc = cmd_notices(&c, argc - 1, argv + 1);
 	else {
 		fail(&c, "unknown command (see portalctl mail help)");
-		rc = 1;
+		rc = CMD_USAGE;
 	}
 	db_close(c.db);
 	conf_free(c.conf);

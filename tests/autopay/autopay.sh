@@ -320,7 +320,7 @@ if [ "$mid" -gt 0 ] && [ "$mid" -lt 60 ]; then
 else
 	not_ok "the runner was killed midway" "mid=$mid" "$(cat "$tmp/k.out" "$tmp/k.err")"
 fi
-if [ "$rc2" -le 2 ] && [ $rc3 -eq 0 ] && each_once 3001 3060 &&
+if { [ "$rc2" = 0 ] || [ "$rc2" = 3 ]; } && [ $rc3 -eq 0 ] && each_once 3001 3060 &&
     [ "$(ledger | grep -c -- '-20260315 ')" = 60 ] &&
     [ "$(sql "SELECT COUNT(*) FROM payment_attempts WHERE status IN ('pending', 'unknown')")" = 0 ] &&
     [ "$(sql "SELECT COUNT(*) FROM payments WHERE client_id BETWEEN 3001 AND 3060")" = 60 ] &&

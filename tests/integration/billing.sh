@@ -273,11 +273,11 @@ fi
 sql "INSERT INTO payment_attempts (practice_id, client_id, idempotency_key, target, amount, currency, plugin, source, status, created_at, updated_at) VALUES ($pid, $cid, 'portal-demo-att-other-plugin', 'balance', 500, 'USD', 'oldproc', 'token', 'unknown', UNIX_TIMESTAMP() - 900, UNIX_TIMESTAMP() - 900)" >/dev/null
 pc payments reconcile --practice demo --min-age 60 >"$tmp/out" 2>&1
 rc=$?
-if [ $rc -eq 2 ] && grep -q 'left unknown: processor oldproc is not loaded' "$tmp/out" &&
+if [ $rc -eq 3 ] && grep -q 'left unknown: processor oldproc is not loaded' "$tmp/out" &&
     grep -q 'practice demo: 0 resolved, 1 left' "$tmp/out"; then
-	ok "portalctl payments reconcile exits 2 and names an attempt it cannot settle"
+	ok "portalctl payments reconcile exits 3 and names an attempt it cannot settle"
 else
-	not_ok "portalctl payments reconcile exits 2 and names an attempt it cannot settle" "rc=$rc" "$(cat "$tmp/out")"
+	not_ok "portalctl payments reconcile exits 3 and names an attempt it cannot settle" "rc=$rc" "$(cat "$tmp/out")"
 fi
 sql "UPDATE payment_attempts SET status = 'failed' WHERE plugin = 'oldproc'" >/dev/null
 

@@ -372,12 +372,35 @@ else
 	not_ok "portalctl demo seed is idempotent and sets an Argon2id password" "$(cat "$tmp/err")"
 fi
 
-if pc no such >"$tmp/out" 2>"$tmp/err"; then
-	not_ok "portalctl rejects an unknown command" "$(cat "$tmp/out")"
-elif grep -q 'unknown command' "$tmp/err"; then
-	ok "portalctl rejects an unknown command with exit 1"
+# Usage errors exit 2 in every command frame, runtime errors 1 (portalctl(8)).
+# usage_exit NAME ARGS...: portalctl ARGS exits 2 with one line on stderr.
+usage_exit() {
+	local name=$1 rc
+	shift
+	pc "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 2 ] && [ ! -s "$tmp/out" ] && grep -q '^portalctl: ' "$tmp/err"; then
+		ok "portalctl $name exits 2 with its reason on stderr"
+	else
+		not_ok "portalctl $name exits 2 with its reason on stderr" "exit $rc" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+}
+usage_exit "with an unknown command" no such
+usage_exit "with an unknown option" client list --bogus
+usage_exit "with an option missing its value" client list --practice
+usage_exit "without a required option" invoice list
+usage_exit "(docs) with an unknown option" statement create --bogus x
+usage_exit "(docs) without a required option" statement create --email a@example.org
+usage_exit "autopay with an unknown command" autopay bogus
+usage_exit "autopay with an unknown option" autopay status --bogus x
+usage_exit "mail with an unknown command" mail bogus
+usage_exit "mail with an unknown option" mail send --bogus
+pc -c "$tmp/nowhere.yaml" client list >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 1 ] && grep -q 'nowhere.yaml' "$tmp/err"; then
+	ok "portalctl with a configuration that does not load exits 1 (a runtime error)"
 else
-	not_ok "portalctl rejects an unknown command with exit 1" "$(cat "$tmp/err")"
+	not_ok "portalctl with a configuration that does not load exits 1 (a runtime error)" "exit $rc" "$(cat "$tmp/err")"
 fi
 
 if pc db migrate --sql-dir "$tmp/nowhere" >"$tmp/out" 2>"$tmp/err"; then

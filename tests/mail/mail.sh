@@ -197,7 +197,7 @@ src=$?
 pc mail status >"$tmp/status" 2>&1
 queued=$(sql "SELECT COUNT(*) FROM mail_outbox WHERE status = 'queued' AND attempts = 1")
 paid=$(sql "SELECT COUNT(*) FROM payments p JOIN clients c ON c.id = p.client_id WHERE c.email = 'down9004@example.org'")
-if [ "$runrc" = 0 ] && [ "$paid" = 1 ] && [ "$src" = 2 ] && [ "$queued" -ge 2 ] &&
+if [ "$runrc" = 0 ] && [ "$paid" = 1 ] && [ "$src" = 3 ] && [ "$queued" -ge 2 ] &&
     grep -q "^queued $queued, " "$tmp/status" &&
     grep -q 'autopay_paid .*down9004@example.org .*SMTP: ' "$tmp/status"; then
 	ok 0 "with the SMTP server down the AutoPay payment succeeds and its mail stays queued ($queued messages, the failure shown by mail status)"
@@ -302,7 +302,7 @@ sink_yaml "starttls: required" "ca_file: $tmp/tls.crt" "username: portal" \
 pc client create --practice demo --email tls2@example.com --first Tee --last Two >/dev/null 2>&1
 pc mail send >"$tmp/send" 2>&1
 src=$?
-if [ "$src" = 2 ] && [ "$(to tls2@example.com | grep -c .)" = 0 ] &&
+if [ "$src" = 3 ] && [ "$(to tls2@example.com | grep -c .)" = 0 ] &&
     ! grep -q -e 'wrong' -e 'sink pass' "$tmp/send" &&
     grep -q '^mail: 0 sent, 1 to retry, 0 failed' "$tmp/send" &&
     [ "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE status = 'queued' AND attempts = 1 AND to_addr = 'tls2@example.com'")" = 1 ]; then
