@@ -132,7 +132,7 @@ wait_until() {
 	return 1
 }
 
-echo "1..16"
+echo "1..18"
 
 export STACK_WORKERS=2 STACK_THREADS=4 STACK_LOG_LEVEL=warn
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
@@ -265,6 +265,26 @@ else
 	hz="MariaDB did not restart: $(tail -n 3 "$tmp/db-restart.err")"
 fi
 ok "$([ "$hz" = "200 ok" ] && echo 0 || echo 1)" "GET /healthz answers 200 again once MariaDB is back (the workers reconnect)" "got: $hz"
+
+# --- /healthz when a processor plugin cannot start ---------------------
+# The demo practice's secret key file goes missing and portald reloads:
+# the plugin does not start (that practice's online payments are off) and
+# /healthz says so; with the file named again it answers ok.
+demo=$STACK_DIR/clinicians/demo.yaml
+cp "$demo" "$tmp/demo.yaml.orig"
+sed -i "s|^\( *secret_key_file:\).*|\1 $STACK_DIR/no-such-key|" "$demo"
+kill -HUP "$master"
+wait_until 10 sh -c "curl -s --max-time 2 '$STACK_URL/healthz' | grep -q 'plugin failed'"
+hz=$(healthz)
+ok "$([ "$hz" = "503 a processor plugin failed to start (see the log)" ] &&
+    grep -q 'event=gateway_failed practice=demo' "$STACK_DIR/log/portald.log" && echo 0 || echo 1)" \
+    "GET /healthz answers 503 when a practice's processor plugin failed to start (logged as gateway_failed)" \
+    "got: $hz" "$(grep -c 'secret_key_file' "$demo") secret_key_file line(s) in $demo"
+cp "$tmp/demo.yaml.orig" "$demo"
+kill -HUP "$master"
+wait_until 10 sh -c "curl -s --max-time 2 '$STACK_URL/healthz' | grep -qx ok"
+hz=$(healthz)
+ok "$([ "$hz" = "200 ok" ] && echo 0 || echo 1)" "GET /healthz answers 200 again once the plugin starts (SIGHUP)" "got: $hz"
 
 # --- SIGTERM drains and exits ------------------------------------------
 all=$(tree "$master" | tr '\n' ' ')
