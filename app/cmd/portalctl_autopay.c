@@ -150,6 +150,7 @@ load(struct actx *c)
 	}
 	conf_diag_free(&d);
 	log_set_level((enum log_level)c->conf->log_level);
+	log_set_format((enum log_format)c->conf->log_format);
 	if (cmd_db_params(c->conf, CMD_DB_RUNTIME, &c->p, &c->pw, &c->pwn, err,
 	        sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);

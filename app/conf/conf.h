@@ -300,7 +300,8 @@ struct portal_conf {
 	struct conf_throttle login_throttle;
 	struct conf_limits limits;
 	struct conf_mail mail;
-	int log_level; /* enum log_level, default LOG_LVL_INFO */
+	int log_level;  /* enum log_level, default LOG_LVL_INFO */
+	int log_format; /* enum log_format, default LOG_FMT_TEXT */
 	struct practice_conf *practices; /* sorted by slug */
 	size_t npractices;
 };

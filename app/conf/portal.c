@@ -245,6 +245,7 @@ valid_email(const char *v, char *err, size_t errsz)
 
 static const char *const log_levels[] = {
     "debug", "info", "warn", "error", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
 
 #define OFF(s, f) offsetof(struct s, f)
 
@@ -550,6 +551,11 @@ static const struct conf_key portal_keys[] = {
         .offset = OFF(portal_conf, log_level),
         .def = "info",
         .words = log_levels},
+    {.name = "log_format",
+        .type = CT_ENUM,
+        .offset = OFF(portal_conf, log_format),
+        .def = "text",
+        .words = log_formats},
     {.name = NULL},
 };
 

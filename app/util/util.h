@@ -134,7 +134,18 @@ int64_t tz_day_start(const struct tz_zone *z, const char *ymd);
  * threads and processes do not interleave. Never pass a secret or a form
  * value. log_value() quotes a value for a key=value line into out. */
 enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
+/* How a line is written: key=value text, or one JSON object per line with
+ * the same keys (every value a string but pid, a number). */
+enum log_format { LOG_FMT_TEXT, LOG_FMT_JSON };
 void log_set_level(enum log_level min);
+void log_set_format(enum log_format f);
+/* Writes kv, a key=value line as log_kv() makes it (bare values, or
+ * values quoted by log_value()), into out (outsz bytes, NUL-terminated)
+ * as the members of a JSON object without its braces: "key":"value",...
+ * A word without '=' becomes "msg". pid's value is written as a number.
+ * Returns the length written; a line that does not fit is cut at a member
+ * boundary. */
+size_t log_kv_json(const char *kv, char *out, size_t outsz);
 void log_kv(enum log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 #define log_info(...)  log_kv(LOG_LVL_INFO, __VA_ARGS__)

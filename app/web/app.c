@@ -233,6 +233,7 @@ app_load(const char *config_path, struct app **out, struct conf_diag *diag,
 		goto fail;
 	}
 	log_set_level((enum log_level)app->conf->log_level);
+	log_set_format((enum log_format)app->conf->log_format);
 	if ((st = open_gateways(app)) != PS_OK) {
 		errbuf_set(err, errsz, "out of memory");
 		goto fail;

@@ -277,6 +277,7 @@ else
 	not_ok "portald -t as root warns when listen.user is not set" "exit $rc" "$(cat "$tmp/out")"
 fi
 with_user nobody
+echo "log_format: json" >>"$tmp/user.yaml"
 "$portald" -c "$tmp/user.yaml" >"$tmp/portald.out" 2>&1 &
 pd=$!
 for _ in $(seq 1 100); do
@@ -289,10 +290,25 @@ kill -TERM "$pd" 2>/dev/null
 wait "$pd" 2>/dev/null
 echo "# ps -o user= of the master and its workers: $users"
 if printf '%s\n' "$users" | grep -qx '[0-9]* nobody' && ! printf '%s\n' "$users" | grep -q root &&
-    grep -q 'event=running_as user=nobody' "$tmp/portald.out"; then
+    grep -q '"event":"running_as","user":"nobody"' "$tmp/portald.out"; then
 	ok "portald started as root runs its master and workers as listen.user (nobody)"
 else
 	not_ok "portald started as root runs its master and workers as listen.user (nobody)" "$users" "$(cat "$tmp/portald.out")"
+fi
+# log_format: json: every line portald wrote is one JSON object with ts,
+# level, pid (a number) and event.
+if out=$(python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert isinstance(o["pid"], int) and o["level"] and o["ts"] and o["event"], line
+    n += 1
+assert n >= 2, n
+print(n)' "$tmp/portald.out" 2>&1); then
+	ok "log_format: json gives one JSON object per line ($out lines, each with ts, level, pid, event)"
+else
+	not_ok "log_format: json gives one JSON object per line" "$out" "$(cat "$tmp/portald.out")"
 fi
 
 pc db status --sql-dir "$top_srcdir/sql" >"$tmp/out" 2>&1

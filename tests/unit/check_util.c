@@ -202,6 +202,32 @@ START_TEST(test_log_journal)
 }
 END_TEST
 
+START_TEST(test_log_json)
+{
+	char q[128], kv[512], out[1024];
+	size_t n;
+
+	/* Bare and quoted values, pid as a number, a word without a key. */
+	snprintf(kv, sizeof(kv),
+	    "ts=2026-12-04T10:00:00.000Z level=warn pid=42 event=x "
+	    "error=%s path=/a=b lone",
+	    log_value("say \"hi\" \\ there", q, sizeof(q)));
+	n = log_kv_json(kv, out, sizeof(out));
+	ck_assert_uint_eq(n, strlen(out));
+	ck_assert_str_eq(out,
+	    "\"ts\":\"2026-12-04T10:00:00.000Z\",\"level\":\"warn\","
+	    "\"pid\":42,\"event\":\"x\",\"error\":\"say \\\"hi\\\" \\\\ "
+	    "there\",\"path\":\"/a=b\",\"msg\":\"lone\"");
+	/* A pid that is not a number stays a string; "" stays a value. */
+	log_kv_json("pid=abc e=\"\"", out, sizeof(out));
+	ck_assert_str_eq(out, "\"pid\":\"abc\",\"e\":\"\"");
+	/* Too small: cut at a member, never inside one. */
+	n = log_kv_json("a=1 bb=2222222", out, 12);
+	ck_assert_str_eq(out, "\"a\":\"1\"");
+	ck_assert_uint_eq(n, 7);
+}
+END_TEST
+
 /* 2026-12-04T02:30:00Z: 21:30 the day before in New York. */
 #define T_0230 INT64_C(1796351400)
 
@@ -325,6 +351,7 @@ main(void)
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_log_value);
 	tcase_add_test(tc, test_log_journal);
+	tcase_add_test(tc, test_log_json);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tz, test_tz_known);
 	tcase_add_test(tz, test_tz_matches_libc);
