@@ -153,7 +153,7 @@ enum pstatus
 autopay_enroll(const struct billing_who *w, char *msg, size_t msgsz)
 {
 	struct card_pick cp;
-	char brand[32];
+	char brand[32], today[11];
 	int was_on = 0;
 	enum pstatus st;
 
@@ -180,6 +180,20 @@ autopay_enroll(const struct billing_who *w, char *msg, size_t msgsz)
 		    "Methods) before enrolling.");
 		audit(w->db, w->practice_id, w->client_id, w->actor,
 		    "autopay.enroll_refused", "no default card");
+		return PS_INVALID;
+	}
+	if (billing_card_expired(cp.k.exp_month, cp.k.exp_year,
+	        tz_day(w->practice != NULL ? w->practice->tz : NULL, w->now,
+	            today))) {
+		brand_name(cp.k.brand, brand, sizeof(brand));
+		errbuf_set(msg, msgsz,
+		    "The client's default card, %s ending in %s, expired "
+		    "%02d/%04d: AutoPay charges the default card, so the "
+		    "client must add a new one (Payment Methods) before "
+		    "enrolling.",
+		    brand, cp.k.last4, (int)cp.k.exp_month, (int)cp.k.exp_year);
+		audit(w->db, w->practice_id, w->client_id, w->actor,
+		    "autopay.enroll_refused", "default card expired");
 		return PS_INVALID;
 	}
 	st = dba_enroll(w->db, w->practice_id, w->client_id, w->now, &was_on);
@@ -227,15 +241,16 @@ autopay_unenroll(const struct billing_who *w, char *msg, size_t msgsz)
 
 enum pstatus
 autopay_client_status(struct db *db, int64_t practice_id, int64_t client_id,
-    const char *currency, struct autopay_status *out)
+    const char *currency, const char *today, struct autopay_status *out)
 {
 	return autopay_client_status_at(
-	    db, practice_id, client_id, currency, NULL, out);
+	    db, practice_id, client_id, currency, NULL, today, out);
 }
 
 enum pstatus
 autopay_client_status_at(struct db *db, int64_t practice_id, int64_t client_id,
-    const char *currency, struct gw_instance *gw, struct autopay_status *out)
+    const char *currency, struct gw_instance *gw, const char *today,
+    struct autopay_status *out)
 {
 	struct dba_enrollment e;
 	struct dba_last_charge lc;
@@ -261,6 +276,8 @@ autopay_client_status_at(struct db *db, int64_t practice_id, int64_t client_id,
 	out->card_elsewhere = !cp.found && cp.elsewhere;
 	if (cp.found) {
 		out->has_card = 1;
+		out->card_expired =
+		    billing_card_expired(cp.k.exp_month, cp.k.exp_year, today);
 		brand_name(
 		    cp.k.brand, out->card_brand, sizeof(out->card_brand));
 		billing_copy(
@@ -285,7 +302,13 @@ autopay_client_status_at(struct db *db, int64_t practice_id, int64_t client_id,
 			}
 		}
 	}
-	if (out->enrolled && out->has_card)
+	if (out->enrolled && out->has_card && out->card_expired)
+		snprintf(out->notice, sizeof(out->notice),
+		    "AutoPay is on, but your default card, %s ending in %s, "
+		    "has expired, so AutoPay can't charge it. Please add a "
+		    "new card or make another card your default.",
+		    out->card_brand, out->card_last4);
+	else if (out->enrolled && out->has_card)
 		snprintf(out->notice, sizeof(out->notice),
 		    "AutoPay is on, using %s ending in %s.", out->card_brand,
 		    out->card_last4);
@@ -507,6 +530,10 @@ step1_fn(struct db *db, void *arg)
 		                ? "the cards on file belong to another "
 		                  "processor or account"
 		                : "no default card";
+		return PS_OK;
+	}
+	if (billing_card_expired(cp.k.exp_month, cp.k.exp_year, b->run_on)) {
+		t->reason = "the default card has expired";
 		return PS_OK;
 	}
 	t->card = cp.k;

@@ -60,6 +60,8 @@ struct autopay_status {
 	int enrolled;       /* 1: AutoPay is on */
 	int turned_off;     /* 1: the batch turned it off after failed nights */
 	int has_card;       /* 1: a default card to charge (card_* below) */
+	int card_expired;   /* 1: that card is past its expiry month: AutoPay
+	                       skips it */
 	int card_elsewhere; /* 1: no default card at the processor account
 	                       asked about, but cards of another one */
 	char card_brand[32];    /* "Visa", "Mastercard", ... (display form) */
@@ -83,16 +85,18 @@ struct autopay_status {
 
 /* Fills *out for client client_id of practice practice_id (ids from the
  * session). currency (may be NULL: "USD") formats action_amount in the
- * sentences. A client never enrolled is PS_OK with enrolled 0 and an
- * empty notice. PS_OK or PS_ERROR. Reads only; no audit row. */
+ * sentences; today (the practice's date YYYY-MM-DD, or NULL: not judged)
+ * tells an expired default card. A client never enrolled is PS_OK with enrolled
+ * 0 and an empty notice. PS_OK or PS_ERROR. Reads only; no audit row. */
 enum pstatus autopay_client_status(struct db *db, int64_t practice_id,
-    int64_t client_id, const char *currency, struct autopay_status *out);
+    int64_t client_id, const char *currency, const char *today,
+    struct autopay_status *out);
 /* As autopay_client_status(), with the card AutoPay would charge taken at
  * processor gw's plugin and account (gw NULL: any): a client whose cards
  * all belong to another processor account is told so in notice. */
 enum pstatus autopay_client_status_at(struct db *db, int64_t practice_id,
     int64_t client_id, const char *currency, struct gw_instance *gw,
-    struct autopay_status *out);
+    const char *today, struct autopay_status *out);
 
 /* ---- the night window ---- */
 

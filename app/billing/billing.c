@@ -511,8 +511,31 @@ billing_card_here(
 
 /* ---- cards ---- */
 
+int
+billing_card_expired(int64_t exp_month, int64_t exp_year, const char *today)
+{
+	int64_t y = 0, m = 0;
+
+	if (today == NULL || strlen(today) < 7 ||
+	    util_strtonum(today, 4, 1, 9999, &y, NULL, 0) != PS_OK ||
+	    util_strtonum(today + 5, 2, 1, 12, &m, NULL, 0) != PS_OK)
+		return 0; /* no date to judge by */
+	if (exp_month < 1 || exp_month > 12)
+		return 1;
+	return exp_year * 12 + exp_month < y * 12 + m;
+}
+
+/* The practice's date at w->now into day[11]. */
+static const char *
+who_today(const struct billing_who *w, char day[11])
+{
+	return tz_day(
+	    w->practice != NULL ? w->practice->tz : NULL, w->now, day);
+}
+
+/* Fills *c from k; today (the practice's date, or NULL) judges expiry. */
 static void
-to_card(const struct dbb_card *k, struct bill_card *c)
+to_card(const struct dbb_card *k, const char *today, struct bill_card *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = k->id;
@@ -521,6 +544,7 @@ to_card(const struct dbb_card *k, struct bill_card *c)
 	c->exp_month = (int)k->exp_month;
 	c->exp_year = (int)k->exp_year;
 	c->is_default = k->is_default != 0;
+	c->expired = billing_card_expired(k->exp_month, k->exp_year, today);
 }
 
 struct cards_ctx {
@@ -530,6 +554,7 @@ struct cards_ctx {
 	const char *plugin;  /* NULL: every card */
 	const char *account; /* with plugin */
 	size_t elsewhere;    /* cards left out */
+	char today[11];      /* the practice's date, for expiry */
 };
 
 /* 1 when card k belongs to the processor account of x (or x has none). */
@@ -562,19 +587,20 @@ cards_row(void *arg, const struct dbb_card *k)
 		}
 		x->v = nu;
 	}
-	to_card(k, &x->v[x->n++]);
+	to_card(k, x->today, &x->v[x->n++]);
 	return 0;
 }
 
 enum pstatus
 billing_cards(const struct billing_who *w, struct bill_card **out, size_t *n)
 {
-	struct cards_ctx x = {NULL, 0, 0, PS_OK, NULL, NULL, 0};
+	struct cards_ctx x = {NULL, 0, 0, PS_OK, NULL, NULL, 0, ""};
 	char account[BILL_ACCOUNT_SIZE];
 	enum pstatus st;
 
 	*out = NULL;
 	*n = 0;
+	who_today(w, x.today);
 	if (w->gw != NULL) {
 		billing_account(w->gw, account);
 		x.plugin = gw_instance_plugin(w->gw)->name;
@@ -596,7 +622,7 @@ billing_cards(const struct billing_who *w, struct bill_card **out, size_t *n)
 enum pstatus
 billing_cards_elsewhere(const struct billing_who *w, size_t *n)
 {
-	struct cards_ctx x = {NULL, 0, SIZE_MAX, PS_OK, NULL, NULL, 0};
+	struct cards_ctx x = {NULL, 0, SIZE_MAX, PS_OK, NULL, NULL, 0, ""};
 	char account[BILL_ACCOUNT_SIZE];
 	enum pstatus st;
 
@@ -761,6 +787,7 @@ save_outcome(const struct billing_who *w, const char *plugin,
     const char *err, int64_t setup_id, struct bill_card *out,
     struct bill_action *act, char *msg, size_t msgsz)
 {
+	char day[11];
 	struct dbb_card k;
 	struct dbb_setup su;
 	struct save_tx t;
@@ -878,7 +905,7 @@ save_outcome(const struct billing_who *w, const char *plugin,
 		audit(w, "card.save_failed", "store: %s", pstatus_str(st));
 		return PS_ERROR;
 	}
-	to_card(&t.stored, out);
+	to_card(&t.stored, who_today(w, day), out);
 	audit(w, "card.save", "card=%" PRId64 " brand=%s last4=%s default=%d",
 	    out->id, out->brand, out->last4, out->is_default);
 	return PS_OK;
@@ -1033,10 +1060,22 @@ enum pstatus
 billing_card_set_default(const struct billing_who *w, int64_t card_id)
 {
 	struct def_tx t = {w->practice_id, w->client_id, card_id};
+	struct dbb_card k;
+	char day[11];
 	enum pstatus st;
 
 	if (card_id <= 0)
 		return PS_NOTFOUND;
+	st = dbb_card_get(w->db, w->practice_id, w->client_id, card_id, &k);
+	if (st == PS_OK && k.disabled_at == 0 &&
+	    billing_card_expired(k.exp_month, k.exp_year, who_today(w, day))) {
+		audit(w, "card.default_refused",
+		    "card=%" PRId64 " expired %02d/%04d", card_id,
+		    (int)k.exp_month, (int)k.exp_year);
+		return PS_INVALID;
+	}
+	if (st != PS_OK && st != PS_NOTFOUND)
+		return PS_ERROR;
 	st = db_tx(w->db, def_fn, &t);
 	if (st == PS_OK)
 		audit(w, "card.default", "card=%" PRId64, card_id);
@@ -1450,6 +1489,7 @@ struct pay_tx {
 	int replay;  /* the form key had an attempt: a */
 	int busy;    /* another attempt is open */
 	int foreign; /* the card belongs to another processor account */
+	int expired; /* the card is past its expiry month */
 	struct dbb_attempt a;
 	struct dbb_card card; /* the saved card charged */
 	char invoice_number[DBB_NUMBER_MAX + 1];
@@ -1482,9 +1522,10 @@ pay_fn(struct db *db, void *arg)
 	const struct bill_pay_req *r = t->req;
 	struct due_ctx d;
 	int64_t open = 0;
+	char day[11];
 	enum pstatus st;
 
-	t->replay = t->busy = t->foreign = 0;
+	t->replay = t->busy = t->foreign = t->expired = 0;
 	t->due = 0;
 	memset(&t->a, 0, sizeof(t->a));
 	if ((st = dbb_client_lock(db, w->practice_id, w->client_id)) != PS_OK)
@@ -1533,6 +1574,11 @@ pay_fn(struct db *db, void *arg)
 			/* Its token is valid only at the processor account
 			 * it was saved with: never charged here. */
 			t->foreign = 1;
+			return PS_INVALID;
+		}
+		if (billing_card_expired(t->card.exp_month, t->card.exp_year,
+		        who_today(w, day))) {
+			t->expired = 1;
 			return PS_INVALID;
 		}
 	}
@@ -1707,6 +1753,15 @@ billing_pay(const struct billing_who *w, const struct bill_pay_req *req,
 				    "card=%" PRId64 " belongs to another "
 				    "processor account",
 				    req->card_id);
+				return PS_INVALID;
+			}
+			if (t.expired) {
+				billing_copy(res->message, sizeof(res->message),
+				    BILL_MSG_CARD_EXPIRED);
+				audit(w, "payment.refused",
+				    "card=%" PRId64 " expired %02d/%04d",
+				    req->card_id, (int)t.card.exp_month,
+				    (int)t.card.exp_year);
 				return PS_INVALID;
 			}
 			if (t.due <= 0)

@@ -77,12 +77,27 @@ struct bill_card {
 	char last4[8];
 	int exp_month, exp_year;
 	int is_default;
+	int expired; /* past its expiry month on the practice's date: shown,
+	                never preselected or charged */
 };
+
+/* 1 when a card good through the end of exp_month/exp_year is past that
+ * on today ("YYYY-MM-DD", the practice's date), else 0. A month outside
+ * 1..12 counts as expired. */
+int billing_card_expired(
+    int64_t exp_month, int64_t exp_year, const char *today);
+
+/* What a client reads when a card on file has expired (billing_pay refuses
+ * it with PS_INVALID and this text). */
+#define BILL_MSG_CARD_EXPIRED                                               \
+	"This card has expired and can't be charged. Nothing was charged. " \
+	"Please choose another card or add a new one."
 
 /* Lists the client's usable cards, the default first, into a malloc'd
  * array: with a processor (w->gw), only the cards saved at its plugin and
  * account (a token is valid only there); without one, every card on file.
- * PS_OK or PS_ERROR. */
+ * Expired cards are listed, with expired set (at the practice's date at
+ * w->now). PS_OK or PS_ERROR. */
 enum pstatus billing_cards(
     const struct billing_who *w, struct bill_card **out, size_t *n);
 
@@ -129,8 +144,8 @@ enum pstatus billing_card_save(const struct billing_who *w, const char *token,
     int make_default, struct bill_card *out, char *msg, size_t msgsz);
 
 /* Makes card_id the client's default card. PS_OK, PS_NOTFOUND (not the
- * client's), PS_ERROR. Audited. Clients cannot edit or remove cards: there
- * is deliberately no function for that here. */
+ * client's), PS_INVALID (it has expired), PS_ERROR. Audited. Clients cannot
+ * edit or remove cards: there is deliberately no function for that here. */
 enum pstatus billing_card_set_default(
     const struct billing_who *w, int64_t card_id);
 

@@ -1076,20 +1076,28 @@ cmd_invoice_list(struct ctx *c, int argc, char **argv)
 
 /* ---- card list / disable ---- */
 
+struct card_list {
+	int n;
+	char today[11]; /* the practice's date, for expiry */
+};
+
 static int
 card_list_row(void *arg, const struct dbb_card *k)
 {
-	int *n = arg;
+	struct card_list *x = arg;
 	char exp[16];
 
-	if ((*n)++ == 0)
+	if (x->n++ == 0)
 		printf("%-6s %-12s %-6s %-8s %-8s %s\n", "ID", "BRAND", "LAST4",
 		    "EXPIRES", "DEFAULT", "STATUS");
 	snprintf(
 	    exp, sizeof(exp), "%02d/%04d", (int)k->exp_month, (int)k->exp_year);
 	printf("%-6lld %-12s %-6s %-8s %-8s %s\n", (long long)k->id, k->brand,
 	    k->last4, exp, k->is_default ? "yes" : "no",
-	    k->disabled_at ? "disabled" : "active");
+	    k->disabled_at ? "disabled"
+	    : billing_card_expired(k->exp_month, k->exp_year, x->today)
+	        ? "expired"
+	        : "active");
 	return 0;
 }
 
@@ -1100,8 +1108,8 @@ cmd_card_list(struct ctx *c, int argc, char **argv)
 	const struct opt opts[] = {
 	    {"practice", &slug}, {"email", &email}, {NULL, NULL}};
 	const struct practice_conf *pc;
+	struct card_list x;
 	int64_t pid, cid;
-	int n = 0;
 
 	parse_opts(c, argc, argv, opts);
 	if (email == NULL) {
@@ -1110,11 +1118,13 @@ cmd_card_list(struct ctx *c, int argc, char **argv)
 	}
 	if (find_client(c, slug, email, &pc, &pid, &cid) != 0)
 		return 1;
-	if (dbb_card_list(c->db, pid, cid, 1, card_list_row, &n) != PS_OK) {
+	memset(&x, 0, sizeof(x));
+	tz_day(pc->tz, (int64_t)time(NULL), x.today);
+	if (dbb_card_list(c->db, pid, cid, 1, card_list_row, &x) != PS_OK) {
 		fail(c, "%s", db_errmsg(c->db));
 		return 1;
 	}
-	if (n == 0)
+	if (x.n == 0)
 		printf("no cards on file\n");
 	return 0;
 }

@@ -277,15 +277,16 @@ status_row(void *arg, const struct dba_enrollment *e)
 {
 	struct status_ctx *x = arg;
 	struct autopay_status s;
-	char card[64] = "no default card", when[32] = "";
+	char card[64] = "no default card", when[32] = "", today[11];
 	time_t t = (time_t)e->enrolled_at;
 
-	if (autopay_client_status(
-	        x->c->db, x->pid, e->client_id, x->pc->currency, &s) != PS_OK)
+	tz_day(x->pc->tz, (int64_t)time(NULL), today);
+	if (autopay_client_status(x->c->db, x->pid, e->client_id,
+	        x->pc->currency, today, &s) != PS_OK)
 		memset(&s, 0, sizeof(s));
 	if (s.has_card)
-		snprintf(
-		    card, sizeof(card), "%s *%s", s.card_brand, s.card_last4);
+		snprintf(card, sizeof(card), "%s *%s%s", s.card_brand,
+		    s.card_last4, s.card_expired ? " (expired)" : "");
 	tz_day(x->pc->tz, (int64_t)t, when);
 	printf("%-32s %-20s %-3s since %s  last night %-10s %-15s failed "
 	       "%" PRId64 "%s%s%s\n",
@@ -321,8 +322,11 @@ cmd_status(struct actx *c, int argc, char **argv)
 		/* What the client's /billing page shows. */
 		if (client(c, slug, x.pid, email, &cid) != 0)
 			return 1;
-		if (autopay_client_status(
-		        c->db, x.pid, cid, x.pc->currency, &s) != PS_OK) {
+		char today[11];
+
+		tz_day(x.pc->tz, (int64_t)time(NULL), today);
+		if (autopay_client_status(c->db, x.pid, cid, x.pc->currency,
+		        today, &s) != PS_OK) {
 			fail(c, "%s", db_errmsg(c->db));
 			return 1;
 		}

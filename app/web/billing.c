@@ -152,7 +152,7 @@ cards_elsewhere(struct ctx *c, struct tmpl_val *d)
 }
 
 /* Adds the members of card k to object o: id, brand, last4, exp,
- * is_default. */
+ * is_default, expired. */
 static void
 card_val(struct tmpl_val *o, const struct bill_card *k)
 {
@@ -164,6 +164,7 @@ card_val(struct tmpl_val *o, const struct bill_card *k)
 	snprintf(exp, sizeof(exp), "%02d/%04d", k->exp_month, k->exp_year);
 	tv_str(o, "exp", exp);
 	tv_bool(o, "is_default", k->is_default);
+	tv_bool(o, "expired", k->expired);
 }
 
 /* The page's CSP bit of a widget origin's directive, or 0. */
@@ -306,6 +307,7 @@ h_billing(struct ctx *c)
 	struct tmpl_val *list;
 	const char *cur = c->practice->currency;
 	const char *v;
+	char today[11];
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
@@ -332,7 +334,7 @@ h_billing(struct ctx *c)
 	if (s.has_autopay &&
 	    autopay_client_status_at(c->t->db, c->sess.practice_id,
 	        c->sess.client_id, cur, app_gateway(c->app, c->practice),
-	        &ap) == PS_OK) {
+	        tz_day(c->practice->tz, c->now, today), &ap) == PS_OK) {
 		if (ap.notice[0] != '\0')
 			tv_str(d, "autopay_notice", ap.notice);
 		if (ap.action_required && ap.action[0] != '\0') {
@@ -452,20 +454,23 @@ pay_form(struct ctx *c, const struct pay_target *t, int64_t chosen,
 	if ((list = tv_list(d, "cards")) != NULL)
 		for (i = 0; i < n; i++) {
 			struct tmpl_val *o = tv_push(list);
-			int on = chosen > 0
-			             ? cards[i].id == chosen
-			             : chosen == 0 && cards[i].is_default;
+			/* An expired card is shown, never preselected. */
+			int on =
+			    !cards[i].expired &&
+			    (chosen > 0 ? cards[i].id == chosen
+			                : chosen == 0 && cards[i].is_default);
 
 			if (o == NULL)
 				break;
-			if (i == 0)
+			if (first == NULL && !cards[i].expired)
 				first = o;
 			card_val(o, &cards[i]);
 			tv_bool(o, "checked", on);
 			any_checked |= on;
 		}
-	/* No default flagged (or the chosen card is gone): the first card,
-	 * which billing_cards() lists first as the default would be. */
+	/* No default flagged (or the chosen card is gone or expired): the
+	 * first card that has not expired, billing_cards() listing the
+	 * default first. */
 	if (!any_checked && chosen != -1 && first != NULL) {
 		tv_bool(first, "checked", 1);
 		any_checked = 1;
@@ -904,6 +909,10 @@ h_payment_methods(struct ctx *c)
 		tv_str(d, "notice", "Your card was saved.");
 	else if ((v = param(c, "default")) != NULL)
 		tv_str(d, "notice", "Your default card was changed.");
+	else if ((v = param(c, "expired")) != NULL)
+		tv_str(d, "alert",
+		    "That card has expired, so it can't be your default "
+		    "card. Please add a new card.");
 	web_render(c, "payment_methods", d);
 }
 
@@ -1089,6 +1098,10 @@ h_card_default(struct ctx *c)
 	st = billing_card_set_default(&w, id);
 	if (st == PS_NOTFOUND) {
 		web_error(c, 404);
+		return;
+	}
+	if (st == PS_INVALID) {
+		web_redirect(c, "/billing/payment-methods?expired=1");
 		return;
 	}
 	if (st != PS_OK) {

@@ -63,6 +63,7 @@ static const struct http_param p_pay[] = {
 static const struct http_param p_payment_methods[] = {
     {"saved", HP_QUERY, 0, 8, http_valid_bool, NULL},
     {"default", HP_QUERY, 0, 8, http_valid_bool, NULL},
+    {"expired", HP_QUERY, 0, 8, http_valid_bool, NULL},
 };
 static const struct http_param p_card_new[] = {
     {"csrf", HP_FORM, 1, 128, http_valid_text, NULL},

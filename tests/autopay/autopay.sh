@@ -474,5 +474,30 @@ else
 	not_ok "unenroll stops AutoPay" "$(cat "$tmp/out" "$tmp/out2")"
 fi
 
+# ---- an expired default card ----
+# Two enrolled clients whose cards "expired since they were saved": 7001's
+# in 02/2026, before the night's month (never charged, skipped with a
+# reason), 7002's in 03/2026, the night's own month (still good).
+seed --first-id 7001 --count 2 || bail "seed: $(cat "$tmp/seed.err")"
+sql "UPDATE payment_methods SET exp_month = 2, exp_year = 2026 WHERE client_id = 7001" >/dev/null
+sql "UPDATE payment_methods SET exp_month = 3, exp_year = 2026 WHERE client_id = 7002" >/dev/null
+pc autopay run --practice demo --date 2026-03-27 --dry-run >"$tmp/out" 2>"$tmp/err"
+rc=$?
+pc autopay run --practice demo --date 2026-03-27 >"$tmp/out2" 2>"$tmp/err2"
+rc2=$?
+pc autopay status --practice demo --email ap7001@example.org >"$tmp/out3" 2>&1
+if [ $rc = 0 ] && [ $rc2 = 0 ] &&
+    grep -q '^would skip ap7001@example.org: the default card has expired$' "$tmp/out" &&
+    grep -q '^would charge ap7002@example.org ' "$tmp/out" &&
+    grep -q 'event=autopay_skip .*email=ap7001@example.org .*reason="the default card has expired"' "$tmp/err2" &&
+    [ -z "$(charged 7001 7001)" ] && [ "$(charged 7002 7002 | awk '{print $2}')" = 1 ] &&
+    [ "$(sql "SELECT COUNT(*) FROM payment_attempts WHERE client_id = 7001")" = 0 ] &&
+    grep -q '^notice: AutoPay is on, but your default card, Visa ending in 4242, has expired, so AutoPay can.t charge it\.' "$tmp/out3"; then
+	ok "AutoPay skips a default card past its expiry month with the reason, charges one expiring that month, and the client's notice says the card expired"
+else
+	not_ok "AutoPay skips an expired default card with the reason" "rc=$rc/$rc2" \
+	    "$(cat "$tmp/out" "$tmp/err2" "$tmp/out3")" "$(charged 7001 7002)"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -11,5 +11,5 @@ E2E_TEST_FILES = tests/e2e/signin.test.mjs tests/e2e/security.test.mjs \
 	tests/e2e/throttle.test.mjs tests/e2e/cards.test.mjs tests/e2e/pay.test.mjs \
 	tests/e2e/payments-off.test.mjs tests/e2e/billing-pages.test.mjs \
 	tests/e2e/docs.test.mjs tests/e2e/autopay.test.mjs tests/e2e/threeds.test.mjs tests/e2e/mail.test.mjs \
-	tests/e2e/tokens.test.mjs tests/e2e/pages.test.mjs \
+	tests/e2e/tokens.test.mjs tests/e2e/pages.test.mjs tests/e2e/expired.test.mjs \
 	tests/e2e/zz-leaks.test.mjs
