@@ -119,7 +119,7 @@ faults() {
 # ledger: one line per charge the simulator took: "KEY STATUS AMOUNT".
 ledger() {
 	node -e 'fetch(process.argv[1] + "/__admin/ledger").then((r) => r.json()).then((j) => {
-		for (const c of j.charges) console.log(c.idempotency_key, c.status, c.amount);
+		for (const c of j.charges) console.log(c.idempotency_key, c.status, c.amount, c.currency);
 	})' "$SIM_URL"
 }
 # charged FIRST LAST: "CLIENT COUNT" per client id in [FIRST, LAST] with a
@@ -497,6 +497,30 @@ if [ $rc = 0 ] && [ $rc2 = 0 ] &&
 else
 	not_ok "AutoPay skips an expired default card with the reason" "rc=$rc/$rc2" \
 	    "$(cat "$tmp/out" "$tmp/err2" "$tmp/out3")" "$(charged 7001 7002)"
+fi
+
+# ---- a currency without decimals (JPY) ----
+# A practice in Tokyo billing in yen: an invoice of 1200 minor units is
+# ¥1,200 (JPY has no decimals), shown so and charged as 1200 JPY.
+sed -e 's/^name: .*/name: Tokyo Counseling/' -e 's/^currency: .*/currency: JPY/' \
+    -e 's|^timezone: .*|timezone: Asia/Tokyo|' "$tmp/clinicians/demo.yaml" >"$tmp/clinicians/tokyo.yaml"
+pc autopay window --practice tokyo >/dev/null 2>&1 || bail "autopay window --practice tokyo: $(pc autopay window --practice tokyo 2>&1)"
+usd_pid=$pid
+pid=$(sql "SELECT id FROM practices WHERE slug = 'tokyo'")
+seed --first-id 8001 --count 1 --amount 1200 --email-prefix jp || bail "seed: $(cat "$tmp/seed.err")"
+pid=$usd_pid
+pc invoice list --practice tokyo --email jp8001@example.org >"$tmp/out" 2>&1
+pc autopay run --practice tokyo --date 2026-03-27 >"$tmp/out2" 2>"$tmp/err2"
+rc=$?
+jp=$(ledger | grep -- '^portal-tokyo-ap-8001-20260327 ')
+if [ $rc = 0 ] && grep -q '¥1,200' "$tmp/out" && ! grep -q '¥1,200\.00\|¥120,000' "$tmp/out" &&
+    [ "$jp" = "portal-tokyo-ap-8001-20260327 succeeded 1200 jpy" ] &&
+    grep -q '1 due, 1 succeeded ¥1,200' "$tmp/out2" &&
+    [ "$(sql "SELECT CONCAT(amount, ' ', currency) FROM payments WHERE client_id = 8001")" = "1200 JPY" ]; then
+	ok "a JPY practice: an invoice of ¥1,200 is listed as ¥1,200 and AutoPay charges 1200 JPY (the simulator's ledger), recorded as 1200 JPY"
+else
+	not_ok "a JPY practice's ¥1,200 is charged as 1200 JPY" "rc=$rc ledger: $jp" "$(cat "$tmp/out" "$tmp/out2" "$tmp/err2")" \
+	    "$(sql "SELECT amount, currency FROM payments WHERE client_id = 8001")"
 fi
 
 echo "1..$n"
