@@ -21,23 +21,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 n=0
 failed=0
-# ok COND-EXIT-STATUS NAME [DIAG...]: one TAP line.
-ok() {
-	local rc=$1 name=$2
-	shift 2
-	n=$((n + 1))
-	if [ "$rc" = 0 ]; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		tap_at
-		failed=$((failed + 1))
-		local d
-		for d in "$@"; do
-			printf '%s\n' "$d" | sed 's/^/# /'
-		done
-	fi
-}
 
 bail() {
 	echo "Bail out! $*"

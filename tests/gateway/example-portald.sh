@@ -17,7 +17,6 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d /tmp/portal-example-portald.XXXXXX)
 trap 'stack_stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; tap_at; [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'; fi; }
 
 echo "1..6"
 make -C "$top_builddir" install-includeHEADERS install-pkgconfigDATA DESTDIR="$tmp/stage" >"$tmp/out" 2>&1

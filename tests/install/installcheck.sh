@@ -43,19 +43,6 @@ trap 'exit 1' INT TERM
 
 n=0
 failed=0
-# ok STATUS NAME [DIAG]: one TAP line; STATUS 0 passes.
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
-		tap_at
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-	fi
-	return 0
-}
 
 S=$stage
 portald=$S$sbindir/portald

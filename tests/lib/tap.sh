@@ -8,6 +8,12 @@
 #       whose name starts with tap_ or check_), so a "not ok" line in the
 #       ./dev test output says which assertion failed and where. FILE is
 #       relative to top_srcdir when it lies under it.
+#
+#   ok STATUS NAME [DIAG...]
+#       One TAP line for test number n+1: "ok N - NAME" when STATUS is 0,
+#       else "not ok N - NAME", the tap_at line and each DIAG (at most
+#       4000 bytes of each) as "# " comments; counts in the caller's n and
+#       failed. Returns 0.
 
 if [ -z "${BASH_VERSION:-}" ]; then
 	echo "tests/lib/tap.sh: needs bash" >&2
@@ -30,4 +36,21 @@ tap_at() {
 		src=${src#"$top_srcdir"/}
 	fi
 	echo "# at $src:$line"
+}
+
+ok() {
+	local rc=$1 name=$2 d
+	shift 2
+	n=$((n + 1))
+	if [ "$rc" = 0 ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		tap_at
+		failed=$((failed + 1))
+		for d in "$@"; do
+			printf '%s\n' "$d" | head -c 4000 | sed 's/^/# /'
+		done
+	fi
+	return 0
 }

@@ -26,23 +26,6 @@ export top_srcdir top_builddir
 
 n=0
 failed=0
-# ok STATUS NAME [DIAG...]: one TAP line; STATUS 0 passes.
-ok() {
-	local rc=$1 name=$2
-	shift 2
-	n=$((n + 1))
-	if [ "$rc" = 0 ]; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		tap_at
-		failed=$((failed + 1))
-		local d
-		for d in "$@"; do
-			printf '%s\n' "$d" | sed 's/^/# /'
-		done
-	fi
-}
 bail() {
 	echo "Bail out! $*"
 	exit 1

@@ -15,7 +15,6 @@ source "$top_srcdir/tests/lib/tap.sh" || { echo "Bail out! cannot source tests/l
 tmp=$(mktemp -d /tmp/portal-webhook.XXXXXX)
 trap 'stack_stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 n=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; tap_at; [ -n "${3:-}" ] && echo "# $3"; fi; }
 
 echo "1..7"
 stack_start "$tmp/stack" >"$tmp/start.log" 2>&1 || { echo "Bail out! the stack did not start"; cat "$tmp/start.log" | sed 's/^/# /'; exit 1; }
