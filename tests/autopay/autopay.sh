@@ -254,7 +254,7 @@ fi
 pc invoice create --practice demo --email ap1001@example.org --line "2026-03-12|Individual therapy session (50 min)|80.00" >/dev/null 2>"$tmp/err" ||
 	not_ok "invoice create" "$(cat "$tmp/err")"
 if pc autopay run --practice demo --date 2026-03-13 >"$tmp/out" 2>&1 &&
-    ledger | grep -q -- '-ap-1001-20260313 succeeded 13000$'; then
+    ledger | grep -q -- '-ap-1001-20260313 succeeded 13000 usd$'; then
 	ok "after a new invoice the full balance is charged (\$50.00 left + \$80.00)"
 else
 	not_ok "after a new invoice the full balance is charged" "$(cat "$tmp/out")" "$(ledger)"
@@ -346,7 +346,7 @@ for c in 6001:20260327:2026-03-27 6002:20260326:2026-03-26; do
 	sql "INSERT INTO autopay_charges (practice_id, client_id, run_on, attempt_id, amount, through_invoice_id, runner, created_at) SELECT $pid, $cl, '$night', id, 12000, $cl, 'crashed', UNIX_TIMESTAMP() - 600 FROM payment_attempts WHERE idempotency_key = 'portal-demo-ap-$cl-$k'" >/dev/null
 done
 pc autopay run --practice demo --date 2026-03-27 >"$tmp/out" 2>"$tmp/err"
-if [ "$(ledger | grep -c -- '^portal-demo-ap-6001-20260327 succeeded 12000$')" = 1 ] &&
+if [ "$(ledger | grep -c -- '^portal-demo-ap-6001-20260327 succeeded 12000 usd$')" = 1 ] &&
     [ "$(ledger | grep -c -- '-ap-6001-')" = 1 ] &&
     [ "$(sql "SELECT status FROM payment_attempts WHERE client_id = 6001")" = succeeded ] &&
     [ "$(sql "SELECT COUNT(*) FROM payments WHERE client_id = 6001")" = 1 ]; then
@@ -363,7 +363,7 @@ fi
 pc payments reconcile --practice demo --min-age 0 >"$tmp/out" 2>&1
 pc autopay run --practice demo --date 2026-03-28 >"$tmp/out2" 2>&1
 if grep -q 'NOT_FOUND -> failed' "$tmp/out" &&
-    [ "$(ledger | grep -c -- '^portal-demo-ap-6002-20260328 succeeded 12000$')" = 1 ] &&
+    [ "$(ledger | grep -c -- '^portal-demo-ap-6002-20260328 succeeded 12000 usd$')" = 1 ] &&
     [ "$(ledger | grep -c -- '-ap-6002-')" = 1 ]; then
 	ok "once reconcile settles it (never reached the processor), the next night charges once"
 else
