@@ -113,4 +113,26 @@ rc=$?
 [ $rc -eq 2 ]
 t $? "portald with a stray argument exits 2 (status $rc)" "$out"
 
+# The EXAMPLES of portal.yaml(5), its portal.yaml and its Stripe practice,
+# pass the check they document, once their /etc/portal paths are moved
+# here and the files they name exist.
+ex=$tmp/man-example
+mkdir -p "$ex/clinicians" "$ex/plugins"
+awk -v dir="$ex" '/^\.Bd -literal/ { n++; f = n == 2 ? dir "/portal.yaml" : n == 3 ? dir "/clinicians/lakeside.yaml" : ""; next }
+	/^\.Ed/ { f = ""; next } f != "" { print > f }' "$top_srcdir/man/portal.yaml.5"
+sed -i "s|/etc/portal/|$ex/|g" "$ex/portal.yaml" "$ex/clinicians/lakeside.yaml"
+# What an installation has by default: the templates and the plugins.
+printf 'paths:\n  templates: %s\n  plugins: %s\n' "$top_srcdir/www/templates" "$ex/plugins" >>"$ex/portal.yaml"
+cp "$top_builddir/gateways/stripe/.libs/stripe.so" "$ex/plugins/" && chmod 644 "$ex/plugins/stripe.so"
+head -c 32 /dev/urandom >"$ex/secret.key"
+(umask 077 && echo pw >"$ex/db-password" && echo pw >"$ex/db-migrate-password" &&
+	echo sk_live_example >"$ex/stripe-lakeside.key" && echo whsec_example >"$ex/stripe-lakeside-whsec")
+chmod 0600 "$ex/secret.key"
+out=$("$portalctl" -c "$ex/portal.yaml" config check 2>&1)
+rc=$?
+[ $rc -eq 0 ] && grep -q 'plugin: stripe' "$ex/clinicians/lakeside.yaml" &&
+    printf '%s\n' "$out" | grep -q '^config OK: 1 practice'
+t $? "portal.yaml(5)'s example portal.yaml and Stripe practice pass portalctl config check (status $rc)" \
+    "$out"
+
 echo "1..$n"
