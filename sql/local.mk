@@ -8,3 +8,4 @@ nobase_dist_pkgdata_DATA += sql/0006_autopay.sql
 nobase_dist_pkgdata_DATA += sql/0007_locale.sql
 nobase_dist_pkgdata_DATA += sql/0009_mail.sql
 nobase_dist_pkgdata_DATA += sql/0012_processor_accounts.sql
+nobase_dist_pkgdata_DATA += sql/0013_email_exact.sql

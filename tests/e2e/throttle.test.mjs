@@ -66,4 +66,16 @@ test('after 5 failures the account is locked even for the right password', async
   assert.match(text, /Too many failed sign-in attempts/);
   assert.match(text, /\d+\s*(minute|min|second)/i, `says how long to wait: "${text}"`);
   assert.equal(await sessionCookie(), undefined, 'no session cookie');
+
+  // Other spellings of the locked address do not get in either: a case
+  // variant is the same account (still locked), an accented or full-width
+  // one is another address, which has no account.
+  for (const variant of ['E2E-Throttle@Example.COM', 'e2e-thröttle@example.com',
+    'e2e-throttle@exämple.com', 'ｅ2e-throttle@example.com']) {
+    await signIn(page, variant, password);
+    assert.match(pathOf(page), /^\/login/, `${variant} with the right password does not get in`);
+    assert.match(await alertText(page), /Too many failed sign-in attempts|The email or password is incorrect\./,
+      `${variant}: refused`);
+    assert.equal(await sessionCookie(), undefined, `${variant}: no session cookie`);
+  }
 });
