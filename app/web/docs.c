@@ -134,7 +134,8 @@ h_docs_pdf(struct ctx *c)
 	struct docs_who w;
 	struct pdf_doc doc;
 	const char *number;
-	char err[256], fname[80], disp[128];
+	char err[256] = "", fname[80], disp[128];
+	int head = c->req->method == HTTP_HEAD;
 	enum pstatus st;
 
 	if ((number = doc_number(c)) == NULL)
@@ -142,7 +143,10 @@ h_docs_pdf(struct ctx *c)
 	who_init(c, &w);
 	c->resp->body.n = 0;
 	st = docs_load(&w, number, c->a, &doc, err, sizeof(err));
-	if (st == PS_OK && (st = pdf_global_init(err, sizeof(err))) == PS_OK)
+	/* HEAD: the headers a GET would send, without rendering or an audit
+	 * row (a HEAD changes nothing). */
+	if (st == PS_OK && !head &&
+	    (st = pdf_global_init(err, sizeof(err))) == PS_OK)
 		st = pdf_render(&doc, &c->resp->body, err, sizeof(err));
 	if (st == PS_NOTFOUND) {
 		web_error(c, 404);
@@ -164,8 +168,9 @@ h_docs_pdf(struct ctx *c)
 		web_error(c, 500);
 		return;
 	}
-	db_audit(w.db, w.practice_id, w.client_id, w.user_id, DB_ACTOR_CLIENT,
-	    "doc.download", number, w.ip);
+	if (!head)
+		db_audit(w.db, w.practice_id, w.client_id, w.user_id,
+		    DB_ACTOR_CLIENT, "doc.download", number, w.ip);
 }
 
 /* Adds the address lines addr[] (to the first NULL or "") as list key. */
@@ -338,7 +343,7 @@ h_docs_print(struct ctx *c)
 	struct pdf_doc doc;
 	struct tmpl_val *d;
 	const char *number;
-	char err[256], title[64];
+	char err[256] = "", title[64];
 	enum pstatus st;
 
 	if ((number = doc_number(c)) == NULL)
@@ -361,8 +366,9 @@ h_docs_print(struct ctx *c)
 		web_error(c, 500);
 		return;
 	}
-	db_audit(w.db, w.practice_id, w.client_id, w.user_id, DB_ACTOR_CLIENT,
-	    "doc.print", number, w.ip);
+	if (c->req->method != HTTP_HEAD) /* a HEAD changes nothing */
+		db_audit(w.db, w.practice_id, w.client_id, w.user_id,
+		    DB_ACTOR_CLIENT, "doc.print", number, w.ip);
 	web_render(c, "document_print", d);
 }
 

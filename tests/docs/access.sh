@@ -144,7 +144,8 @@ pay() {
 # day WHEN: that day in the demo practice's time zone (America/New_York).
 day() { TZ=America/New_York date -d "$1" +%Y-%m-%d; }
 
-echo "1..61"
+plan=62
+echo "1..$plan"
 
 export STACK_WORKERS=1 STACK_THREADS=4
 if ! stack_start "$tmp/stack" 2>"$tmp/stack-start.err"; then
@@ -403,6 +404,20 @@ ok $? "no other document routes exist (/N: $c1, /N/edit: $code)"
 st=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: ${jar[A]}" "$STACK_URL/billing/documents/$rct_a/pdf")
 [ "$st" = 405 ]
 ok $? "documents cannot be changed: POST to a document is 405" "status $st"
+# HEAD changes nothing: no PDF is rendered for it and no audit row is
+# written, for the download or the print page; GET still audits.
+audits() { sql "SELECT COUNT(*) FROM audit_log WHERE action IN ('doc.download', 'doc.print')"; }
+a0=$(audits)
+hd=$(curl -s -I -H "Cookie: ${jar[A]}" "$STACK_URL/billing/documents/$inv_a1/pdf" | tr -d '\r')
+hp=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -I -H "Cookie: ${jar[A]}" "$STACK_URL/billing/documents/$inv_a1/print")
+a1=$(audits)
+get A "/billing/documents/$inv_a1/pdf" "$tmp/head-get.pdf"
+a2=$(audits)
+printf '%s\n' "$hd" | grep -q '^HTTP/1.1 200' && printf '%s\n' "$hd" | grep -qi '^content-type: application/pdf' &&
+    printf '%s\n' "$hd" | grep -qi '^content-disposition: attachment' && [ "$hp" = "200 0" ] &&
+    [ "$a1" = "$a0" ] && [ "$code" = 200 ] && [ "$a2" = $((a0 + 1)) ]
+ok $? "HEAD of a document's PDF and print page answers 200 with the GET's headers and writes no audit row (GET does)" \
+    "audit rows: $a0 before, $a1 after HEAD, $a2 after GET" "$hd" "print: $hp"
 
 # ---- Payment History ----
 get A /billing/history "$tmp/hist.html"
@@ -527,8 +542,8 @@ ok $? "portald logged no errors" "$(grep 'level=error' "$STACK_DIR/log/portald.l
 ! grep -q 'event=doc_\|render_failed' "$STACK_DIR/log/portald.log"
 ok $? "no document render failures in the log"
 
-if [ "$n" != 61 ]; then
-	echo "# planned 61 tests, ran $n"
+if [ "$n" != "$plan" ]; then
+	echo "# planned $plan tests, ran $n"
 	exit 1
 fi
 [ "$failed" = 0 ]
