@@ -198,7 +198,7 @@ widget(struct ctx *c, struct tmpl_val *d)
 	struct pgw_widget wd;
 	struct pgw_result res;
 	struct tmpl_val *o, *list, *v;
-	char err[256], q[300];
+	char err[256] = "", q[300];
 	const char *why = NULL;
 	enum pgw_status st;
 	uint32_t i;
@@ -782,7 +782,7 @@ static void
 confirm_result(
     struct ctx *c, enum pstatus st, const struct bill_pay_result *r, int posted)
 {
-	char msg[400], retry[96];
+	char msg[400] = "", retry[96];
 
 	if (st == PS_DENIED) {
 		refuse_offline(c);
@@ -1022,7 +1022,7 @@ void
 h_card_new(struct ctx *c)
 {
 	struct bill_action act;
-	char msg[300];
+	char msg[300] = "";
 
 	if (!online(c)) {
 		refuse_offline(c);
@@ -1046,7 +1046,7 @@ h_card_confirm(struct ctx *c)
 	struct billing_who w;
 	struct bill_card card;
 	struct bill_action act;
-	char msg[300];
+	char msg[300] = "";
 	int64_t id;
 	enum pstatus st;
 
@@ -1167,7 +1167,7 @@ h_documents(struct ctx *c)
 void
 h_documents_card(struct ctx *c)
 {
-	char msg[300];
+	char msg[300] = "";
 
 	if (!online(c)) {
 		refuse_offline(c);

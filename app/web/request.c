@@ -227,7 +227,7 @@ web_db(struct ctx *c)
 {
 	struct web_thread *t = c->t;
 	struct db_params p;
-	char err[256];
+	char err[256] = "";
 	size_t i;
 
 	if (t->db != NULL)
@@ -341,7 +341,7 @@ web_field_errors(struct ctx *c, struct tmpl_val *data)
 void
 web_render(struct ctx *c, const char *name, struct tmpl_val *data)
 {
-	char err[256];
+	char err[256] = "";
 
 	c->resp->body.n = 0;
 	if (data == NULL || tmpl_render(c->app->tmpl, name, data,
@@ -495,7 +495,7 @@ web_handle_fcgi(void *tv, FCGX_Request *r)
 	struct buf out = {NULL, 0, 0};
 	struct timespec t0, t1;
 	const char *route = "-", *method;
-	char err[256], rid[33];
+	char err[256] = "", rid[33];
 	char *body = NULL;
 	size_t bodylen = 0;
 	enum pstatus st;
