@@ -136,6 +136,30 @@ auth_check_csrf(struct ctx *c, int anon)
 	return crypto_ct_eq(field->p, want, CRYPTO_HEX_SIZE - 1);
 }
 
+int
+auth_check_origin(struct ctx *c)
+{
+	const struct str *o = &c->req->origin;
+	const char *base = c->app->conf->base_url, *host;
+	size_t n;
+	char q[300], v[260];
+
+	if (o->n == 0)
+		return 1; /* no Origin: the CSRF token alone decides */
+	n = 0;
+	if (base != NULL && (host = strstr(base, "://")) != NULL) {
+		host += 3;
+		n = (size_t)(host - base) + strcspn(host, "/");
+	}
+	if (n > 0 && o->n == n && memcmp(o->p, base, n) == 0)
+		return 1;
+	snprintf(v, sizeof(v), "%.*s", (int)(o->n < 256 ? o->n : 256), o->p);
+	log_warn("event=origin_refused origin=%s path=%s",
+	    log_value(v, q, sizeof(q)),
+	    c->route != NULL ? c->route->pattern : "-");
+	return 0;
+}
+
 /* Lower-cases an email address into out. */
 static void
 email_lower(const struct str *s, char *out, size_t outsz)

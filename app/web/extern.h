@@ -88,6 +88,10 @@ enum pstatus auth_prepare_csrf(struct ctx *c, int anon);
 /* Returns 1 when the request's "csrf" form field is valid for the session
  * (anon 0) or the pre-session cookie (anon 1). */
 int auth_check_csrf(struct ctx *c, int anon);
+/* 1 when the request carries no Origin header or the origin of base_url
+ * (scheme, host and port), else 0 with a warn line (event=origin_refused):
+ * a state-changing request from another site's page. */
+int auth_check_origin(struct ctx *c);
 
 /* Handlers. */
 void h_home(struct ctx *);

@@ -424,6 +424,11 @@ web_dispatch(void *tv, const struct http_request *req,
 		web_redirect(&c, "/login");
 		return;
 	}
+	if ((c.route->flags & (R_CSRF | R_ANON_CSRF)) &&
+	    !auth_check_origin(&c)) {
+		web_error(&c, 403);
+		return;
+	}
 	if ((c.route->flags & R_CSRF) && !auth_check_csrf(&c, 0)) {
 		web_error(&c, 403);
 		return;

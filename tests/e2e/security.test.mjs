@@ -79,6 +79,35 @@ test('a signed-in POST /logout without the CSRF token is refused and the session
   }
 });
 
+test('a POST carrying another site\'s Origin is refused even with the right CSRF token; the own origin passes', async () => {
+  const b = await launch();
+  try {
+    await signIn(b.page, need('DEMO_EMAIL'), need('DEMO_PASSWORD'));
+    assert.equal(pathOf(b.page), '/billing', 'demo client signed in');
+    const csrf = await b.page.locator('input[name="csrf"]').first().getAttribute('value');
+    for (const origin of ['https://evil.example', 'null', new URL(url('/')).origin.replace('http:', 'https:')]) {
+      const r = await b.context.request.post(url('/logout'), {
+        form: { csrf }, headers: { Origin: origin }, maxRedirects: 0, failOnStatusCode: false,
+      });
+      assert.equal(r.status(), 403, `Origin ${origin}: refused`);
+    }
+    const again = await b.page.goto(url('/billing'));
+    assert.equal(pathOf(b.page), '/billing', 'still signed in');
+    assert.equal(again.status(), 200);
+    const login = await b.context.request.post(url('/login'), {
+      form: { email: 'x@example.org', password: 'y', csrf: 'a'.repeat(64) },
+      headers: { Origin: 'https://evil.example' }, maxRedirects: 0, failOnStatusCode: false,
+    });
+    assert.equal(login.status(), 403, 'sign-in from another site is refused too');
+    const own = await b.context.request.post(url('/logout'), {
+      form: { csrf }, headers: { Origin: new URL(url('/')).origin }, maxRedirects: 0, failOnStatusCode: false,
+    });
+    assert.equal(own.status(), 303, 'the portal\'s own origin passes (signed out)');
+  } finally {
+    await b.close();
+  }
+});
+
 test('a signed-out GET /billing redirects to sign-in', async () => {
   const r = await fetchRaw('/billing');
   assert.equal(r.status, 303);
