@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { openSync, readSync, closeSync, readdirSync, lstatSync } from 'node:fs';
+import { openSync, readSync, closeSync, readdirSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { need } from './helpers.mjs';
 
@@ -90,4 +90,16 @@ test('no test card number in any log, database dump or file under the stack dir'
     if (m) hits.push(`${f}: ${m}`);
   }
   assert.deepEqual(hits, [], 'card numbers found');
+});
+
+test('no invitation or password-reset token in the access log (the flows above opened several)', () => {
+  const dir = need('STACK_DIR');
+  const log = readFileSync(join(dir, 'log', 'nginx-access.log'), 'latin1');
+  assert.match(log, /"GET \/invite\/- HTTP\/1\.1" 200/, 'invitation links were opened, and logged without their token');
+  const hits = log.split('\n').filter((l) => /\/(invite|reset)\/[A-Za-z0-9_-]{16,}/.test(l));
+  assert.deepEqual(hits.slice(0, 3), [], 'token-bearing paths in the access log');
+  for (const f of ['portald.log', 'nginx-error.log']) {
+    const text = readFileSync(join(dir, 'log', f), 'latin1');
+    assert.doesNotMatch(text, /\/(invite|reset)\/[A-Za-z0-9_-]{16,}/, `a token in ${f}`);
+  }
 });
