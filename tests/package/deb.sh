@@ -78,7 +78,8 @@ fi
     dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1
 rc=$?
 deb=$(ls "$tmp"/build/portal_*_*.deb 2>/dev/null | head -n 1)
-ok $((rc != 0 || ${#deb} == 0)) "dpkg-buildpackage -us -uc -b builds the packages" "$(tail -n 30 "$tmp/build.log")"
+ok $((rc != 0 || ${#deb} == 0)) "dpkg-buildpackage -us -uc -b builds the packages" \
+    "$(grep -E '^(FAIL|ERROR): |^not ok |[Ee]rror:' "$tmp/build.log" | head -n 20)" "$(tail -n 20 "$tmp/build.log")"
 [ -n "$deb" ] || finish
 ls "$tmp"/build/*.deb | sed 's|.*/|# built |'
 lintian --no-tag-display-limit "$tmp"/build/portal_*.changes >"$tmp/lintian.log" 2>&1
