@@ -233,34 +233,29 @@ fi
 
 # ---- portald's user: never root ----
 portald=${PORTALD:-$top_builddir/portald}
-timeout 20 "$portald" -c "$tmp/portal.yaml" >"$tmp/out" 2>&1
-rc=$?
-if [ "$rc" = 1 ] && grep -q 'listen.user is not set' "$tmp/out" && [ ! -S "$tmp/portald.sock" ]; then
-	ok "portald started as root without listen.user exits 1 before opening its socket"
-else
-	not_ok "portald started as root without listen.user exits 1 before opening its socket" "exit $rc" "$(cat "$tmp/out")"
-fi
+# portald_refuses NAME YAML PATTERN: portald -c YAML exits 1, its output
+# matching PATTERN, without having opened its socket.
+portald_refuses() {
+	local rc
+	timeout 20 "$portald" -c "$2" >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q "$3" "$tmp/out" && [ ! -S "$tmp/portald.sock" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "exit $rc" "$(cat "$tmp/out")"
+	fi
+}
 # with_user USER [GROUP]: portal.yaml with listen.user (and group) set.
 with_user() {
 	awk -v u="$1" -v g="${2:-}" '{ print } /^listen:$/ { print "  user: " u; if (g != "") print "  group: " g }' \
 	    "$tmp/portal.yaml" >"$tmp/user.yaml"
 }
+portald_refuses "portald started as root without listen.user exits 1 before opening its socket" \
+    "$tmp/portal.yaml" 'listen.user is not set'
 with_user root
-timeout 20 "$portald" -c "$tmp/user.yaml" >"$tmp/out" 2>&1
-rc=$?
-if [ "$rc" = 1 ] && grep -q 'workers never run as root' "$tmp/out" && [ ! -S "$tmp/portald.sock" ]; then
-	ok "portald refuses listen.user root"
-else
-	not_ok "portald refuses listen.user root" "exit $rc" "$(cat "$tmp/out")"
-fi
+portald_refuses "portald refuses listen.user root" "$tmp/user.yaml" 'workers never run as root'
 with_user nobody root
-timeout 20 "$portald" -c "$tmp/user.yaml" >"$tmp/out" 2>&1
-rc=$?
-if [ "$rc" = 1 ] && grep -q 'workers never run as root' "$tmp/out"; then
-	ok "portald refuses listen.group root"
-else
-	not_ok "portald refuses listen.group root" "exit $rc" "$(cat "$tmp/out")"
-fi
+portald_refuses "portald refuses listen.group root" "$tmp/user.yaml" 'workers never run as root'
 with_user no-such-user-here
 "$portald" -t -c "$tmp/user.yaml" >"$tmp/out" 2>&1
 rc=$?
