@@ -433,7 +433,7 @@ portalctl_mail(const char *conf_path, int argc, char **argv)
 {
 	struct mctx c;
 	char name[32];
-	int rc;
+	int i, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.conf_path = conf_path;
@@ -444,6 +444,16 @@ portalctl_mail(const char *conf_path, int argc, char **argv)
 		fputs(mail_usage, stdout);
 		return argc < 1 ? CMD_USAGE : CMD_OK;
 	}
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			/* mail COMMAND --help */
+			fputs(
+			    "usage: portalctl [-c portal.yaml] mail COMMAND\n",
+			    stdout);
+			fputs(mail_usage, stdout);
+			return CMD_OK;
+		}
 	snprintf(name, sizeof(name), "mail %s", argv[0]);
 	c.cmd = name;
 	if (db_global_init() != PS_OK) {

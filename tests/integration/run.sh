@@ -406,6 +406,19 @@ usage_exit "autopay with an unknown command" autopay bogus
 usage_exit "autopay with an unknown option" autopay status --bogus x
 usage_exit "mail with an unknown command" mail bogus
 usage_exit "mail with an unknown option" mail send --bogus
+# COMMAND --help in every frame: its usage on stdout, exit 0.
+bad=
+for cmd in "db init" "client create" "statement create" "autopay run" "mail send" "mail status"; do
+	# shellcheck disable=SC2086 # the command's words
+	pc $cmd --help >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	{ [ "$rc" = 0 ] && grep -q "${cmd#* }" "$tmp/out" && [ ! -s "$tmp/err" ]; } || bad="$bad [$cmd: exit $rc $(head -c 200 "$tmp/err")]"
+done
+if [ -z "$bad" ]; then
+	ok "portalctl COMMAND --help prints a usage naming the command on stdout and exits 0, in every frame"
+else
+	not_ok "portalctl COMMAND --help prints its usage and exits 0, in every frame" "$bad"
+fi
 pc -c "$tmp/nowhere.yaml" client list >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ "$rc" = 1 ] && grep -q 'nowhere.yaml' "$tmp/err"; then
