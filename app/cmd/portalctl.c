@@ -374,24 +374,6 @@ cmd_config_check(struct ctx *c, int argc, char **argv)
 
 /* ---- db init ---- */
 
-/* Reads the password ref names, or NULL (unix_socket) when it names none. */
-static int
-init_password(
-    struct ctx *c, const struct conf_secret_ref *ref, char **pw, size_t *pwn)
-{
-	char err[512];
-
-	*pw = NULL;
-	*pwn = 0;
-	if (ref->path == NULL && ref->env == NULL)
-		return 0;
-	if (conf_secret_read(ref, pw, pwn, err, sizeof(err)) != PS_OK) {
-		fail(c, "%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* Makes the database and its two users from portal.yaml's database: section,
  * connecting as an administrator (root over the socket by default). A
  * password file the configuration names but that does not exist yet is
@@ -407,7 +389,7 @@ cmd_db_init(struct ctx *c, int argc, char **argv)
 	const struct conf_database *d;
 	struct conf_secret_ref aref = {NULL, NULL};
 	struct db_admin_user mig, run;
-	struct db_params p;
+	struct db_params p, mp, rp;
 	struct passwd *pwd;
 	struct group *gr;
 	char err[1024], *apw = NULL, *mpw = NULL, *rpw = NULL;
@@ -451,26 +433,36 @@ cmd_db_init(struct ctx *c, int argc, char **argv)
 		fail(c, "%s", err);
 		return 1;
 	}
-	aref.path = (char *)admin_pwfile;
-	if (init_password(c, &aref, &apw, &apwn) != 0 ||
-	    init_password(c, &d->migrate_password, &mpw, &mpwn) != 0 ||
-	    init_password(c, &d->password, &rpw, &rpwn) != 0)
+	/* The two users as the other commands connect (names, passwords). */
+	if (cmd_db_params(c->conf, CMD_DB_MIGRATE, &mp, &mpw, &mpwn, err,
+	        sizeof(err)) != PS_OK ||
+	    cmd_db_params(c->conf, CMD_DB_RUNTIME, &rp, &rpw, &rpwn, err,
+	        sizeof(err)) != PS_OK) {
+		fail(c, "%s", err);
 		goto out;
-	memset(&p, 0, sizeof(p));
-	p.socket = d->socket;
-	p.host = d->host;
-	p.port = (unsigned int)d->port;
+	}
+	/* The administrator on the same server, outside the database. */
+	p = rp;
 	p.user = admin_user;
-	p.password = apw;
+	p.password = NULL;
 	p.name = "information_schema";
+	aref.path = (char *)admin_pwfile;
+	if (admin_pwfile != NULL) {
+		if (conf_secret_read(&aref, &apw, &apwn, err, sizeof(err)) !=
+		    PS_OK) {
+			fail(c, "%s", err);
+			goto out;
+		}
+		p.password = apw;
+	}
 	if (db_open(&p, &c->db, err, sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);
 		goto out;
 	}
-	mig.name = d->migrate_user;
-	mig.password = mpw;
-	run.name = d->user;
-	run.password = rpw;
+	mig.name = mp.user;
+	mig.password = mp.password;
+	run.name = rp.user;
+	run.password = rp.password;
 	if (db_admin_init(c->db, d->name, client_host, &mig, &run, stdout, err,
 	        sizeof(err)) != PS_OK) {
 		fail(c, "%s", err);
