@@ -13,4 +13,8 @@ enum cmd_exit {
 	                      mail waiting for a retry */
 };
 
+/* 1 when one of argv[0..argc) is -h or --help: the command's usage is
+ * wanted (printed on stdout, exit CMD_OK), whatever else was given. */
+int cmd_help_asked(int argc, char **argv);
+
 #endif

@@ -14,7 +14,7 @@ app/cmd/migrations.h: $(srcdir)/sql Makefile
 	  awk -F_ '/^[0-9][0-9][0-9][0-9]*_[A-Za-z0-9_-]*\.sql$$/ { printf "\t{%d, \"%s\"},\n", $$1 + 0, $$0 }' \
 	  >$@.tmp && mv $@.tmp $@
 
-portalctl_SOURCES = app/cmd/portalctl.c app/cmd/cmd.h app/cmd/cmd_db.c app/cmd/cmd_db.h \
+portalctl_SOURCES = app/cmd/portalctl.c app/cmd/cmd.h app/cmd/cmd.c app/cmd/cmd_db.c app/cmd/cmd_db.h \
 	app/cmd/portalctl_docs.c \
 	app/cmd/portalctl_docs.h app/cmd/portalctl_autopay.c \
 	app/cmd/portalctl_autopay.h app/cmd/portalctl_mail.c \

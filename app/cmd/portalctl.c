@@ -1569,12 +1569,9 @@ main(int argc, char **argv)
 		    i + 1 < argc ? argv[i + 1] : "");
 		return CMD_USAGE;
 	}
-	for (int j = i + 2; j < argc; j++) {
-		if (strcmp(argv[j], "-h") == 0 ||
-		    strcmp(argv[j], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
+	if (cmd_help_asked(argc - i - 2, argv + i + 2)) {
+		usage(stdout);
+		return CMD_OK;
 	}
 	snprintf(name, sizeof(name), "%s %s", cmd->group, cmd->name);
 	c.cmd = name;

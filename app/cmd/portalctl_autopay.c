@@ -572,18 +572,14 @@ int
 portalctl_autopay(const char *conf_path, int argc, char **argv)
 {
 	struct actx c;
-	int i, rc = 1;
+	int rc = 1;
 
 	memset(&c, 0, sizeof(c));
 	c.conf_path = conf_path;
-	/* autopay, autopay help, autopay -h, and autopay COMMAND ... --help:
-	 * the usage (on stderr with exit 2 when no command was given). */
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0 ||
-		    (i == 0 && strcmp(argv[0], "help") == 0))
-			break;
-	if (argc < 1 || i < argc) {
+	/* autopay, autopay help and autopay COMMAND --help: the usage (on
+	 * stderr with exit 2 when no command was given). */
+	if (argc < 1 || strcmp(argv[0], "help") == 0 ||
+	    cmd_help_asked(argc, argv)) {
 		fputs(usage_text, argc < 1 ? stderr : stdout);
 		return argc < 1 ? CMD_USAGE : CMD_OK;
 	}

@@ -821,7 +821,7 @@ portalctl_docs(const char *conf_path, int argc, char **argv)
 	const struct dcommand *d;
 	struct dctx c;
 	char name[64];
-	int rc, i;
+	int rc;
 
 	if (argc < 2)
 		return -1;
@@ -831,12 +831,10 @@ portalctl_docs(const char *conf_path, int argc, char **argv)
 			break;
 	if (d->group == NULL)
 		return -1;
-	for (i = 2; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			portalctl_docs_usage(stdout);
-			return 0;
-		}
+	if (cmd_help_asked(argc - 2, argv + 2)) {
+		portalctl_docs_usage(stdout);
+		return CMD_OK;
+	}
 	memset(&c, 0, sizeof(c));
 	snprintf(name, sizeof(name), "%s %s", d->group, d->name);
 	c.cmd = name;

@@ -433,27 +433,20 @@ portalctl_mail(const char *conf_path, int argc, char **argv)
 {
 	struct mctx c;
 	char name[32];
-	int i, rc;
+	int rc;
 
 	memset(&c, 0, sizeof(c));
 	c.conf_path = conf_path;
+	/* mail, mail help and mail COMMAND --help: the usage (on stderr
+	 * with exit 2 when no command was given). */
 	if (argc < 1 || strcmp(argv[0], "help") == 0 ||
-	    strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
-		fputs(
-		    "usage: portalctl [-c portal.yaml] mail COMMAND\n", stdout);
-		fputs(mail_usage, stdout);
+	    cmd_help_asked(argc, argv)) {
+		FILE *out = argc < 1 ? stderr : stdout;
+
+		fputs("usage: portalctl [-c portal.yaml] mail COMMAND\n", out);
+		fputs(mail_usage, out);
 		return argc < 1 ? CMD_USAGE : CMD_OK;
 	}
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			/* mail COMMAND --help */
-			fputs(
-			    "usage: portalctl [-c portal.yaml] mail COMMAND\n",
-			    stdout);
-			fputs(mail_usage, stdout);
-			return CMD_OK;
-		}
 	snprintf(name, sizeof(name), "mail %s", argv[0]);
 	c.cmd = name;
 	if (db_global_init() != PS_OK) {
